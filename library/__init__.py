@@ -1,0 +1,46 @@
+"""Tủ sách điện tử: the application factory."""
+from pathlib import Path
+
+from flask import Flask
+
+from library import config
+from library.extensions import db, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Defaults, then LIBRARY_* environment, then the test mapping."""
+    app = Flask(
+        __name__,
+        instance_path=str(config.REPO_ROOT / "instance"),
+        template_folder=str(config.REPO_ROOT / "templates"),
+        static_folder=str(config.REPO_ROOT / "static"),
+    )
+    app.config.from_mapping(config.DEFAULTS)
+    instance = Path((test_config or {}).get("INSTANCE_PATH", app.instance_path))
+    if test_config is None or "SECRET_KEY" not in test_config:
+        app.config.from_mapping(config.from_environment(instance))
+    else:
+        app.config.from_mapping({k: v for k, v in config.from_environment(instance).items()
+                                 if k != "SECRET_KEY"})
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
+
+    from library import database, i18n, search, storage, cli
+    from library.auth import init_app as init_auth
+    from library.catalog import bp as catalog_bp
+    from library.search.views import bp as search_bp
+    from library.api import bp as api_bp
+
+    database.init_app(app)
+    storage.init_app(app)
+    search.init_app(app)
+    i18n.init_app(app)
+    init_auth(app)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(api_bp)
+    cli.init_app(app)
+    return app

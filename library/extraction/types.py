@@ -1,0 +1,60 @@
+"""What extraction returns: plain data that crosses the child-process boundary."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+class ExtractionError(Exception):
+    """A file that cannot be imported. `reason` is plain Vietnamese for the librarian."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class UnsupportedFile(ExtractionError):
+    """Neither a PDF nor an EPUB, judged by the content, never by the file name."""
+
+
+@dataclass
+class ExtractedSection:
+    position: int              # 1-based: PDF page number, or chapter's place among the spine's chapters
+    text: str                  # NFC, cleaned (library.vietnamese.clean_text)
+    page: int | None = None    # PDF only
+    chapter: str | None = None  # EPUB only: the chapter title (nav/NCX, else the first heading)
+    href: str | None = None    # EPUB only: the chapter's path inside the zip
+
+
+@dataclass
+class TocEntry:
+    title: str
+    level: int                 # 1 = top level
+    position: int              # the section it points at
+
+
+@dataclass
+class ExtractedBook:
+    media_type: str            # "application/pdf" | "application/epub+zip"
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    publisher: str | None = None
+    description: str | None = None
+    language: str | None = None
+    page_count: int | None = None
+    sections: list[ExtractedSection] = field(default_factory=list)
+    toc: list[TocEntry] = field(default_factory=list)
+    cover: bytes | None = None  # JPEG or PNG bytes
+    cover_ext: str | None = None  # "jpg" | "png"
+    searchable: bool = True     # False: no text layer anywhere
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ExtractedBook:
+        data = dict(data)
+        data["sections"] = [ExtractedSection(**s) for s in data.get("sections", [])]
+        data["toc"] = [TocEntry(**t) for t in data.get("toc", [])]
+        return cls(**data)
