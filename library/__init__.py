@@ -16,14 +16,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(config.REPO_ROOT / "static"),
     )
     app.config.from_mapping(config.DEFAULTS)
-    instance = Path((test_config or {}).get("INSTANCE_PATH", app.instance_path))
-    if test_config is None or "SECRET_KEY" not in test_config:
-        app.config.from_mapping(config.from_environment(instance))
-    else:
-        app.config.from_mapping({k: v for k, v in config.from_environment(instance).items()
-                                 if k != "SECRET_KEY"})
-    if test_config:
-        app.config.from_mapping(test_config)
+    test_config = test_config or {}
+    environment = config.from_environment(
+        Path(app.instance_path), generate_secret="SECRET_KEY" not in test_config
+    )
+    app.config.from_mapping({k: v for k, v in environment.items() if v is not None})
+    app.config.from_mapping(test_config)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))

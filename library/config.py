@@ -19,14 +19,16 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
-def from_environment(instance_path: Path) -> dict:
+def from_environment(instance_path: Path, generate_secret: bool = True) -> dict:
     env = os.environ.get
+    secret = env("LIBRARY_SECRET_KEY") or (_secret_key(instance_path) if generate_secret else None)
     return {
         "SQLALCHEMY_DATABASE_URI": env("LIBRARY_DATABASE_URL")
         or f"sqlite:///{instance_path / 'library.db'}",
         "BOOKS_DIR": env("LIBRARY_BOOKS_DIR") or str(REPO_ROOT / "books"),
         "INDEX_DIR": env("LIBRARY_INDEX_DIR") or str(REPO_ROOT / "index"),
-        "SECRET_KEY": env("LIBRARY_SECRET_KEY") or _secret_key(instance_path),
+        "SECRET_KEY": secret,
+        "ENV_PRODUCTION": env("LIBRARY_ENV") == "production",
     }
 
 

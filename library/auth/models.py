@@ -1,0 +1,122 @@
+"""Accounts: branches (chi bộ), users and their roles, API tokens, failed sign-ins."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from library.extensions import db
+
+# The four roles of BRIEF.md, in one place; the strings are stored and shown by the CLI.
+MEMBER = "member"
+LIBRARIAN = "librarian"
+SECRETARY = "secretary"
+ADMIN = "admin"
+ROLES = (MEMBER, LIBRARIAN, SECRETARY, ADMIN)
+ROLE_LABELS = {
+    MEMBER: "Đảng viên",
+    LIBRARIAN: "Cán bộ thư viện",
+    SECRETARY: "Bí thư chi bộ",
+    ADMIN: "Quản trị viên",
+}
+
+# ASCII only: usernames are typed on phones and in scripts, and must not have
+# look-alike Unicode twins ("admin" with a Cyrillic "а").
+USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._@-]{0,79}")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def normalize_username(raw: str) -> str:
+    """The stored form of a username: NFC, trimmed, lowercased."""
+    return unicodedata.normalize("NFC", raw or "").strip().lower()
+
+
+def valid_username(username: str) -> bool:
+    return USERNAME_RE.fullmatch(username) is not None
+
+
+class Branch(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+
+    users: Mapped[list[User]] = relationship(back_populates="branch")
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default=MEMBER)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
+    # None: no password (e.g. imported, or a script account); only tokens work then.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the session cookie (see get_id): bumping it signs out every session.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    branch: Mapped[Branch | None] = relationship(back_populates="users")
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.id"
+    )
+
+    def get_id(self) -> str:
+        # Flask-Login stores this in the session; the user loader compares the
+        # version, so an old cookie stops working once the version moves on.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def revoke_sessions(self) -> None:
+        self.session_version = (self.session_version or 0) + 1
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class ApiToken(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Only the SHA-256 of the token is kept: a leaked database gives no usable token.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class LoginAttempt(db.Model):
+    """A failed sign-in; rows older than the throttle window are pruned."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    ip: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (
+        Index("ix_login_attempt_username_created", "username", "created_at"),
+        Index("ix_login_attempt_ip_created", "ip", "created_at"),
+    )

@@ -1,0 +1,41 @@
+"""Pages of the catalogue: home, a shelf, a book, its cover."""
+from flask import abort, render_template, request, send_file
+
+from library.catalog import bp, queries
+from library.extensions import db
+from library.storage import get_store
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "catalog/home.html",
+        shelves=queries.shelves_with_counts(),
+        recent=queries.recent_books(),
+    )
+
+
+@bp.get("/tu-sach/<slug>")
+def shelf(slug: str):
+    found = queries.shelf_by_slug(slug) or abort(404)
+    books = db.paginate(
+        queries.visible_books(found), page=request.args.get("page", 1, type=int),
+        per_page=24, error_out=False,
+    )
+    return render_template("catalog/shelf.html", shelf=found, books=books)
+
+
+@bp.get("/sach/<int:book_id>")
+def book(book_id: int):
+    found = queries.visible_book(book_id) or abort(404)
+    return render_template("catalog/book.html", book=found)
+
+
+@bp.get("/sach/<int:book_id>/anh-bia")
+def cover(book_id: int):
+    found = queries.visible_book(book_id)
+    if found is None or not found.cover_name:
+        abort(404)
+    response = send_file(get_store().path(found.cover_name), max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

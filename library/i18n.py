@@ -1,0 +1,40 @@
+"""Vietnamese first, English second: templates write Vietnamese and `_()` translates.
+
+The catalogue is small and lives in one place (`ENGLISH`); a missing entry falls back
+to the Vietnamese text, which is always correct for the primary audience.
+"""
+from flask import Blueprint, Flask, g, redirect, request, url_for
+
+from library.i18n_en import ENGLISH
+
+LANGUAGES = ("vi", "en")
+bp = Blueprint("i18n", __name__)
+
+
+def current_language() -> str:
+    if "lang" not in g:
+        chosen = request.cookies.get("lang")
+        g.lang = chosen if chosen in LANGUAGES else "vi"
+    return g.lang
+
+
+def gettext(text: str, **values) -> str:
+    if current_language() == "en":
+        text = ENGLISH.get(text, text)
+    return text.format(**values) if values else text
+
+
+@bp.post("/ngon-ngu/<code>")
+def choose(code: str):
+    target = request.form.get("next") or url_for("catalog.home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("catalog.home")
+    response = redirect(target)
+    if code in LANGUAGES:
+        response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(_=gettext, current_language=current_language)

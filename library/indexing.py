@@ -1,0 +1,155 @@
+"""Keeps the search index in step with the catalogue: the database is the source of truth.
+
+Index writes happen in the CLI or in one background indexer thread per process, never
+in a request handler; books waiting for the index are marked `pending` in the database,
+so the queue survives restarts.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from library.catalog.models import Book, BookStatus, IndexStatus
+from library.extensions import db
+from library.search import BookDocument, SectionText, get_index
+
+log = logging.getLogger(__name__)
+INDEXING = "indexing"  # claimed by one indexer, so two workers never index the same book
+
+
+def book_document(book: Book) -> BookDocument:
+    return BookDocument(
+        book_id=book.id,
+        title=book.title,
+        authors=list(book.authors or []),
+        shelf=book.shelf.slug,
+        year=book.year,
+        media_type=book.media_type,
+        created=book.created_at,
+        sections=[
+            SectionText(position=s.position, text=s.text, page=s.page, chapter=s.chapter)
+            for s in book.sections
+        ],
+    )
+
+
+def _visible(book: Book) -> bool:
+    return book.status == BookStatus.READY
+
+
+def index_book(book_id: int) -> None:
+    """(Re)index one book, or drop it from the index when it is withdrawn."""
+    book = db.session.get(Book, book_id)
+    if book is None:
+        get_index().remove_book(book_id)
+        return
+    try:
+        if _visible(book):
+            get_index().index_book(book_document(book))
+        else:
+            get_index().remove_book(book_id)
+    except Exception as exc:  # the book stays readable; `index rebuild` retries
+        log.exception("indexing book %s failed", book_id)
+        book.index_status, book.index_error = IndexStatus.FAILED, str(exc)[:500]
+    else:
+        book.index_status, book.index_error = IndexStatus.INDEXED, None
+    db.session.commit()
+
+
+def remove_book(book_id: int) -> None:
+    get_index().remove_book(book_id)
+
+
+def rebuild(progress=None) -> int:
+    """Rebuild the whole index from the database sections; returns the books indexed."""
+    books = db.session.scalars(
+        select(Book).where(Book.status == BookStatus.READY)
+        .options(selectinload(Book.sections), selectinload(Book.shelf)).order_by(Book.id)
+    )
+    ids: list[int] = []
+
+    def documents():
+        for book in books:
+            ids.append(book.id)
+            yield book_document(book)
+
+    count = get_index().rebuild(documents(), progress=progress)
+    db.session.execute(
+        update(Book).where(Book.id.in_(ids))
+        .values(index_status=IndexStatus.INDEXED, index_error=None)
+    )
+    db.session.commit()
+    return count
+
+
+def claim_pending() -> int | None:
+    """Take one pending book for this indexer; None when the queue is empty."""
+    for book_id in db.session.scalars(
+        select(Book.id).where(Book.index_status == IndexStatus.PENDING).order_by(Book.id).limit(5)
+    ):
+        claimed = db.session.execute(
+            update(Book).where(Book.id == book_id, Book.index_status == IndexStatus.PENDING)
+            .values(index_status=INDEXING)
+        ).rowcount
+        db.session.commit()
+        if claimed:
+            return book_id
+    return None
+
+
+class BackgroundIndexer:
+    """One thread per process that indexes pending books; `wake()` after an upload."""
+
+    def __init__(self, app: Flask, poll_seconds: float = 5.0):
+        self.app = app
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def wake(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="indexer", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def drain(self) -> int:
+        """Index every pending book now, in this thread; returns how many."""
+        done = 0
+        while (book_id := claim_pending()) is not None:
+            index_book(book_id)
+            done += 1
+        return done
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+            with self.app.app_context():
+                try:
+                    self.drain()
+                except Exception:
+                    log.exception("background indexer")
+                finally:
+                    db.session.remove()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["indexer"] = BackgroundIndexer(app)
+
+
+def enqueue(book_id: int) -> None:
+    """Mark a book for (re)indexing and wake this process's indexer."""
+    db.session.execute(
+        update(Book).where(Book.id == book_id).values(index_status=IndexStatus.PENDING)
+    )
+    db.session.commit()
+    if current_app.config.get("INDEX_INLINE"):
+        current_app.extensions["indexer"].drain()
+    else:
+        current_app.extensions["indexer"].wake()
