@@ -9,4 +9,5 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+# Batch mode lets Alembic alter SQLite tables (it copies them), the embedded default.
+migrate = Migrate(render_as_batch=True)

@@ -1,0 +1,6 @@
+"""The JSON API for scripts and other apps, and the health check."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from library.api import books, health, search  # noqa: E402,F401

@@ -1,0 +1,63 @@
+// Title/author typeahead for the search box in the header. Works without it, too:
+// the form submits to the full search page.
+(function () {
+  "use strict";
+  var input = document.querySelector(".search-box input[type=search]");
+  if (!input) return;
+  var list = input.form.querySelector(".suggestions");
+  var timer = null, active = -1, lastQuery = "";
+
+  function close() { list.hidden = true; list.textContent = ""; active = -1; }
+
+  function render(items) {
+    list.textContent = "";
+    items.forEach(function (item) {
+      var li = document.createElement("li"), a = document.createElement("a");
+      a.href = item.url;
+      a.textContent = item.title;
+      if (item.authors && item.authors.length) {
+        var small = document.createElement("small");
+        small.textContent = " — " + item.authors.join(", ");
+        a.appendChild(small);
+      }
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    list.hidden = items.length === 0;
+    active = -1;
+  }
+
+  function fetchSuggestions() {
+    var q = input.value.trim();
+    if (q.length < 2) { close(); return; }
+    if (q === lastQuery) return;
+    lastQuery = q;
+    fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(q), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : {suggestions: []}; })
+      .then(function (data) { if (input.value.trim() === q) render(data.suggestions || []); })
+      .catch(close);
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(fetchSuggestions, 150);
+  });
+  input.addEventListener("keydown", function (event) {
+    var links = list.querySelectorAll("a");
+    if (list.hidden || !links.length) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (active >= 0) links[active].classList.remove("active");
+      active = (active + (event.key === "ArrowDown" ? 1 : links.length - 1)) % links.length;
+      links[active].classList.add("active");
+    } else if (event.key === "Enter" && active >= 0) {
+      event.preventDefault();
+      window.location = links[active].href;
+    } else if (event.key === "Escape") {
+      close();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (!input.form.contains(event.target)) close();
+  });
+})();
