@@ -26,19 +26,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
 
-    from library import database, i18n, search, storage, cli
+    from library import cli, database, errors, i18n, indexing, search, storage
     from library.auth import init_app as init_auth
     from library.catalog import bp as catalog_bp
     from library.search.views import bp as search_bp
     from library.api import bp as api_bp
+    from library.reader import bp as reader_bp
 
     database.init_app(app)
     storage.init_app(app)
     search.init_app(app)
+    indexing.init_app(app)
     i18n.init_app(app)
+    errors.init_app(app)
     init_auth(app)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(reader_bp)
     cli.init_app(app)
     return app

@@ -1,0 +1,110 @@
+"""Account operations shared by the CLI, the profile page and (later) the admin pages."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from library.auth import passwords, throttle
+from library.auth.models import (
+    ROLES, SECRETARY, Branch, User, normalize_username, utcnow, valid_username,
+)
+from library.extensions import db
+
+MSG_BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng"
+MSG_THROTTLED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
+
+
+class AccountError(ValueError):
+    """A refused account operation; the message is for the user, in Vietnamese."""
+
+
+class Throttled(AccountError):
+    """Too many failed sign-ins for this account or address."""
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalize_username(username)))
+
+
+def branch_for_code(code: str, name: str | None = None) -> Branch:
+    """The branch with that code, created (named after its code) when absent."""
+    code = code.strip()
+    if not code:
+        raise AccountError("Mã chi bộ không được để trống.")
+    branch = db.session.scalar(select(Branch).where(Branch.code == code))
+    if branch is None:
+        branch = Branch(code=code, name=(name or code).strip())
+        db.session.add(branch)
+        db.session.flush()
+    return branch
+
+
+def create_user(username: str, role: str, *, branch_code: str | None = None,
+                full_name: str = "", password: str | None = None) -> User:
+    username = normalize_username(username)
+    if not valid_username(username):
+        raise AccountError(
+            f"Tên đăng nhập không hợp lệ: {username!r} (chữ thường không dấu, số, . _ @ -)."
+        )
+    if role not in ROLES:
+        raise AccountError(f"Vai trò không hợp lệ: {role!r} (một trong {', '.join(ROLES)}).")
+    if role == SECRETARY and not branch_code:
+        raise AccountError("Bí thư chi bộ phải thuộc một chi bộ (--branch).")
+    if find_user(username) is not None:
+        raise AccountError(f"Tên đăng nhập đã tồn tại: {username}")
+    user = User(username=username, role=role, full_name=full_name.strip())
+    if branch_code:
+        user.branch = branch_for_code(branch_code)
+    if password is not None:
+        set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password and sign out every existing session of the user."""
+    problem = passwords.password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = passwords.hash_password(password)
+    user.revoke_sessions()
+
+
+def change_password(user: User, current: str, new: str, ip: str) -> None:
+    """The user's own change: the current password is checked, and throttled like a sign-in."""
+    if throttle.is_blocked(user.username, ip):
+        raise Throttled(MSG_THROTTLED)
+    if not passwords.verify_password(user.password_hash, current):
+        throttle.record_failure(user.username, ip)
+        raise AccountError("Mật khẩu hiện tại không đúng.")
+    set_password(user, new)
+
+
+def set_role(user: User, role: str) -> None:
+    """Change a role; sessions opened under the old role end."""
+    if role not in ROLES:
+        raise AccountError(f"Vai trò không hợp lệ: {role!r}")
+    if role != user.role:
+        user.role = role
+        user.revoke_sessions()
+
+
+
+def authenticate(username: str, password: str, ip: str) -> User:
+    """The user these credentials belong to, or AccountError with one message for every
+    failure (unknown user, wrong password, no password, deactivated account)."""
+    username = normalize_username(username)[:80]
+    if throttle.is_blocked(username, ip):
+        raise Throttled(MSG_THROTTLED)
+    user = find_user(username) if username else None
+    # verify_password runs the same argon2 work when there is no user or no hash.
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        if not ok:
+            throttle.record_failure(username, ip)
+        raise AccountError(MSG_BAD_CREDENTIALS)
+    throttle.clear_account(username)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = utcnow()
+    return user

@@ -1,0 +1,36 @@
+"""Errors as pages for people and as JSON for the API: never a bare traceback."""
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from library.i18n import gettext as _
+
+API_PREFIXES = ("/api/", "/opds")
+
+PAGES = {
+    404: ("Không tìm thấy trang", "Trang bạn tìm không có ở đây."),
+    500: ("Đã xảy ra lỗi", "Xin thử lại sau ít phút."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(API_PREFIXES) or request.path == "/healthz"
+
+
+def _handle_http(error: HTTPException):
+    if wants_json():
+        return {"error": error.description or error.name}, error.code
+    heading, message = PAGES.get(error.code, (error.name, error.description))
+    return render_template("errors/error.html", heading=_(heading), message=_(message)), error.code
+
+
+def _handle_unexpected(error: Exception):
+    # Flask has logged the traceback; the user sees a plain page or JSON.
+    if wants_json():
+        return {"error": "Lỗi máy chủ, xin thử lại sau"}, 500
+    heading, message = PAGES[500]
+    return render_template("errors/error.html", heading=_(heading), message=_(message)), 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,6 @@
+"""The reader: a book opened at a page or chapter, with the searched words highlighted."""
+from flask import Blueprint
+
+bp = Blueprint("reader", __name__)
+
+from library.reader import views  # noqa: E402,F401
