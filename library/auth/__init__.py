@@ -1,0 +1,145 @@
+"""Accounts and sign-in: init_app makes every route but /healthz and sign-in need a user."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, has_request_context, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from library.auth.models import User
+from library.auth.permissions import deny_unauthenticated, is_api_request, json_error
+from library.auth.tokens import user_for_token
+from library.extensions import db
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+login_manager.login_message_category = "warning"
+
+# Reachable without signing in. /healthz is matched by path: its endpoint name
+# belongs to another module.
+OPEN_ENDPOINTS = {"auth.login", "static"}
+OPEN_PATHS = {"/healthz"}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def bearer_token(req) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, else None."""
+    auth = req.authorization
+    if auth is not None and auth.type == "bearer" and auth.token:
+        return auth.token
+    return None
+
+
+class _TokenRequestSession(SecureCookieSession):
+    """The session of a Bearer request: starts empty, is never sent back."""
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions, except that a Bearer request ignores the cookie.
+
+    A request carrying a token is authenticated by the token alone: a browser
+    cannot add that header cross-site, so such requests may skip CSRF checks
+    only because the cookie plays no part in them.
+    """
+
+    def open_session(self, app, request):
+        if bearer_token(request) is not None:
+            return _TokenRequestSession()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if isinstance(session, _TokenRequestSession):
+            return
+        super().save_session(app, session, response)
+
+    def get_cookie_secure(self, app):
+        # Secure whenever the page itself came over HTTPS (behind a proxy this
+        # needs ProxyFix), and always when the configuration asks for it.
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or (
+            has_request_context() and request.is_secure
+        )
+
+
+def check_secret_key(app: Flask) -> None:
+    """Refuse to run in production with a missing, short or trivially repetitive key,
+    since whoever knows it can forge any session."""
+    if not app.config.get("ENV_PRODUCTION"):
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 8:
+        raise RuntimeError(
+            f"LIBRARY_SECRET_KEY must be a random string of at least {MIN_SECRET_KEY_LENGTH} "
+            "characters in production (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+
+
+def init_app(app: Flask) -> None:
+    from library.auth.cli import users_cli
+
+    check_secret_key(app)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    if app.config.get("PREFER_HTTPS"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config.setdefault("PREFERRED_URL_SCHEME", "https")
+    # A reader page stays open for hours and posts progress with the token it
+    # got on load; the token is tied to the session, which sign-in renews.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.session_interface = SessionInterface()
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    # CSRF is checked by _guard below instead, so that Bearer requests skip it.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.before_request(_guard)
+    app.register_error_handler(CSRFError, _csrf_error)
+
+    app.register_blueprint(bp)
+    app.cli.add_command(users_cli)
+
+
+def _guard():
+    is_open = request.path in OPEN_PATHS or request.endpoint in OPEN_ENDPOINTS
+    if not is_open and not current_user.is_authenticated:
+        deny_unauthenticated()
+    if bearer_token(request) is None and csrf_enabled():
+        csrf.protect(apply_exemptions=True)
+
+
+def csrf_enabled() -> bool:
+    return bool(current_app.config.get("WTF_CSRF_ENABLED", True))
+
+
+def _csrf_error(error: CSRFError):
+    if is_api_request():
+        return json_error(400, "Thiếu hoặc sai mã CSRF (gửi header X-CSRFToken, "
+                               "hoặc dùng Authorization: Bearer <token>).")
+    return CSRFError(description="Biểu mẫu đã hết hạn hoặc không hợp lệ. "
+                                 "Vui lòng tải lại trang rồi thử lại.")
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    # "id:session_version" (User.get_id): a cookie from before a sign-out,
+    # password change or role change carries an old version and is refused.
+    try:
+        uid, version = (int(part) for part in user_id.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+@login_manager.request_loader
+def _load_user_from_request(req):
+    raw = bearer_token(req)
+    return user_for_token(raw) if raw else None
+
+
+from library.auth import views  # noqa: E402,F401  (registers the routes on bp)

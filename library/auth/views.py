@@ -1,0 +1,182 @@
+"""Sign-in, sign-out and the user's own profile: API tokens and password."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from library.auth import accounts, bearer_token, bp, tokens
+from library.auth.passwords import MAX_LENGTH
+from library.auth.permissions import json_error
+from library.extensions import db
+
+REQUIRED = "Vui lòng nhập trường này."
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Tên đăng nhập", [DataRequired(REQUIRED), Length(max=80)])
+    password = PasswordField("Mật khẩu", [DataRequired(REQUIRED), Length(max=MAX_LENGTH)])
+    next = HiddenField()
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Tên token (để nhớ dùng cho việc gì)",
+                       [DataRequired(REQUIRED), Length(max=tokens.NAME_MAX)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Mật khẩu hiện tại", [DataRequired(REQUIRED)])
+    new_password = PasswordField("Mật khẩu mới", [DataRequired(REQUIRED)])
+    confirm = PasswordField("Nhập lại mật khẩu mới", [
+        DataRequired(REQUIRED), EqualTo("new_password", "Hai mật khẩu mới không khớp."),
+    ])
+
+
+class ButtonForm(FlaskForm):
+    """A form with only its CSRF token: the revoke and sign-out buttons."""
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None (no open redirects)."""
+    if not target or len(target) > 2000:
+        return None
+    # Browsers read "\" as "/" and drop tabs and newlines, so "/\evil" and
+    # "/\t/evil" would become "//evil" (another host): refuse them outright.
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _home() -> str:
+    return request.script_root + "/"
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.route("/dang-nhap", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    target = safe_next(request.args.get("next") or form.next.data)
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(target or _home())
+    form.next.data = target or ""
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.username.data, form.password.data, _client_ip())
+        except accounts.Throttled as exc:
+            error, status = str(exc), 429
+        except accounts.AccountError as exc:
+            db.session.commit()  # keep the recorded failure for the throttle
+            error = str(exc)
+        else:
+            db.session.commit()
+            # A fresh session at sign-in: nothing set before it (by an attacker
+            # who planted a cookie, or a previous user) carries over.
+            session.clear()
+            login_user(user)
+            return redirect(target or _home())
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/dang-xuat")
+def logout():
+    if current_user.is_authenticated:
+        # Every session of this user ends, not only this browser's: a copied
+        # cookie is as good as the original until the version changes.
+        current_user.revoke_sessions()
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def _refuse_token_requests() -> None:
+    # Tokens are for reading and writing library data; managing tokens and the
+    # password needs a person signed in, so a leaked token cannot mint more.
+    if bearer_token(request) is not None:
+        abort(json_error(403, "Thao tác này cần đăng nhập trên trình duyệt, không dùng token."))
+
+
+def _profile_page(status: int = 200, *, new_token: str | None = None,
+                  token_form: TokenForm | None = None, password_form: PasswordForm | None = None,
+                  password_error: str | None = None):
+    response = make_response(render_template(
+        "auth/profile.html",
+        user=current_user,
+        tokens=tokens.tokens_of(current_user),
+        new_token=new_token,
+        token_form=token_form or TokenForm(formdata=None),
+        password_form=password_form or PasswordForm(formdata=None),
+        password_error=password_error,
+        button_form=ButtonForm(formdata=None),
+    ), status)
+    # The page may show a new token once; no cache should keep a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/tai-khoan")
+@login_required
+def profile():
+    return _profile_page()
+
+
+@bp.post("/tai-khoan/token")
+@login_required
+def create_token():
+    _refuse_token_requests()
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _profile_page(400, token_form=form)
+    raw = tokens.issue_token(current_user, form.name.data)
+    db.session.commit()
+    # Shown in this response only, never flashed: flashes live in the cookie.
+    return _profile_page(201, new_token=raw)
+
+
+@bp.post("/tai-khoan/token/<int:token_id>/thu-hoi")
+@login_required
+def revoke_token(token_id: int):
+    _refuse_token_requests()
+    token = tokens.own_token(current_user, token_id)
+    if token is None:
+        abort(404)  # also for another user's token: its existence is not told
+    tokens.revoke(token)
+    db.session.commit()
+    flash(f"Đã thu hồi token “{token.name}”.", "info")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.post("/tai-khoan/mat-khau")
+@login_required
+def change_password():
+    _refuse_token_requests()
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return _profile_page(400, password_form=form)
+    user = current_user._get_current_object()
+    try:
+        accounts.change_password(user, form.current_password.data, form.new_password.data,
+                                 _client_ip())
+    except accounts.AccountError as exc:
+        db.session.commit()  # keep a recorded failure
+        status = 429 if isinstance(exc, accounts.Throttled) else 400
+        return _profile_page(status, password_form=form, password_error=str(exc))
+    db.session.commit()
+    # The new session version signed out every browser, this one included;
+    # sign this one back in with a fresh session.
+    session.clear()
+    login_user(user)
+    flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
+    return redirect(url_for("auth.profile"))
