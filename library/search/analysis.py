@@ -1,0 +1,94 @@
+"""Vietnamese syllable analysis: accented and folded syllables, and pairs of adjacent syllables.
+
+Whoosh pickles SyllableAnalyzer into the index schema: keep this import path and the class small.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from whoosh.analysis import Analyzer, Token
+
+from library.vietnamese import canonical, fold
+
+# A pair of syllables never spans sentence punctuation ("..., đảng. Viên" holds no "đảng viên").
+# Hyphens, slashes, apostrophes and line breaks do not break a run: PDF lines wrap mid-phrase
+# and "Mác-Lênin" is searched as "mác lênin".
+BREAKS = ".,;:!?()[]{}\"“”«»…|<>=+*•–—"
+_BREAK = re.compile("[" + re.escape(BREAKS) + "]+|\\s-+\\s")
+_SYLLABLE = re.compile(r"[^\W_]+")
+MAX_SYLLABLE = 30  # longer "syllables" are URLs, numbers tables or OCR debris: not worth a term
+
+_folded: dict[str, str] = {}
+
+
+def fold_syllable(syllable: str) -> str:
+    folded = _folded.get(syllable)
+    if folded is None:
+        if len(_folded) > 200_000:
+            _folded.clear()
+        # fold() turns an uncomposable mark into a space; a term must stay one word
+        folded = _folded[syllable] = fold(syllable).replace(" ", "")
+    return folded
+
+
+def syllable_runs(text: str) -> list[list[str]]:
+    """Canonical syllables, grouped in runs that no punctuation interrupts."""
+    runs = []
+    for segment in _BREAK.split(canonical(text)):
+        syllables = [s for s in _SYLLABLE.findall(segment) if len(s) <= MAX_SYLLABLE]
+        if syllables:
+            runs.append(syllables)
+    return runs
+
+
+class Terms(NamedTuple):
+    exact: list[str]
+    folded: list[str]
+    pairs: list[str]
+    exact_pairs: list[str]
+
+
+def pair(first: str, second: str) -> str:
+    return first + " " + second
+
+
+_last: tuple[str, Terms] | None = None
+
+
+def index_terms(text: str) -> Terms:
+    """The terms of every text field; the last result is kept since four fields ask in turn."""
+    global _last
+    last = _last
+    if last is not None and last[0] == text:
+        return last[1]
+    terms = Terms([], [], [], [])
+    for run in syllable_runs(text):
+        folded = [fold_syllable(s) for s in run]
+        terms.exact.extend(run)
+        terms.folded.extend(folded)
+        terms.pairs.extend(map(pair, folded, folded[1:]))
+        terms.exact_pairs.extend(map(pair, run, run[1:]))
+    _last = (text, terms)
+    return terms
+
+
+class SyllableAnalyzer(Analyzer):
+    """One of the four term streams of a text: 'exact', 'folded', 'pairs' or 'exact_pairs'."""
+
+    def __init__(self, stream: str = "folded"):
+        self.stream = stream
+
+    def __repr__(self):
+        return f"SyllableAnalyzer({self.stream!r})"
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, text in enumerate(getattr(index_terms(value), self.stream), start_pos):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = pos
+            yield token
