@@ -1,0 +1,1 @@
+"""Generated demo and benchmark books: Vietnamese prose typeset as PDF and EPUB."""
