@@ -1,0 +1,76 @@
+"""The extraction child process: limits itself, extracts one file, prints JSON on stdout."""
+import base64
+import json
+import os
+import sys
+
+MEMORY = "Tệp cần quá nhiều bộ nhớ để đọc"
+GENERIC = "Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng"
+
+
+def _limit(memory_mb: int, cpu_seconds: int) -> None:
+    # Set here rather than in a preexec_fn: preexec_fn can deadlock a threaded parent
+    # (the web server), and these limits are in place before any file byte is parsed.
+    import resource
+
+    memory = memory_mb << 20
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def extract_here(path: str):
+    """sniff + the matching extractor, in this process; raises ExtractionError."""
+    from library.extraction.sniff import EPUB, sniff
+
+    if sniff(path) == EPUB:
+        from library.extraction.epub import extract_epub
+        return extract_epub(path)
+    from library.extraction.pdf import extract_pdf
+    return extract_pdf(path)
+
+
+def _result(path: str) -> dict:
+    from library.extraction.types import ExtractionError, UnsupportedFile
+
+    try:
+        book = extract_here(path)
+    except UnsupportedFile as exc:
+        return {"error": exc.reason, "unsupported": True}
+    except ExtractionError as exc:
+        return {"error": exc.reason}
+    except MemoryError:
+        return {"error": MEMORY}
+    except RecursionError:
+        return {"error": GENERIC, "detail": "RecursionError"}
+    data = book.to_dict()
+    if data["cover"] is not None:
+        data["cover"] = base64.b64encode(data["cover"]).decode("ascii")
+    return data
+
+
+def main(argv: list[str]) -> int:
+    """argv: PATH [MEMORY_MB CPU_SECONDS]."""
+    if len(argv) >= 3:
+        _limit(int(argv[1]), int(argv[2]))
+    # Only the JSON goes to the real stdout; anything a library prints lands on stderr.
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    import warnings
+    warnings.simplefilter("ignore")  # third-party chatter about odd files is not a result
+    try:
+        result = _result(argv[0])
+    except MemoryError:
+        result = {"error": MEMORY}
+    except Exception as exc:  # noqa: BLE001 - the parent turns this into a plain reason
+        import traceback
+        traceback.print_exc()
+        result = {"error": GENERIC, "detail": f"{type(exc).__name__}: {exc}"[:500]}
+    json.dump(result, out, ensure_ascii=False)
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
