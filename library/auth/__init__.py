@@ -81,8 +81,10 @@ def init_app(app: Flask) -> None:
     from library.auth.cli import users_cli
 
     check_secret_key(app)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's own defaults hold these keys (SameSite None), so setdefault would not do.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     if app.config.get("PREFER_HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config.setdefault("PREFERRED_URL_SCHEME", "https")

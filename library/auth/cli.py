@@ -1,6 +1,8 @@
 """`flask users create` and `flask users token` (CONTRACT.md)."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 
@@ -22,8 +24,7 @@ users_cli = AppGroup("users", help="Tài khoản: tạo người dùng, cấp to
 def create_user(username, role, branch_code, full_name, password_stdin):
     """Create a user; the branch is created when its code is new."""
     # From stdin, never an option: options show up in `ps` and shell history.
-    password = (click.get_text_stream("stdin").readline().rstrip("\r\n")
-                if password_stdin else None)
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
         user = accounts.create_user(username, role, branch_code=branch_code,
                                     full_name=full_name, password=password)
