@@ -13,11 +13,12 @@ from sqlalchemy import select
 from library.auth import accounts, init_app, passwords
 from library.auth.models import ADMIN, LIBRARIAN, MEMBER, ROLES, SECRETARY, ApiToken, Branch, User
 from library.auth.permissions import (
-    can_assign_to_branch, can_manage_accounts, can_manage_catalog, can_manage_reading_lists,
+    public, can_assign_to_branch, can_manage_accounts, can_manage_catalog, can_manage_reading_lists,
     role_required,
 )
 from library.auth.views import safe_next
 from library.extensions import db
+from library.i18n import gettext
 
 REPO = Path(__file__).resolve().parent.parent
 BAD = "Tên đăng nhập hoặc mật khẩu không đúng"
@@ -32,6 +33,7 @@ def make_app(tmp_path, **config) -> Flask:
     app = Flask(__name__, static_folder=str(tmp_path))
     app.jinja_loader = ChoiceLoader([DictLoader({"base.html": BASE}),
                                      FileSystemLoader(str(REPO / "templates"))])
+    app.jinja_env.globals["_"] = gettext
     app.config.update({"TESTING": True, "SECRET_KEY": "test-secret-key-0123456789-abcdefgh",
                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'auth.db'}", **config})
     db.init_app(app)
@@ -52,6 +54,11 @@ def make_app(tmp_path, **config) -> Flask:
     @app.post("/api/echo")
     def echo():
         return jsonify(ok=True)
+
+    @app.get("/gioi-thieu")
+    @public
+    def about():
+        return "ai cũng xem được"
 
     @app.get("/thu-vien")
     @role_required(LIBRARIAN, ADMIN)
@@ -303,6 +310,11 @@ def test_cookie_posts_need_a_csrf_token(app, client):
     assert client.post("/api/echo", json={}, headers={"X-CSRFToken": token}).status_code == 200
 
 
+def test_overlong_input_is_a_form_error(app, client):
+    response = sign_in(client, "an", "x" * 300)
+    assert response.status_code == 200 and "Tối đa 256 ký tự." in response.text
+
+
 def test_sign_in_form_needs_a_csrf_token(app, client):
     add_user(app)
     response = client.post("/dang-nhap", data={"username": "an", "password": PASSWORD})
@@ -332,6 +344,7 @@ def test_production_refuses_a_weak_secret(tmp_path):
 def test_only_healthz_and_sign_in_are_open(client):
     assert client.get("/healthz").status_code == 200
     assert client.get("/dang-nhap").status_code == 200
+    assert client.get("/gioi-thieu").status_code == 200  # marked @public
     assert client.get("/tai-khoan").status_code == 302
     api = client.get("/api/whoami")
     assert api.status_code == 401 and "error" in api.get_json()

@@ -20,8 +20,9 @@ login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
 login_manager.login_message_category = "warning"
 
 # Reachable without signing in. /healthz is matched by path: its endpoint name
-# belongs to another module.
-OPEN_ENDPOINTS = {"auth.login", "static"}
+# belongs to another module. The language switch is in base.html, so the
+# sign-in page offers it too. Other views opt in with permissions.public.
+OPEN_ENDPOINTS = {"auth.login", "static", "i18n.choose"}
 OPEN_PATHS = {"/healthz"}
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -105,7 +106,9 @@ def init_app(app: Flask) -> None:
 
 
 def _guard():
-    is_open = request.path in OPEN_PATHS or request.endpoint in OPEN_ENDPOINTS
+    view = current_app.view_functions.get(request.endpoint)
+    is_open = (request.path in OPEN_PATHS or request.endpoint in OPEN_ENDPOINTS
+               or getattr(view, "is_public", False))
     if not is_open and not current_user.is_authenticated:
         deny_unauthenticated()
     if bearer_token(request) is None and csrf_enabled():

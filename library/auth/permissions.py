@@ -34,6 +34,12 @@ def deny_unauthenticated():
     abort(login_manager.unauthorized())
 
 
+def public(view):
+    """Let anyone reach this view, signed in or not (read by the guard in init_app)."""
+    view.is_public = True
+    return view
+
+
 def role_required(*roles: str):
     """Allow the view only to signed-in users with one of these roles (exactly these:
     an admin is let in only when ADMIN is listed). Others get 403."""

@@ -13,19 +13,23 @@ from library.auth import accounts, bearer_token, bp, tokens
 from library.auth.passwords import MAX_LENGTH
 from library.auth.permissions import json_error
 from library.extensions import db
+from library.i18n import gettext as _
 
 REQUIRED = "Vui lòng nhập trường này."
+TOO_LONG = "Tối đa %(max)d ký tự."
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Tên đăng nhập", [DataRequired(REQUIRED), Length(max=80)])
-    password = PasswordField("Mật khẩu", [DataRequired(REQUIRED), Length(max=MAX_LENGTH)])
+    username = StringField("Tên đăng nhập",
+                           [DataRequired(REQUIRED), Length(max=80, message=TOO_LONG)])
+    password = PasswordField("Mật khẩu",
+                             [DataRequired(REQUIRED), Length(max=MAX_LENGTH, message=TOO_LONG)])
     next = HiddenField()
 
 
 class TokenForm(FlaskForm):
     name = StringField("Tên token (để nhớ dùng cho việc gì)",
-                       [DataRequired(REQUIRED), Length(max=tokens.NAME_MAX)])
+                       [DataRequired(REQUIRED), Length(max=tokens.NAME_MAX, message=TOO_LONG)])
 
 
 class PasswordForm(FlaskForm):
@@ -97,7 +101,7 @@ def logout():
         db.session.commit()
     logout_user()
     session.clear()
-    flash("Bạn đã đăng xuất.", "info")
+    flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -105,7 +109,7 @@ def _refuse_token_requests() -> None:
     # Tokens are for reading and writing library data; managing tokens and the
     # password needs a person signed in, so a leaked token cannot mint more.
     if bearer_token(request) is not None:
-        abort(json_error(403, "Thao tác này cần đăng nhập trên trình duyệt, không dùng token."))
+        abort(json_error(403, _("Thao tác này cần đăng nhập trên trình duyệt, không dùng token.")))
 
 
 def _profile_page(status: int = 200, *, new_token: str | None = None,
@@ -154,7 +158,7 @@ def revoke_token(token_id: int):
         abort(404)  # also for another user's token: its existence is not told
     tokens.revoke(token)
     db.session.commit()
-    flash(f"Đã thu hồi token “{token.name}”.", "info")
+    flash(_("Đã thu hồi token “{name}”.", name=token.name), "info")
     return redirect(url_for("auth.profile"))
 
 
@@ -178,5 +182,5 @@ def change_password():
     # sign this one back in with a fresh session.
     session.clear()
     login_user(user)
-    flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.", "success")
+    flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
     return redirect(url_for("auth.profile"))
