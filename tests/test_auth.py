@@ -302,7 +302,8 @@ def test_role_change_and_deactivation_end_sessions(app):
 def test_cookie_posts_need_a_csrf_token(app, client):
     add_user(app)
     sign_in(client)
-    assert client.post("/dang-xuat").status_code == 400
+    refused_page = client.post("/dang-xuat")
+    assert refused_page.status_code == 400 and "tải lại trang" in refused_page.text
     assert client.get("/sach").status_code == 200  # still signed in
     refused = client.post("/api/echo", json={})
     assert refused.status_code == 400 and "CSRF" in refused.get_json()["error"]

@@ -1,7 +1,7 @@
 """Accounts and sign-in: init_app makes every route but /healthz and sign-in need a user."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, has_request_context, request
+from flask import Blueprint, Flask, abort, current_app, has_request_context, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -25,6 +25,9 @@ login_manager.login_message_category = "warning"
 OPEN_ENDPOINTS = {"auth.login", "static", "i18n.choose"}
 OPEN_PATHS = {"/healthz"}
 MIN_SECRET_KEY_LENGTH = 32
+MSG_CSRF_API = ("Thiếu hoặc sai mã CSRF: gửi header X-CSRFToken, "
+                "hoặc dùng Authorization: Bearer <token>.")
+MSG_CSRF_PAGE = "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang rồi thử lại."
 
 
 def bearer_token(req) -> str | None:
@@ -99,7 +102,6 @@ def init_app(app: Flask) -> None:
     # CSRF is checked by _guard below instead, so that Bearer requests skip it.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.before_request(_guard)
-    app.register_error_handler(CSRFError, _csrf_error)
 
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
@@ -111,20 +113,15 @@ def _guard():
                or getattr(view, "is_public", False))
     if not is_open and not current_user.is_authenticated:
         deny_unauthenticated()
-    if bearer_token(request) is None and csrf_enabled():
-        csrf.protect(apply_exemptions=True)
-
-
-def csrf_enabled() -> bool:
-    return bool(current_app.config.get("WTF_CSRF_ENABLED", True))
-
-
-def _csrf_error(error: CSRFError):
-    if is_api_request():
-        return json_error(400, "Thiếu hoặc sai mã CSRF (gửi header X-CSRFToken, "
-                               "hoặc dùng Authorization: Bearer <token>).")
-    return CSRFError(description="Biểu mẫu đã hết hạn hoặc không hợp lệ. "
-                                 "Vui lòng tải lại trang rồi thử lại.")
+    if bearer_token(request) is None and current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            csrf.protect(apply_exemptions=True)
+        except CSRFError:
+            # Flask-WTF's reasons are English and technical; the app's error
+            # pages (or the JSON below) show this instead.
+            if is_api_request():
+                abort(json_error(400, MSG_CSRF_API))
+            raise CSRFError(description=MSG_CSRF_PAGE) from None
 
 
 @login_manager.user_loader
