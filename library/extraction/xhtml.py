@@ -4,116 +4,73 @@ from html.entities import name2codepoint
 
 from lxml import etree
 
-_SKIP = {"head", "script", "style", "template", "noscript", "rt", "rp", "object", "audio", "video",
-         "math-annotation", "annotation-xml", "metadata", "defs"}
-_BLOCK = {"address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "div", "dl", "dt",
-          "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-          "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td",
-          "tfoot", "th", "thead", "tr", "ul", "text", "tspan", "title", "desc",
+_SKIP = ("head", "script", "style", "template", "noscript", "rt", "rp", "object", "audio", "video",
+         "annotation-xml", "metadata", "defs")
+_BLOCK = ("address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "div", "dl",
+          "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+          "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody",
+          "td", "tfoot", "th", "thead", "tr", "ul", "text", "tspan", "title", "desc",
           # DTBook (EPUB 2 alternative content)
           "level", "level1", "level2", "level3", "level4", "level5", "level6", "hd", "list", "lic",
-          "line", "poem", "linegroup", "frontmatter", "bodymatter", "rearmatter", "doctitle",
-          "docauthor", "sidebar", "note", "prodnote"}
-_SPACES = re.compile(r"[^\S\n]+")
-_HEADINGS = ("h1", "h2", "h3")
-
-
-def _local(tag) -> str | None:
-    if not isinstance(tag, str):
-        return None  # comments, processing instructions, entities
-    return tag.rsplit("}", 1)[-1].lower()
-
-
-def _entity_text(node) -> str:
-    # Entities stay unexpanded (resolve_entities=False); the HTML ones are safe to spell out.
-    code = name2codepoint.get(node.name)
-    return chr(code) if code else " "
-
-
-def _collect(root, out: list[str]) -> None:
-    """Iterative walk: deep hostile nesting cannot hit Python's recursion limit."""
-    stack = [(root, False)]
-    while stack:
-        node, closing = stack.pop()
-        if closing:
-            out.append("\n")
-            if node.tail and node is not root:
-                out.append(node.tail)
-            continue
-        tag = _local(node.tag)
-        if tag is None:
-            if node.tag is etree.Entity:
-                out.append(_entity_text(node))
-            if node.tail:
-                out.append(node.tail)
-            continue
-        if tag in _SKIP:
-            if node.tail and node is not root:
-                out.append(node.tail)
-            continue
-        block = tag in _BLOCK
-        if block:
-            out.append("\n")
-        if node.text:
-            out.append(node.text)
-        if block:
-            stack.append((node, True))
-        else:
-            # Inline element: its tail comes after its children, so push a tail-only marker.
-            stack.append((_Tail(node.tail if node is not root else None), False))
-        stack.extend((child, False) for child in reversed(node))
-
-
-class _Tail:
-    """Stands in for an inline element's tail on the walk stack."""
-
-    __slots__ = ("tail",)
-    tag = etree.Comment  # not a str: treated like a comment, i.e. only the tail is used
-
-    def __init__(self, tail):
-        self.tail = tail
+          "line", "poem", "linegroup", "doctitle", "docauthor", "sidebar", "note", "prodnote")
+_SKIP_TAGS = tuple("{*}" + t for t in _SKIP)
+_BLOCK_TAGS = tuple("{*}" + t for t in _BLOCK)
+_BREAK = "\U000F0000"  # private use: marks a block boundary while source newlines are spaces
+_SPACES = re.compile(r"\s+")
 
 
 def _tidy(raw: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in raw.split("\n"))
+    lines = (_SPACES.sub(" ", line).strip() for line in raw.split(_BREAK))
     return "\n".join(line for line in lines if line)
 
 
+def _flatten(el) -> str:
+    """The element's text with block boundaries marked; the tree is modified in place.
+
+    The work is done by libxml2 (strip_elements, tostring(method="text")): a Python
+    walk over every node took 5 s on a 2,000-chapter book.
+    """
+    etree.strip_elements(el, *_SKIP_TAGS, with_tail=False)
+    for ent in el.iter(etree.Entity):
+        # Entities stay unexpanded (resolve_entities=False); the HTML ones are safe to spell out.
+        code = name2codepoint.get(ent.name)
+        ent.tail = (chr(code) if code else " ") + (ent.tail or "")
+    for block in el.iter(*_BLOCK_TAGS):
+        block.text = _BREAK + (block.text or "")
+        block.tail = _BREAK + (block.tail or "")
+    el.tail = None
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
+
+
 def _body(root):
-    for el in root.iter("{*}body"):
-        return el
-    return root
+    return next(root.iter("{*}body"), root)
 
 
 def document_text(root) -> str:
-    """The document body's text: blocks become lines, inline whitespace collapses."""
+    """The document body's text: blocks become lines, other whitespace collapses to spaces."""
     if root is None:
         return ""
-    out: list[str] = []
-    _collect(_body(root), out)
-    # Source line breaks are just spaces in HTML; only block boundaries make lines.
-    raw = "".join(s if s == "\n" else s.replace("\n", " ") for s in out)
-    return _tidy(raw)
+    return _tidy(_flatten(_body(root)))
 
 
-def _element_text(el) -> str:
-    out: list[str] = []
-    _collect(el, out)
-    return _tidy("".join(out).replace("\n", " "))
+def element_text(el) -> str:
+    """One element's text on one line (a heading, a toc label)."""
+    if el is None:
+        return ""
+    raw = etree.tostring(el, method="text", encoding=str, with_tail=False)
+    return _SPACES.sub(" ", raw.replace(_BREAK, " ")).strip()
 
 
 def document_title(root) -> str:
-    """The first h1/h2/h3 of the body, else <title>, else ''."""
+    """The first non-empty h1/h2/h3 of the body, else <title>, else ''."""
     if root is None:
         return ""
-    body = _body(root)
-    for el in body.iter():
-        if _local(el.tag) in _HEADINGS:
-            text = _element_text(el)
-            if text:
-                return text
+    for el in _body(root).iter("{*}h1", "{*}h2", "{*}h3"):
+        text = element_text(el)
+        if text:
+            return text
     for el in root.iter("{*}title"):
-        text = _element_text(el)
+        text = element_text(el)
         if text:
             return text
     return ""

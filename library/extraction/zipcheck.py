@@ -1,7 +1,9 @@
 """Checks on an EPUB's zip before anything reads it, and member reads with a hard size cap."""
+import posixpath
 import re
 import stat
 import zipfile
+from urllib.parse import unquote, urlsplit
 
 from library.extraction.types import ExtractionError
 from library.extraction.xmlsafe import parse_xml
@@ -35,6 +37,27 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
+def resolve_href(base_dir: str, href: str, strict: bool = True) -> str | None:
+    """The zip path an OPF/nav/NCX href points at, fragment dropped; None for remote URLs.
+
+    An href escaping the container (../.., /abs) raises when `strict` (the manifest: the
+    file is hostile) and is ignored otherwise (a stray link in a table of contents).
+    """
+    parts = urlsplit(href.strip())
+    if parts.scheme or parts.netloc:
+        return None
+    # Windows-made EPUBs write "image\\a.jpg"; readers take the backslash as a separator.
+    raw = unquote(parts.path).replace("\\", "/")
+    if not raw:
+        return None
+    joined = posixpath.normpath(posixpath.join(base_dir, raw))
+    if raw.startswith("/") or joined == ".." or joined.startswith("../") or _is_unsafe_name(joined):
+        if strict:
+            raise ExtractionError(unsafe_path_reason(href))
+        return None
+    return joined
+
+
 class SafeZip:
     """An opened, checked EPUB zip. read() never returns more than `limit` bytes."""
 
@@ -60,6 +83,8 @@ class SafeZip:
         seen = set()
         for info in infos:
             name = info.filename
+            if info.flag_bits & 0x1:
+                raise ExtractionError(DRM)  # zip-level password encryption
             if _is_unsafe_name(name):
                 raise ExtractionError(unsafe_path_reason(name))
             if _is_symlink(info):

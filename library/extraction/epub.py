@@ -1,0 +1,195 @@
+"""EPUB 2/3 -> one section per spine chapter, metadata, table of contents and cover.
+
+The container, OPF, nav/NCX and chapters are parsed here with lxml under xmlsafe's rules
+(no entity expansion, no DTD, no network) from a zip already vetted by zipcheck. ebooklib
+is not used to read uploads: it reads every member whole, with no size cap, and stops on
+the sloppy-but-readable EPUBs a library receives (missing files, HTML chapters).
+"""
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from library.extraction.epub_toc import NavPoint, nav_points, ncx_points
+from library.extraction.metadata import plain, plain_html, split_authors, year_of
+from library.extraction.sniff import EPUB
+from library.extraction.types import ExtractedBook, ExtractedSection, ExtractionError, TocEntry
+from library.extraction.xhtml import document_text, document_title
+from library.extraction.xmlsafe import parse_document, parse_xml
+from library.extraction.zipcheck import SafeZip, resolve_href
+from library.vietnamese import clean_text
+
+_DOCUMENTS = {"application/xhtml+xml", "text/html", "application/x-dtbook+xml",
+              "text/x-oeb1-document", "image/svg+xml", "application/xml", "text/xml"}
+_COVER_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"GIF87a": "gif", b"GIF89a": "gif"}
+MAX_COVER = 10 << 20
+NO_CHAPTERS = "Tệp EPUB không có chương nào đọc được"
+
+
+@dataclass
+class Item:
+    id: str
+    path: str | None          # None: a remote resource
+    media_type: str
+    properties: set[str] = field(default_factory=set)
+    fallback: str | None = None
+
+
+def _rootfile(z: SafeZip) -> str:
+    if "META-INF/container.xml" not in z.names:
+        raise ExtractionError("Tệp EPUB thiếu META-INF/container.xml")
+    container = parse_xml(z.read("META-INF/container.xml", 1 << 20))
+    rootfiles = [r for r in container.iter("{*}rootfile") if r.get("full-path")]
+    # Multiple renditions: the first OPF is the default one (EPUB Multiple-Rendition spec).
+    rootfiles.sort(key=lambda r: r.get("media-type", "application/oebps-package+xml")
+                   != "application/oebps-package+xml")
+    if not rootfiles:
+        raise ExtractionError("Tệp EPUB không chỉ ra tệp mô tả gói (OPF)")
+    path = resolve_href("", rootfiles[0].get("full-path"))
+    if path not in z.names:
+        raise ExtractionError("Tệp EPUB thiếu tệp mô tả gói (OPF)")
+    return path
+
+
+def _manifest(opf, opf_dir: str) -> dict[str, Item]:
+    items: dict[str, Item] = {}
+    manifest = next(opf.iter("{*}manifest"), None)
+    for el in manifest.iter("{*}item") if manifest is not None else ():
+        item_id, href = el.get("id"), el.get("href")
+        if item_id and href and item_id not in items:
+            items[item_id] = Item(item_id, resolve_href(opf_dir, href),
+                                  (el.get("media-type") or "").strip().lower(),
+                                  set((el.get("properties") or "").split()), el.get("fallback"))
+    return items
+
+
+def _content_item(item: Item, items: dict[str, Item]) -> Item:
+    """Follow the fallback chain to a content document; cycles end where they loop."""
+    seen = set()
+    current = item
+    while current.media_type not in _DOCUMENTS and current.fallback and current.id not in seen:
+        seen.add(current.id)
+        nxt = items.get(current.fallback)
+        if nxt is None:
+            break
+        current = nxt
+    return current if current.media_type in _DOCUMENTS else item
+
+
+def _spine(opf, items: dict[str, Item]) -> tuple[list[Item], str | None]:
+    spine = next(opf.iter("{*}spine"), None)
+    if spine is None:
+        raise ExtractionError("Tệp EPUB không có danh sách chương (spine)")
+    linear, other, seen = [], [], set()
+    for ref in spine.iter("{*}itemref"):
+        item = items.get(ref.get("idref", ""))
+        if item is None or item.id in seen or item.path is None:
+            continue
+        seen.add(item.id)
+        (other if (ref.get("linear") or "").strip() == "no" else linear).append(item)
+    # Non-linear items (pop-ups, answers) stay out, unless they are all the book has.
+    return (linear or other), spine.get("toc")
+
+
+def _metadata(opf, book: ExtractedBook) -> None:
+    meta = next(opf.iter("{*}metadata"), opf)
+    values: dict[str, list[str]] = {}
+    for el in meta.iter():
+        if isinstance(el.tag, str):
+            # Lower-cased: OEBPS 1.2 packages spell them dc:Title, dc:Creator.
+            name = el.tag.rsplit("}", 1)[-1].lower()
+            text = plain("".join(el.itertext()))
+            if text and name in ("title", "creator", "date", "publisher", "description", "language"):
+                values.setdefault(name, []).append(text)
+    first = {name: texts[0] for name, texts in values.items()}
+    book.title = first.get("title")
+    book.publisher = first.get("publisher")
+    book.language = first.get("language")
+    book.year = year_of(first.get("date"))
+    book.description = plain_html(first.get("description")) or None
+    for creator in values.get("creator", []):
+        book.authors += [a for a in split_authors(creator) if a not in book.authors]
+
+
+def _toc_points(z: SafeZip, items: dict[str, Item], toc_id: str | None) -> list[NavPoint]:
+    """The nav document's entries, else the NCX's. Both are parsed (and so vetted) if present."""
+    points: list[NavPoint] = []
+    nav = next((i for i in items.values() if "nav" in i.properties and i.path in z.names), None)
+    if nav is not None:
+        points = nav_points(parse_document(z.read(nav.path)), nav.path)
+    ncx = items.get(toc_id or "")
+    if ncx is None or ncx.path not in z.names:
+        ncx = next((i for i in items.values()
+                    if i.media_type == "application/x-dtbncx+xml" and i.path in z.names), None)
+    if ncx is not None:
+        ncx_list = ncx_points(parse_xml(z.read(ncx.path)), ncx.path)
+        points = points or ncx_list
+    return points
+
+
+def _cover(z: SafeZip, opf, items: dict[str, Item]) -> tuple[bytes | None, str | None]:
+    images = [i for i in items.values() if i.media_type.startswith("image/") and i.path in z.names]
+    candidates = [i for i in images if "cover-image" in i.properties]
+    for meta in opf.iter("{*}meta"):
+        if (meta.get("name") or "").lower() == "cover":
+            ref = meta.get("content") or ""
+            candidates += [i for i in images if ref in (i.id, posixpath.basename(i.path))]
+    candidates += [i for i in images if "cover" in (i.id + " " + i.path.rsplit("/", 1)[-1]).lower()]
+    for item in candidates:
+        try:
+            data = z.read(item.path, MAX_COVER)
+        except ExtractionError:
+            continue  # an oversized cover is dropped, the book still imports
+        for magic, ext in _COVER_MAGIC.items():
+            if data.startswith(magic):
+                return data, ext
+        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            return data, "webp"
+    return None, None
+
+
+def extract_epub(path) -> ExtractedBook:
+    """Chapters in spine order, metadata, toc and cover; ExtractionError when unreadable."""
+    with SafeZip(path) as z:
+        opf_path = _rootfile(z)
+        opf = parse_xml(z.read(opf_path))
+        if not isinstance(opf.tag, str) or opf.tag.rsplit("}", 1)[-1] != "package":
+            raise ExtractionError("Tệp mô tả gói (OPF) của EPUB không hợp lệ")
+        items = _manifest(opf, posixpath.dirname(opf_path))
+        spine, toc_id = _spine(opf, items)
+        book = ExtractedBook(media_type=EPUB)
+        _metadata(opf, book)
+        points = _toc_points(z, items, toc_id)
+        titles: dict[str, str] = {}
+        for point in points:
+            titles.setdefault(point.path, point.title)
+        positions: dict[str, int] = {}
+        missing = 0
+        for item in spine:
+            doc = _content_item(item, items)
+            if doc.path not in z.names:
+                missing += 1
+                continue
+            if doc.path in positions:
+                continue
+            text, heading = "", ""
+            if doc.media_type in _DOCUMENTS:
+                root = parse_document(z.read(doc.path))
+                heading = document_title(root)  # before document_text, which edits the tree
+                text = document_text(root)
+            position = len(book.sections) + 1
+            chapter = titles.get(doc.path) or titles.get(item.path) or clean_text(heading).strip()
+            book.sections.append(ExtractedSection(
+                position=position, text=clean_text(text).strip(),
+                chapter=chapter or f"Chương {position}", href=doc.path))
+            positions[doc.path] = position
+            positions.setdefault(item.path, position)
+        if not book.sections:
+            raise ExtractionError(NO_CHAPTERS)
+        if missing:
+            book.warnings.append(f"Thiếu {missing} tệp chương được khai báo trong EPUB")
+        book.toc = [TocEntry(p.title, p.level, positions[p.path]) for p in points if p.path in positions]
+        book.cover, book.cover_ext = _cover(z, opf, items)
+    book.searchable = any(re.search(r"\w", s.text) for s in book.sections)
+    if not book.searchable:
+        book.warnings.append("Tệp không có văn bản (chỉ có hình ảnh), không tìm kiếm được nội dung")
+    return book
