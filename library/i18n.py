@@ -5,6 +5,7 @@ to the Vietnamese text, which is always correct for the primary audience.
 """
 from flask import Blueprint, Flask, g, redirect, request, url_for
 
+from library.auth.views import safe_next
 from library.i18n_en import ENGLISH
 
 LANGUAGES = ("vi", "en")
@@ -26,10 +27,7 @@ def gettext(text: str, **values) -> str:
 
 @bp.post("/ngon-ngu/<code>")
 def choose(code: str):
-    target = request.form.get("next") or url_for("catalog.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("catalog.home")
-    response = redirect(target)
+    response = redirect(safe_next(request.form.get("next")) or url_for("catalog.home"))
     if code in LANGUAGES:
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True)
     return response
