@@ -98,11 +98,12 @@ def chapter(rng: random.Random, title: str, n_paragraphs: int, theme: str | None
 
 
 def chapters_for_pages(rng: random.Random, n_pages: int, theme: str | None = None,
-                       chars_per_page: int = 2000) -> list[tuple[str, str]]:
+                       chars_per_page: int = 2000, chapter_pages: tuple[int, int] = (4, 14),
+                       ) -> list[tuple[str, str]]:
     """EPUB chapters whose text adds up to about n_pages printed pages."""
     out, left, number = [], max(1, n_pages), 1
     while left > 0:
-        size = min(left, rng.randint(4, 14))
+        size = min(left, rng.randint(*chapter_pages))
         target = size * chars_per_page
         parts, length = [], 0
         while length < target:
