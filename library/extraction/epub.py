@@ -22,6 +22,8 @@ _DOCUMENTS = {"application/xhtml+xml", "text/html", "application/x-dtbook+xml",
               "text/x-oeb1-document", "image/svg+xml", "application/xml", "text/xml"}
 _COVER_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"GIF87a": "gif", b"GIF89a": "gif"}
 MAX_COVER = 10 << 20
+# What calibre and friends put in <title> when they know nothing: no chapter title at all.
+_PLACEHOLDERS = {"inconnu(e)", "unknown", "untitled", "không rõ"}
 NO_CHAPTERS = "Tệp EPUB không có chương nào đọc được"
 
 
@@ -177,7 +179,10 @@ def extract_epub(path) -> ExtractedBook:
                 heading = document_title(root)  # before document_text, which edits the tree
                 text = document_text(root)
             position = len(book.sections) + 1
-            chapter = titles.get(doc.path) or titles.get(item.path) or clean_text(heading).strip()
+            heading = clean_text(heading).strip()
+            if heading.lower() in _PLACEHOLDERS:
+                heading = ""
+            chapter = titles.get(doc.path) or titles.get(item.path) or heading
             book.sections.append(ExtractedSection(
                 position=position, text=clean_text(text).strip(),
                 chapter=chapter or f"Chương {position}", href=doc.path))
