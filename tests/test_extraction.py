@@ -261,3 +261,212 @@ def test_legacy_encoding_detectors_leave_real_text_alone():
     assert looks_tcvn3("§¶ng Céng s¶n ViÖt Nam lu«n trung thµnh víi lîi Ých cña giai cÊp c«ng nh©n")
     assert looks_vni("Ñaûng Coäng saûn Vieät Nam luoân trung thaønh vôùi lôïi ích cuûa giai caáp coâng nhaân "
                      "hoïc taäp suoát ñôøi")
+
+
+# --- EPUB ----------------------------------------------------------------------------------
+
+def test_epub2_chapters_follow_the_spine_with_ncx_titles(corpus):
+    book = extract(corpus / "vietnamese/epub/truyen-kieu.epub")
+    assert book.media_type == "application/epub+zip"
+    assert (book.title, book.authors) == ("Truyện Kiều", ["Nguyễn Du"])
+    assert [s.position for s in book.sections] == list(range(1, len(book.sections) + 1))
+    assert [s.href for s in book.sections[:4]] == ["OEBPS/welcome.html", "OEBPS/toc.html",
+                                                   "OEBPS/0.html", "OEBPS/1.html"]
+    assert [s.chapter for s in book.sections[2:6]] == ["Một", "Hai", "Ba", "Bốn"]
+    assert "Trăm năm trong cõi người ta" in book.sections[2].text
+    assert all(is_nfc(s.text) for s in book.sections)
+    assert [(t.title, t.position) for t in book.toc[2:4]] == [("Một", 3), ("Hai", 4)]
+
+
+def test_epub3_chapters_take_nav_titles_and_toc_levels(corpus):
+    book = extract(corpus / "epub/idpf-epub3/moby-dick.epub")
+    chapter1 = book.sections[5]
+    assert (chapter1.href, chapter1.chapter) == ("OPS/chapter_001.xhtml", "Chapter 1. Loomings.")
+    assert chapter1.text.startswith("Chapter 1. Loomings.\nCall me Ishmael.")
+    assert book.cover_ext == "jpg"
+    nested = extract(corpus / "vietnamese/epub/bun-lay-nuoc-dong.epub")
+    assert ("I. HOÀNG-ĐẠO (1907-1948)", 2, 9) in [(t.title, t.level, t.position) for t in nested.toc]
+
+
+def test_epub_with_nfd_text_comes_out_nfc(corpus):
+    path = corpus / "vietnamese/epub/bun-lay-nuoc-dong.epub"
+    with zipfile.ZipFile(path) as zf:
+        assert not is_nfc(zf.read("index_split_007.html").decode())  # decomposed in the file
+    book = extract(path)
+    assert all(is_nfc(s.text) and is_nfc(s.chapter) for s in book.sections)
+    assert "II. SỰ NGHIỆP VĂN HÓA" in book.sections[8].text
+    assert book.cover_ext == "jpg" and book.publisher == "TỰ DO 1959"
+
+
+def test_epub_written_by_ebooklib_in_nfd(tmp_path):
+    """ebooklib authors the EPUB: its nav, NCX and spine order must come back as written."""
+    from ebooklib import epub as ebooklib_epub
+
+    def nfd(text):
+        return unicodedata.normalize("NFD", text)
+
+    book = ebooklib_epub.EpubBook()
+    book.set_identifier("so-tay")
+    book.set_title(nfd("Sổ tay đảng viên"))
+    book.set_language("vi")
+    book.add_author(nfd("Ban Tuyên giáo"))
+    chapters = []
+    for index, (title, body) in enumerate([("Chương một: Điều lệ Đảng", "Đảng viên phải gương mẫu."),
+                                           ("Chương hai: Tự diễn biến", "Phòng chống tự diễn biến, tự chuyển hoá.")]):
+        item = ebooklib_epub.EpubHtml(title=nfd(title), file_name=f"c{index}.xhtml", lang="vi")
+        item.content = f"<h1>{nfd(title)}</h1><p>{nfd(body)}</p>"
+        book.add_item(item)
+        chapters.append(item)
+    book.toc = [ebooklib_epub.Link(c.file_name, c.title, c.file_name) for c in chapters]
+    book.add_item(ebooklib_epub.EpubNcx())
+    book.add_item(ebooklib_epub.EpubNav())
+    book.spine = [chapters[1], chapters[0]]  # spine order, not file order
+    ebooklib_epub.write_epub(str(tmp_path / "so-tay.epub"), book)
+
+    result = extract(tmp_path / "so-tay.epub")
+    assert result.title == "Sổ tay đảng viên" and result.authors == ["Ban Tuyên giáo"]
+    assert [s.chapter for s in result.sections] == ["Chương hai: Tự diễn biến", "Chương một: Điều lệ Đảng"]
+    assert [s.href for s in result.sections] == ["EPUB/c1.xhtml", "EPUB/c0.xhtml"]
+    assert "Phòng chống tự diễn biến, tự chuyển hoá." in result.sections[0].text
+    assert [(t.title, t.position) for t in result.toc] == [("Chương một: Điều lệ Đảng", 2),
+                                                           ("Chương hai: Tự diễn biến", 1)]
+
+
+def test_epub_chapter_title_falls_back_to_heading_then_number(tmp_path):
+    opf = package().replace('<item id="c1" href="c1.xhtml" media-type="application/xhtml+xml"/>',
+                            '<item id="c1" href="c1.xhtml" media-type="application/xhtml+xml"/>'
+                            '<item id="c2" href="c2.xhtml" media-type="application/xhtml+xml"/>'
+                            '<item id="c3" href="c3.html" media-type="application/xhtml+xml"/>')
+    opf = opf.replace('<itemref idref="c1"/>', '<itemref idref="c1"/><itemref idref="c3"/>'
+                      '<itemref idref="c2" linear="no"/>')
+    html_chapter = ("<html><head><meta charset='utf-8'></head><body><p>Vi&ecirc;t "
+                    "b&agrave;i<p>kh&ocirc;ng ti&ecirc;u &#273;&#7873;</body></html>")
+    book = extract(epub(tmp_path, ("OEBPS/c2.xhtml", chapter("Phụ lục", "bỏ qua")),
+                        ("OEBPS/c3.html", html_chapter), opf=opf))
+    assert [s.chapter for s in book.sections] == ["Chương một", "Chương 2"]  # linear="no" left out
+    assert book.sections[1].text == "Viêt bài\nkhông tiêu đề"
+
+
+def test_image_only_epub_is_not_searchable(tmp_path):
+    opf = package().replace('media-type="application/xhtml+xml"/>',
+                            'media-type="application/xhtml+xml"/><item id="p1" href="p1.svg" '
+                            'media-type="image/svg+xml"/>').replace('<itemref idref="c1"/>', '<itemref idref="p1"/>')
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10"/></svg>'
+    book = extract(epub(tmp_path, ("OEBPS/p1.svg", svg), opf=opf))
+    assert len(book.sections) == 1 and not book.searchable
+
+
+def test_epub_without_readable_chapters_is_refused(tmp_path):
+    opf = package().replace('href="c1.xhtml"', 'href="missing.xhtml"')
+    assert refused(epub(tmp_path, opf=opf)) == "Tệp EPUB không có chương nào đọc được"
+
+
+# --- hostile EPUBs -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,reason", [
+    ("epub-hostile/ocf-url-leaking-in-opf-error.epub", "Tệp EPUB chứa đường dẫn không an toàn (../../../../EPUB/content_001.xhtml)"),
+    ("epub-hostile/ocf-url-path-absolute-error.epub", "Tệp EPUB chứa đường dẫn không an toàn (/EPUB/content_001.xhtml)"),
+    ("epub-hostile/xml-external-identifier-disallowed-error.epub", "Tệp EPUB tham chiếu DTD bên ngoài không an toàn (http://example.org/dtd)"),
+    ("epub-encrypted/epub20_minimal_encryption.epub", DRM),
+    ("epub-encrypted/ocf-encryption-unknown-valid.epub", DRM),
+    ("derived-truncated/wasteland-trunc95.epub", BROKEN),
+    ("epub-zip/ocf-filename-duplicate-zip-entry-error.epub", "Tệp EPUB chứa hai tệp con trùng tên"),
+])
+def test_hostile_corpus_epubs_are_refused(corpus, name, reason):
+    assert refused(corpus / "bad" / name) == reason
+
+
+def test_font_obfuscation_is_not_drm(corpus):
+    book = extract(corpus / "epub/idpf-epub3/wasteland-otf-obf.epub")
+    assert "April is the cruellest month" in book.sections[0].text
+
+
+def test_drm_encryption_xml_built_here_is_refused(tmp_path):
+    encryption = ('<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+                  '<EncryptedData xmlns="http://www.w3.org/2001/04/xmlenc#">'
+                  '<EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>'
+                  '<CipherData><CipherReference URI="OEBPS/c1.xhtml"/></CipherData></EncryptedData></encryption>')
+    assert refused(epub(tmp_path, ("META-INF/encryption.xml", encryption))) == DRM
+
+
+@pytest.mark.parametrize("member,reason", [
+    ("../evil.xhtml", "Tệp EPUB chứa đường dẫn không an toàn (../evil.xhtml)"),
+    ("OEBPS/../../evil", "Tệp EPUB chứa đường dẫn không an toàn (OEBPS/../../evil)"),
+    ("/etc/cron.d/evil", "Tệp EPUB chứa đường dẫn không an toàn (/etc/cron.d/evil)"),
+    ("..\\evil.exe", "Tệp EPUB chứa đường dẫn không an toàn (..\\evil.exe)"),
+    ("C:/Windows/evil.dll", "Tệp EPUB chứa đường dẫn không an toàn (C:/Windows/evil.dll)"),
+])
+def test_zip_entry_names_that_escape_are_refused(tmp_path, member, reason):
+    path = epub(tmp_path)
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr(zipfile.ZipInfo(member), "x")
+    assert refused(path) == reason
+
+
+def test_symlink_entry_is_refused(tmp_path):
+    link = zipfile.ZipInfo("OEBPS/passwd.xhtml")
+    link.create_system = 3
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    assert "symlink" in refused(epub(tmp_path, (link, "/etc/passwd")))
+
+
+def test_too_many_entries_are_refused(tmp_path):
+    many = [(f"OEBPS/x/{i}.txt", b"") for i in range(20_000)]
+    assert "quá nhiều tệp con" in refused(epub(tmp_path, *many))
+
+
+def test_zip_bombs_are_refused(tmp_path):
+    # A member that inflates 1000:1 (8 MiB of zeros in ~8 KB).
+    bomb = epub(tmp_path, ("OEBPS/bomb.xhtml", b"\0" * (8 << 20)), name="ratio.epub")
+    assert bomb.stat().st_size < 100_000
+    assert refused(bomb) == TOO_BIG
+    # Sizes declared in the central directory: one member of 3 GiB ...
+    declared = epub(tmp_path, ("OEBPS/huge.xhtml", b"x" * 100), name="declared.epub")
+    set_declared_size(declared, "OEBPS/huge.xhtml", 3 << 30)
+    assert refused(declared) == TOO_BIG
+    # ... or 20 members of 60 MiB each, 1.2 GiB in all.
+    members = [(f"OEBPS/part{i}.xhtml", b"x") for i in range(20)]
+    total = epub(tmp_path, *members, name="total.epub")
+    for name, _ in members:
+        set_declared_size(total, name, 60 << 20)
+    assert refused(total) == TOO_BIG
+
+
+def test_zip_that_lies_about_a_member_size_is_read_with_a_cap(tmp_path):
+    path = epub(tmp_path, ("OEBPS/liar.xhtml", b"y" * 500_000))
+    set_declared_size(path, "OEBPS/liar.xhtml", 10)  # declares 10 bytes, inflates to 500 KB
+    with SafeZip(path) as z:
+        with pytest.raises(ExtractionError) as info:
+            z.read("OEBPS/liar.xhtml")
+        assert info.value.reason == BROKEN
+        with pytest.raises(ExtractionError) as info:
+            z.read("OEBPS/c1.xhtml", limit=100)  # the chapter is bigger than the cap
+        assert info.value.reason == TOO_BIG
+
+
+def test_billion_laughs_in_the_opf_is_refused(tmp_path):
+    opf = package(doctype=LAUGHS.format(root="package"), title="&i;")
+    start = time.monotonic()
+    assert refused(epub(tmp_path, opf=opf)) == ENTITIES
+    assert time.monotonic() - start < 10
+
+
+@pytest.mark.parametrize("doctype", [
+    LAUGHS.format(root="html"),
+    '<!DOCTYPE html [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+])
+def test_entity_declarations_in_a_chapter_are_refused(tmp_path, doctype):
+    assert refused(epub(tmp_path, c1=chapter("Chương", "&i; &xxe;", doctype))) == ENTITIES
+    # The same in a chapter too broken for the XML parser (the HTML fallback path).
+    broken = chapter("Chương", "<b>&i; &xxe;", doctype)
+    assert refused(epub(tmp_path, c1=broken, name="broken.epub")) == ENTITIES
+
+
+def test_external_dtd_in_a_chapter_is_refused_and_never_fetched(tmp_path):
+    doctype = '<!DOCTYPE html SYSTEM "file:///etc/passwd">'
+    reason = refused(epub(tmp_path, c1=chapter("Chương", "x", doctype)))
+    assert reason == "Tệp EPUB tham chiếu DTD bên ngoài không an toàn (file:///etc/passwd)"
+    standard = ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" '
+                '"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">')
+    book = extract(epub(tmp_path, c1=chapter("Chương", "a&nbsp;b", standard), name="ok.epub"))
+    assert book.sections[0].text == "Chương\na b"
