@@ -144,9 +144,13 @@ def outlined_pages(rng: random.Random, n_pages: int, chars_per_page: tuple[int, 
             length += len(title) + 1
             next_chapter += rng.randint(*chapter_every)
         current: list[str] = []
+        misses = 0
         while True:
             s = sentence(rng, theme)
-            if length + len(s) + 1 > hi and length >= lo - 300:
+            if length + len(s) + 1 > hi and length > 0:
+                misses += 1
+                if misses < 6 or (length < lo - 400 and misses < 50):
+                    continue  # look for a shorter sentence that still fits
                 break
             current.append(s)
             length += len(s) + 1
