@@ -470,3 +470,70 @@ def test_external_dtd_in_a_chapter_is_refused_and_never_fetched(tmp_path):
                 '"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">')
     book = extract(epub(tmp_path, c1=chapter("Chương", "a&nbsp;b", standard), name="ok.epub"))
     assert book.sections[0].text == "Chương\na b"
+
+
+# --- the sandbox ---------------------------------------------------------------------------
+
+def _child(monkeypatch, code: str) -> None:
+    """Make extract() run `code` as its child process instead of the real worker."""
+    monkeypatch.setattr(sandbox, "worker_command",
+                        lambda path, timeout, memory_mb: [sys.executable, "-c", code, path])
+
+
+def test_timeout_kills_the_child_and_gives_a_plain_reason(monkeypatch, tmp_path):
+    _child(monkeypatch, "import time; time.sleep(60)")
+    start = time.monotonic()
+    assert refused(tmp_path / "slow.pdf", timeout=1) == "Quá thời gian xử lý (1 giây)"
+    assert time.monotonic() - start < 5
+
+
+def test_real_worker_times_out_on_a_big_book(corpus):
+    start = time.monotonic()
+    assert refused(corpus / "epub/idpf-epub3/mahabharata.epub", timeout=0.5).startswith("Quá thời gian xử lý")
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize("code,reason", [
+    ("import resource; resource.setrlimit(resource.RLIMIT_AS, (200 << 20, 200 << 20)); "
+     "x = bytearray(400 << 20)", "Tệp cần quá nhiều bộ nhớ để đọc"),
+    ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "Tệp cần quá nhiều bộ nhớ để đọc"),
+    ("raise ValueError('xref table at offset 123 is garbage')",
+     "Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng"),
+    ("print('half a result {')", "Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng"),
+])
+def test_child_failures_become_plain_reasons(monkeypatch, tmp_path, code, reason):
+    _child(monkeypatch, code)
+    assert refused(tmp_path / "x.pdf") == reason
+
+
+def test_unexpected_exception_in_the_real_worker_is_not_leaked(monkeypatch, tmp_path, caplog):
+    # The real worker, with its extractor replaced by one that crashes.
+    code = sandbox._BOOTSTRAP.replace(
+        "from library.extraction.worker import main",
+        "import library.extraction.worker as w\n"
+        "w.extract_here = lambda path: {}['xref table at offset 123']\n"
+        "from library.extraction.worker import main")
+    monkeypatch.setattr(sandbox, "worker_command", lambda path, timeout, memory_mb: [
+        sys.executable, "-c", code, sandbox._PACKAGE_PARENT, path])
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
+    assert refused(tmp_path / "a.pdf") == "Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng"
+    assert "KeyError" in caplog.text  # the detail goes to the log, for the developers
+
+
+def test_child_gets_a_minimal_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("LIBRARY_SECRET_KEY", "bi-mat")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://user:pw@db/library")
+    _child(monkeypatch, "import json, os; print(json.dumps({'error': ' '.join(sorted(os.environ))}))")
+    names = refused(tmp_path / "x.pdf").split()
+    assert "LIBRARY_SECRET_KEY" not in names and "DATABASE_URL" not in names
+    assert {"PATH", "PYTHONPATH", "LANG"} <= set(names)
+
+
+def test_worker_does_not_import_flask(corpus):
+    code = sandbox._BOOTSTRAP.replace("sys.exit(main(sys.argv[2:]))",
+                                      "main(sys.argv[2:]); print('flask' in sys.modules, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code, sandbox._PACKAGE_PARENT,
+                          str(corpus / "epub/epubcheck/minimal.epub")],
+                         capture_output=True, env=sandbox._child_env(), timeout=30)
+    assert out.stderr.strip().endswith(b"False")
+    assert b'"sections"' in out.stdout
