@@ -230,6 +230,16 @@ def test_vni_pdf_is_flagged_not_converted(tmp_path):
     assert "Vieät Nam" in book.sections[0].text
 
 
+
+def test_pypdf_reads_what_pdfium_cannot_open(corpus, monkeypatch):
+    from library.extraction import pdf
+
+    monkeypatch.setattr(pdf, "_open", lambda path: None)  # as if pdfium had refused the file
+    book = pdf.extract_pdf(corpus / "vietnamese/pdf/hcmuit-slides-2024-12.pdf")
+    assert book.page_count == 23 and book.searchable
+    assert book.title.startswith("Một tiêu đề luận văn") and book.authors == ["Nguyen Hong Son"]
+    assert "Ngày 4 tháng 12 năm 2024" in book.sections[1].text
+
 # --- TCVN3 table and detectors --------------------------------------------------------------
 
 @pytest.mark.skipif(shutil.which("iconv") is None, reason="iconv not installed")
@@ -471,6 +481,32 @@ def test_external_dtd_in_a_chapter_is_refused_and_never_fetched(tmp_path):
     book = extract(epub(tmp_path, c1=chapter("Chương", "a&nbsp;b", standard), name="ok.epub"))
     assert book.sections[0].text == "Chương\na b"
 
+
+
+@pytest.mark.parametrize("name", ["conformance-xml-malformed-error.opf", "encoding-utf16-error.xhtml",
+                                  "entities-no-semicolon-error.xhtml", "entities-unknown-error.xhtml",
+                                  "xml-encoding-latin1-declaration-error.opf",
+                                  "xml-encoding-unknown-declared-error.opf",
+                                  "xml-encoding-utf16-declared-warning.opf", "xml-encoding-utf32-BOM-error.opf"])
+def test_sloppy_xml_parses_without_crashing(corpus, name):
+    from library.extraction.xmlsafe import parse_document, parse_xml
+
+    data = (corpus / "bad/xml" / name).read_bytes()
+    for parse in (parse_xml, parse_document):
+        try:
+            parse(data)
+        except ExtractionError as exc:  # the only way a parse may fail
+            assert exc.reason
+
+
+def test_external_entity_file_is_refused_by_both_parsers(corpus):
+    from library.extraction.xmlsafe import parse_document, parse_xml
+
+    data = (corpus / "bad/xml/entities-external-error.xhtml").read_bytes()
+    for parse in (parse_xml, parse_document):
+        with pytest.raises(ExtractionError) as info:
+            parse(data)
+        assert info.value.reason == ENTITIES
 
 # --- the sandbox ---------------------------------------------------------------------------
 
