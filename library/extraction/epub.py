@@ -149,6 +149,41 @@ def _cover(z: SafeZip, opf, items: dict[str, Item]) -> tuple[bytes | None, str |
     return None, None
 
 
+def _chapter_title(root, position: int, nav_title: str | None) -> str:
+    """nav/NCX title, else the first h1-h3, else <title> unless a placeholder, else 'Chương N'."""
+    if nav_title:
+        return nav_title
+    heading = clean_text(document_title(root)).strip() if root is not None else ""
+    return heading if heading and heading.lower() not in _PLACEHOLDERS else f"Chương {position}"
+
+
+def _sections(z: SafeZip, spine: list[Item], items: dict[str, Item], titles: dict[str, str], book) -> dict:
+    """Appends one section per readable spine document; returns zip path -> position."""
+    positions: dict[str, int] = {}
+    missing = 0
+    for item in spine:
+        doc = _content_item(item, items)
+        is_document = doc.media_type in _DOCUMENTS
+        if not is_document and not doc.media_type.startswith("image/"):
+            continue  # stylesheets, fonts, scripts listed in the spine by mistake
+        if doc.path not in z.names:
+            missing += 1
+            continue
+        if doc.path in positions:
+            continue
+        position = len(book.sections) + 1
+        root = parse_document(z.read(doc.path)) if is_document else None
+        # The title first: document_text edits the tree.
+        chapter = _chapter_title(root, position, titles.get(doc.path) or titles.get(item.path))
+        text = clean_text(document_text(root)).strip()
+        book.sections.append(ExtractedSection(position=position, text=text, chapter=chapter, href=doc.path))
+        positions[doc.path] = position
+        positions.setdefault(item.path, position)
+    if missing:
+        book.warnings.append(f"Thiếu {missing} tệp chương được khai báo trong EPUB")
+    return positions
+
+
 def extract_epub(path) -> ExtractedBook:
     """Chapters in spine order, metadata, toc and cover; ExtractionError when unreadable."""
     with SafeZip(path) as z:
@@ -164,34 +199,9 @@ def extract_epub(path) -> ExtractedBook:
         titles: dict[str, str] = {}
         for point in points:
             titles.setdefault(point.path, point.title)
-        positions: dict[str, int] = {}
-        missing = 0
-        for item in spine:
-            doc = _content_item(item, items)
-            if doc.path not in z.names:
-                missing += 1
-                continue
-            if doc.path in positions:
-                continue
-            text, heading = "", ""
-            if doc.media_type in _DOCUMENTS:
-                root = parse_document(z.read(doc.path))
-                heading = document_title(root)  # before document_text, which edits the tree
-                text = document_text(root)
-            position = len(book.sections) + 1
-            heading = clean_text(heading).strip()
-            if heading.lower() in _PLACEHOLDERS:
-                heading = ""
-            chapter = titles.get(doc.path) or titles.get(item.path) or heading
-            book.sections.append(ExtractedSection(
-                position=position, text=clean_text(text).strip(),
-                chapter=chapter or f"Chương {position}", href=doc.path))
-            positions[doc.path] = position
-            positions.setdefault(item.path, position)
+        positions = _sections(z, spine, items, titles, book)
         if not book.sections:
             raise ExtractionError(NO_CHAPTERS)
-        if missing:
-            book.warnings.append(f"Thiếu {missing} tệp chương được khai báo trong EPUB")
         book.toc = [TocEntry(p.title, p.level, positions[p.path]) for p in points if p.path in positions]
         book.cover, book.cover_ext = _cover(z, opf, items)
     book.searchable = any(re.search(r"\w", s.text) for s in book.sections)
