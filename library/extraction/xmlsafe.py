@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from lxml import etree, html
 
 from library.extraction.types import ExtractionError
+from library.vietnamese import clean_text
 
 _OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                 huge_tree=False, remove_pis=True)
@@ -38,7 +39,8 @@ def check_doctype(tree) -> None:
         raise ExtractionError(ENTITIES)
     url = info.system_url
     if url and not _trusted_dtd(url):
-        shown = url if len(url) <= 60 else url[:57] + "…"
+        shown = " ".join(clean_text(url).split())
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
         raise ExtractionError(f"Tệp EPUB tham chiếu DTD bên ngoài không an toàn ({shown})")
 
 

@@ -7,6 +7,7 @@ from urllib.parse import unquote, urlsplit
 
 from library.extraction.types import ExtractionError
 from library.extraction.xmlsafe import parse_xml
+from library.vietnamese import clean_text
 
 MAX_ENTRIES = 10_000
 MAX_TOTAL = 1 << 30          # 1 GiB declared uncompressed
@@ -22,8 +23,14 @@ _OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/e
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
+def shown_name(name: str) -> str:
+    """A name from the file, safe to put in a reason: cleaned and at most 60 characters."""
+    name = clean_text(name).replace("\n", " ")
+    return name if len(name) <= 60 else name[:57] + "…"
+
+
 def unsafe_path_reason(name: str) -> str:
-    shown = name if len(name) <= 60 else name[:57] + "…"
+    shown = shown_name(name)
     return f"Tệp EPUB chứa đường dẫn không an toàn ({shown})"
 
 
