@@ -2,6 +2,9 @@
 import io
 import re
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
 from library.extraction import pdf_fallback
 from library.extraction.metadata import plain, split_authors
 from library.extraction.sniff import PDF
@@ -29,9 +32,6 @@ def _pdf_year(value: str) -> int | None:
 
 
 def _open(path):
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
     try:
         return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
@@ -51,7 +51,7 @@ def _page_texts(doc) -> list[str]:
             texts.append(textpage.get_text_bounded())
             textpage.close()
             page.close()
-        except Exception:  # noqa: BLE001 - pdfium raises PdfiumError/OSError per page; keep the rest
+        except pdfium.PdfiumError:  # one unreadable page must not lose the others
             texts.append("")
     return texts
 

@@ -47,6 +47,8 @@ def read_pages(path) -> tuple[list[str], dict]:
     for page in pages:
         try:
             texts.append(page.extract_text() or "")
+        except MemoryError:
+            raise
         except Exception:  # noqa: BLE001 - one bad page must not lose the others
             texts.append("")
     try:
