@@ -63,7 +63,7 @@ def subset_font(name: str) -> Path:
     """A copy of the font cut down to SUBSET_UNICODES, cached on disk.
 
     fpdf2 parses the whole font for every document; DejaVu Sans has ~6,000 glyphs, the cut ~1,000,
-    which makes a short book several times faster to write.
+    which saves about 0.1 s per book (40% of a 20-page one).
     """
     from fontTools import subset, version as fonttools_version
 
@@ -79,11 +79,15 @@ def subset_font(name: str) -> Path:
     subsetter.populate(unicodes=SUBSET_UNICODES)
     font = subset.load_font(str(source), options, dontLoadGlyphNames=True)
     subsetter.subset(font)
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.tmp")
-    font.save(str(partial))
-    font.close()
-    os.replace(partial, target)  # atomic: parallel writers each produce the same file
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        font.save(str(partial))
+        os.replace(partial, target)  # atomic: parallel writers each produce the same file
+    except OSError:
+        return source  # no writable temporary folder: the whole font works too, only slower
+    finally:
+        font.close()
     return target
 
 
