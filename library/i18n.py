@@ -5,8 +5,8 @@ to the Vietnamese text, which is always correct for the primary audience.
 """
 from flask import Blueprint, Flask, g, redirect, request, url_for
 
-from library.auth.views import safe_next
 from library.i18n_en import ENGLISH
+from library.redirects import safe_next
 
 LANGUAGES = ("vi", "en")
 bp = Blueprint("i18n", __name__)

@@ -1,8 +1,6 @@
 """Sign-in, sign-out and the user's own profile: API tokens and password."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -14,6 +12,7 @@ from library.auth.passwords import MAX_LENGTH
 from library.auth.permissions import json_error
 from library.extensions import db
 from library.i18n import gettext as _
+from library.redirects import safe_next
 
 REQUIRED = "Vui lòng nhập trường này."
 TOO_LONG = "Tối đa %(max)d ký tự."
@@ -42,20 +41,6 @@ class PasswordForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A form with only its CSRF token: the revoke and sign-out buttons."""
-
-
-def safe_next(target: str | None) -> str | None:
-    """`target` when it is a path on this site, else None (no open redirects)."""
-    if not target or len(target) > 2000:
-        return None
-    # Browsers read "\" as "/" and drop tabs and newlines, so "/\evil" and
-    # "/\t/evil" would become "//evil" (another host): refuse them outright.
-    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _home() -> str:
