@@ -1,0 +1,60 @@
+"""`flask demo`: an empty instance gets the demo library and one account per role."""
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from library.auth.accounts import create_user, find_user
+from library.catalog.manifest import BookMetadata
+from library.catalog.models import Book
+from library.demo.catalog import build_demo_files
+from library.extensions import db
+from library.ingest import FAILED, import_file
+
+# Shown on the console and in the README: a demo is meant to be signed into at once.
+DEMO_PASSWORD = "tusach-demo-2026"
+DEMO_BRANCH = "CB-MAU"
+DEMO_ACCOUNTS = [
+    ("quantri", "admin", "Quản trị viên mẫu"),
+    ("thuvien", "librarian", "Cán bộ thư viện mẫu"),
+    ("bithu", "secretary", "Bí thư chi bộ mẫu"),
+    ("dangvien", "member", "Đảng viên mẫu"),
+]
+
+
+def ensure_demo_accounts() -> list[str]:
+    created = []
+    for username, role, full_name in DEMO_ACCOUNTS:
+        if find_user(username) is None:
+            create_user(username, role, branch_code=DEMO_BRANCH, full_name=full_name,
+                        password=DEMO_PASSWORD)
+            created.append(username)
+    db.session.commit()
+    return created
+
+
+def fill_demo_library(workdir: Path, echo=print) -> int:
+    """Import the demo books unless the library already has books; returns books imported."""
+    imported = 0
+    if db.session.scalar(select(func.count(Book.id))):
+        echo("Thư viện đã có sách: không thêm sách mẫu.")
+    else:
+        echo("Đang tạo thư viện mẫu…")
+        for demo in build_demo_files(workdir):
+            result = import_file(
+                demo.path, shelf=demo.shelf, metadata=_metadata(demo),
+            )
+            if result.status == FAILED:
+                echo(f"failed: {demo.path.name} — {result.reason}")
+            else:
+                imported += 1
+        echo(f"Đã nhập {imported} sách mẫu vào ba tủ sách.")
+    created = ensure_demo_accounts()
+    if created:
+        echo(f"Tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}): "
+             + ", ".join(f"{u} ({r})" for u, r, _ in DEMO_ACCOUNTS))
+    return imported
+
+
+def _metadata(demo) -> BookMetadata:
+    return BookMetadata(title=demo.title, authors=demo.authors, shelf=demo.shelf,
+                        year=demo.year, publisher=demo.publisher, description=demo.description)
