@@ -1,5 +1,4 @@
 """Extraction: real corpus files, hostile zips and XML built here, the sandbox's failure paths."""
-import io
 import os
 import shutil
 import stat

@@ -21,15 +21,12 @@ DEMO_ACCOUNTS = [
 ]
 
 
-def ensure_demo_accounts() -> list[str]:
-    created = []
+def ensure_demo_accounts() -> None:
     for username, role, full_name in DEMO_ACCOUNTS:
         if find_user(username) is None:
             create_user(username, role, branch_code=DEMO_BRANCH, full_name=full_name,
                         password=DEMO_PASSWORD)
-            created.append(username)
     db.session.commit()
-    return created
 
 
 def fill_demo_library(workdir: Path, echo=print) -> int:
@@ -48,10 +45,9 @@ def fill_demo_library(workdir: Path, echo=print) -> int:
             else:
                 imported += 1
         echo(f"Đã nhập {imported} sách mẫu vào ba tủ sách.")
-    created = ensure_demo_accounts()
-    if created:
-        echo(f"Tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}): "
-             + ", ".join(f"{u} ({r})" for u, r, _ in DEMO_ACCOUNTS))
+    ensure_demo_accounts()
+    echo(f"Tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}): "
+         + ", ".join(f"{u} ({r})" for u, r, _ in DEMO_ACCOUNTS))
     return imported
 
 
