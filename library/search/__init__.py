@@ -1,0 +1,31 @@
+"""Full-text search: the Flask glue around the engine, which itself knows nothing of Flask.
+
+Views and the API call `get_index()`; whoosh stays behind library.search.engine.
+"""
+from library.search.documents import BookDocument, SectionText
+from library.search.engine import SearchIndex
+from library.search.errors import QueryError, SearchError, SearchUnavailable
+from library.search.results import (
+    BookHit, BookResults, FacetValue, Facets, Hit, HitResults, Location,
+)
+
+__all__ = [
+    "BookDocument", "SectionText", "SearchIndex", "QueryError", "SearchError",
+    "SearchUnavailable", "BookHit", "BookResults", "FacetValue", "Facets", "Hit",
+    "HitResults", "Location", "init_app", "get_index",
+]
+
+
+def init_app(app) -> None:
+    """Nothing is read from disk here: a missing or corrupt index must not stop the app.
+
+    The index is opened (or created, when missing) on first use; an unreadable one makes
+    searches raise SearchUnavailable, which the views show as "tạm thời không tìm kiếm được".
+    """
+    app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"])
+
+
+def get_index() -> SearchIndex:
+    from flask import current_app  # only here: the engine runs without Flask (bench, workers)
+
+    return current_app.extensions["search_index"]

@@ -1,0 +1,43 @@
+"""Whoosh's W3 codec with posting inlining repaired: most syllable pairs occur on one page only.
+
+Whoosh 2.7 calls a misspelt method when it inlines a posting list, so its default limit of 1
+disables inlining; every rare term then costs a pickled, compressed block of its own. And it
+looks for a length column on disk for every posting of a field that keeps no lengths.
+The codec is pickled into the index's table of contents: keep this import path stable.
+"""
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PostingsWriter
+
+
+class InliningPostingsWriter(W3PostingsWriter):
+    def finish_postings(self):
+        terminfo = self._terminfo
+        if self.written() or len(self) >= self._inlinelimit:
+            return super().finish_postings()
+        terminfo.add_block(self)
+        terminfo.set_inlined(self._ids, self._weights, self._values)
+        self._terminfo = None
+        return terminfo
+
+
+class LengthCachingReader(W3PerDocReader):
+    def _cached_reader(self, fieldname, column):
+        if fieldname not in self._readers:
+            self._readers[fieldname] = super()._cached_reader(fieldname, column)
+        return self._readers[fieldname]
+
+
+class LibraryCodec(W3Codec):
+    def __init__(self, blocklimit=128, compression=3, inlinelimit=4):
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def postings_writer(self, dbfile, byteids=False):
+        return InliningPostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+    def per_document_reader(self, storage, segment):
+        return LengthCachingReader(storage, segment)

@@ -1,0 +1,127 @@
+"""The search engine's one entry point: index, remove and rebuild books; search books and hits."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+
+from whoosh import query as wq
+from whoosh.writing import CLEAR
+
+from library.search import query as uq
+from library.search import searching, suggestions
+from library.search.documents import BookDocument
+from library.search.errors import SearchUnavailable
+from library.search.layout import index_documents
+from library.search.results import BookResults, HitResults
+from library.search.store import IndexStore
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]
+
+
+class SearchIndex:
+    """A Whoosh index in `index_dir`; safe to share between the threads of a web worker."""
+
+    def __init__(self, index_dir: str, write_timeout: float = 60.0):
+        self.store = IndexStore(index_dir, write_timeout)
+
+    @property
+    def index_dir(self) -> str:
+        return self.store.path
+
+    # Writing: one writer at a time across processes; a failed write is cancelled,
+    # which releases the lock Whoosh would otherwise keep.
+
+    def index_book(self, doc: BookDocument) -> None:
+        """Replace every document of this book, in one commit."""
+        self.index_books([doc])
+
+    def index_books(self, docs: Iterable[BookDocument], progress: Progress | None = None) -> int:
+        writer = self.store.writer()
+        count = 0
+        try:
+            for doc in docs:
+                writer.delete_by_term("book", int(doc.book_id))
+                for fields in index_documents(doc):
+                    writer.add_document(**fields)
+                count += 1
+                if progress:
+                    progress(count)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return count
+
+    def remove_book(self, book_id: int) -> None:
+        writer = self.store.writer()
+        try:
+            writer.delete_by_term("book", int(book_id))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+    def rebuild(self, docs: Iterable[BookDocument], progress: Progress | None = None,
+                procs: int | None = None) -> int:
+        """Index everything anew. Searches answer from the old index until the one commit."""
+        try:
+            ix = self.store.open()
+        except SearchUnavailable:
+            log.warning("the search index in %s is unreadable: starting a new one", self.index_dir)
+            ix = self.store.create_empty()
+        procs = procs or min(2, os.cpu_count() or 1)
+        writer = self.store.writer(ix, procs=procs)
+        count = 0
+        try:
+            for doc in docs:
+                for fields in index_documents(doc):
+                    writer.add_document(**fields)
+                count += 1
+                if progress:
+                    progress(count)
+            writer.commit(mergetype=CLEAR)
+        except BaseException:
+            writer.cancel()
+            raise
+        return count
+
+    # Reading
+
+    def search(self, query: str, *, shelf: str | None = None, year: int | str | None = None,
+               author: str | None = None, sort: str = "relevance", page: int = 1,
+               per_page: int = 10, snippets: bool = True) -> BookResults:
+        """Books holding the query, best first, with their best pages and facet counts."""
+        user_query = uq.parse(query)
+        return searching.search_books(
+            self.store.snapshot(), user_query, shelf=shelf, year=year, author=author,
+            sort=sort, page=page, per_page=per_page, snippets=snippets)
+
+    def search_hits(self, query: str, *, shelf: str | None = None, page: int = 1,
+                    per_page: int = 20, snippets: bool = True) -> HitResults:
+        """One hit per page or chapter (a title/author match: one hit without page)."""
+        user_query = uq.parse(query)
+        return searching.search_hits(self.store.snapshot(), user_query, shelf=shelf,
+                                     page=page, per_page=per_page, snippets=snippets)
+
+    def suggest(self, text: str, limit: int = 8) -> list[dict]:
+        """Typeahead: [{book_id, title, authors}] whose title or authors start like `text`."""
+        return suggestions.typeahead(self.store.snapshot(), text, limit)
+
+    def indexed_book_ids(self) -> set[int]:
+        return set(self.store.snapshot().books)
+
+    def doc_count(self) -> int:
+        return self.store.snapshot().reader.doc_count()
+
+    def is_healthy(self) -> bool:
+        try:
+            snapshot = self.store.snapshot()
+            snapshot.searcher.docs_for_query(wq.Term("kind", "book"))
+            return True
+        except SearchUnavailable:
+            return False
+
+    def close(self) -> None:
+        self.store.close()

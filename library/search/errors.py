@@ -1,0 +1,20 @@
+"""What the search engine raises: typed errors the views turn into a message."""
+
+
+class SearchError(Exception):
+    """Base of the engine's errors; `message` is plain Vietnamese for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class QueryError(SearchError, ValueError):
+    """Nothing in the query can be searched (empty, only punctuation, only exclusions)."""
+
+
+class SearchUnavailable(SearchError):
+    """The index is missing, corrupt or locked too long: "tạm thời không tìm kiếm được"."""
+
+    def __init__(self, message: str = "Tạm thời không tìm kiếm được. Vui lòng thử lại sau."):
+        super().__init__(message)

@@ -1,0 +1,139 @@
+"""The users' query language: plain words, "quoted phrases", a leading minus. Nothing else reaches Whoosh."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from library.search.analysis import fold_syllable, pair, syllable_runs
+from library.search.errors import QueryError
+from library.vietnamese import clean_text, has_diacritics
+
+MAX_QUERY_CHARS = 500
+MAX_SYLLABLES = 30
+# An exact accented form weighs more than any BM25 score can, so among pages that match
+# the folded query, those with more exact forms come first (a tier, not a nudge).
+EXACT_BOOST = 1000.0
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "″": '"'})
+# A quoted phrase, or a run of text outside quotes; an unbalanced quote is dropped.
+_PART = re.compile(r'(-?)"([^"]*)"|([^"]+)')
+_EXCLUDED_WORD = re.compile(r"(?:(?<=\s)|^)-(?=[^\W_])([^\s\"]+)")
+
+
+@dataclass
+class Clause:
+    """A run of syllables that must occur, adjacent and in order when it is a phrase."""
+    syllables: list[str]          # canonical: lowercase NFC, one tone placement
+    quoted: bool = False
+
+    @property
+    def folded(self) -> list[str]:
+        return [fold_syllable(s) for s in self.syllables]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.syllables)
+
+    def __str__(self):
+        return f'"{self.text}"' if self.quoted else self.text
+
+
+@dataclass
+class UserQuery:
+    required: list[Clause]
+    excluded: list[Clause] = field(default_factory=list)
+    accented: bool = False        # typed with diacritics: the exact forms typed rank first
+    truncated: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join([str(c) for c in self.required] + [f"-{c}" for c in self.excluded])
+
+    @property
+    def terms(self) -> list[str]:
+        """What the reader highlights: the required phrases and words, canonical."""
+        return list(dict.fromkeys(c.text for c in self.required))
+
+
+def parse(raw: str | None) -> UserQuery:
+    """Understand what a user typed, or raise QueryError saying why nothing can be searched."""
+    raw = raw or ""
+    truncated = len(raw) > MAX_QUERY_CHARS
+    text = clean_text(raw[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS].translate(_QUOTES)
+    if not text.strip():
+        raise QueryError("Hãy nhập từ cần tìm.")
+    if text.count('"') % 2:
+        text = text[::-1].replace('"', " ", 1)[::-1]
+    required: list[Clause] = []
+    excluded: list[Clause] = []
+    budget = MAX_SYLLABLES
+    for match in _PART.finditer(text):
+        minus, phrase, plain = match.groups()
+        if phrase is not None:
+            target = excluded if minus else required
+            budget = _add(target, syllable_runs(phrase), True, budget)
+            continue
+        for word in _EXCLUDED_WORD.findall(plain):
+            budget = _add(excluded, syllable_runs(word), False, budget)
+        budget = _add(required, syllable_runs(_EXCLUDED_WORD.sub(" . ", plain)), False, budget)
+    if not required:
+        if excluded:
+            raise QueryError("Hãy nhập ít nhất một từ cần tìm, không chỉ những từ cần loại trừ.")
+        raise QueryError("Từ cần tìm không có chữ hay số nào.")
+    return UserQuery(
+        required=required,
+        excluded=excluded,
+        accented=any(has_diacritics(s) for c in required for s in c.syllables),
+        truncated=truncated or budget <= 0,
+    )
+
+
+def _add(target: list[Clause], runs: list[list[str]], quoted: bool, budget: int) -> int:
+    for run in runs:
+        run = run[: max(budget, 0)]
+        if run:
+            target.append(Clause(run, quoted))
+            budget -= len(run)
+    return budget
+
+
+# Building Whoosh queries, in code: never a QueryParser on what users typed.
+
+def match_query(clause: Clause, exact: bool) -> wq.Query:
+    """Pages holding the clause: its folded syllable, or all its adjacent folded pairs."""
+    folded = clause.folded
+    if len(folded) == 1:
+        query = wq.Term("folded", folded[0])
+    else:
+        query = wq.And([wq.Term("pairs", p) for p in dict.fromkeys(map(pair, folded, folded[1:]))])
+    if clause.quoted and exact:
+        # a quoted phrase typed with diacritics wants those very forms
+        query = wq.And([query] + [wq.Term("exact", s) for s in dict.fromkeys(clause.syllables)])
+    return query
+
+
+def scattered_query(clause: Clause) -> wq.Query:
+    """The fallback for an unquoted run: every syllable somewhere on the page."""
+    return wq.And([wq.Term("folded", s) for s in dict.fromkeys(clause.folded)])
+
+
+def needs_phrase_check(clause: Clause, exact: bool) -> bool:
+    """Whether the index terms alone cannot prove a quoted phrase: pairs may lie apart."""
+    return clause.quoted and (len(clause.syllables) > 2 or (exact and len(clause.syllables) > 1))
+
+
+def build(user_query: UserQuery, exact_forms: list[str], scattered: bool = False) -> wq.Query:
+    """The whole query: required clauses, exclusions, and the exact forms as a boost."""
+    parts = [
+        scattered_query(c) if scattered and not c.quoted else match_query(c, user_query.accented)
+        for c in user_query.required
+    ]
+    query: wq.Query = parts[0] if len(parts) == 1 else wq.And(parts)
+    if exact_forms:
+        boosts = [wq.Term("exact", form, boost=EXACT_BOOST) for form in dict.fromkeys(exact_forms)]
+        query = wq.AndMaybe(query, boosts[0] if len(boosts) == 1 else wq.Or(boosts))
+    if user_query.excluded:
+        excluded = [match_query(c, has_diacritics(c.text)) for c in user_query.excluded]
+        query = wq.AndNot(query, excluded[0] if len(excluded) == 1 else wq.Or(excluded))
+    return query

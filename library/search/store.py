@@ -1,0 +1,134 @@
+"""The index on disk: opened lazily, one refreshed searcher per thread, writers that wait for the lock."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+from whoosh import index
+from whoosh.multiproc import MpWriter
+
+from library.search.codec import LibraryCodec
+from library.search.errors import SearchUnavailable
+from library.search.layout import INDEX_NAME, make_schema
+from library.search.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+OPEN_ATTEMPTS = 5
+
+
+class IndexBusy(SearchUnavailable):
+    """Another process held the write lock for longer than the writer would wait."""
+
+    def __init__(self):
+        super().__init__("Chỉ mục tìm kiếm đang được cập nhật. Vui lòng thử lại sau.")
+
+
+class CheckedMpWriter(MpWriter):
+    """A multiprocess writer that refuses to commit when a worker lost documents.
+
+    Whoosh's MpWriter waits one second per worker for its result and goes on without it,
+    so a crashed worker would silently drop its share of the books (as AsyncWriter does).
+    """
+
+    def add_document(self, **fields):
+        self.documents_sent = getattr(self, "documents_sent", 0) + 1
+        super().add_document(**fields)
+
+    def _commit_toc(self, segments):
+        written = sum(s.doc_count_all() for s in segments)
+        failed = [t.exitcode for t in self.tasks if t.exitcode]
+        if failed or written < getattr(self, "documents_sent", 0):
+            raise RuntimeError(f"indexing workers failed ({failed}); {written} documents written "
+                               f"of {self.documents_sent}")
+        super()._commit_toc(segments)
+
+
+def _retrying(action):
+    """Run an open that may race a commit: the table of contents it read can vanish meanwhile."""
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return action()
+        except FileNotFoundError:
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+
+
+class IndexStore:
+    def __init__(self, path: str, write_timeout: float = 60.0):
+        self.path = str(path)
+        self.write_timeout = write_timeout
+        self._local = threading.local()
+        self._segment_books: dict = {}
+        self._lock = threading.Lock()
+
+    # Opening
+
+    def open(self, create: bool = True) -> index.Index:
+        try:
+            if not index.exists_in(self.path, indexname=INDEX_NAME):
+                if not create:
+                    raise SearchUnavailable()
+                os.makedirs(self.path, exist_ok=True)
+                return index.create_in(self.path, make_schema(), indexname=INDEX_NAME)
+            return _retrying(lambda: index.open_dir(self.path, indexname=INDEX_NAME))
+        except SearchUnavailable:
+            raise
+        except Exception as error:
+            log.exception("cannot open the search index in %s", self.path)
+            raise SearchUnavailable() from error
+
+    def create_empty(self) -> index.Index:
+        """A new, empty index in place of whatever is there (a corrupt one, say)."""
+        os.makedirs(self.path, exist_ok=True)
+        return index.create_in(self.path, make_schema(), indexname=INDEX_NAME)
+
+    def snapshot(self) -> Snapshot:
+        """This thread's view of the latest committed index, refreshed on every call."""
+        current: Snapshot | None = getattr(self._local, "snapshot", None)
+        try:
+            if current is None:
+                ix = self.open()
+                searcher = _retrying(ix.searcher)
+            else:
+                searcher = _retrying(current.searcher.refresh)
+                if searcher is current.searcher:
+                    return current
+            with self._lock:  # the segment cache is shared by the worker's threads
+                snapshot = Snapshot(searcher, self._segment_books)
+        except SearchUnavailable:
+            self._forget()
+            raise
+        except Exception as error:
+            # a refresh that failed half-way may have closed readers: start afresh next time
+            self._forget()
+            log.exception("cannot read the search index in %s", self.path)
+            raise SearchUnavailable() from error
+        self._local.snapshot = snapshot
+        return snapshot
+
+    def _forget(self):
+        current = getattr(self._local, "snapshot", None)
+        self._local.snapshot = None
+        if current is not None:
+            try:
+                current.close()
+            except Exception:  # already broken; closing is only tidying up
+                log.debug("closing a broken searcher failed", exc_info=True)
+
+    def close(self):
+        self._forget()
+
+    # Writing
+
+    def writer(self, ix: index.Index | None = None, procs: int = 1):
+        ix = ix or self.open()
+        options = dict(timeout=self.write_timeout, delay=0.25, codec=LibraryCodec(), limitmb=128)
+        try:
+            if procs > 1:
+                return CheckedMpWriter(ix, procs=procs, multisegment=True, **options)
+            return ix.writer(**options)
+        except index.LockError as error:
+            raise IndexBusy() from error
