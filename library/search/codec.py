@@ -14,7 +14,9 @@ class InliningPostingsWriter(W3PostingsWriter):
         if self.written() or len(self) >= self._inlinelimit:
             return super().finish_postings()
         terminfo.add_block(self)
-        terminfo.set_inlined(self._ids, self._weights, self._values)
+        # a format without values (Existence) still needs bytes per posting when segments merge
+        values = self._values or [b""] * len(self._ids)
+        terminfo.set_inlined(self._ids, self._weights, values)
         self._terminfo = None
         return terminfo
 

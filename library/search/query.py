@@ -16,8 +16,8 @@ MAX_SYLLABLES = 30
 # the folded query, those with more exact forms come first (a tier, not a nudge).
 EXACT_BOOST = 1000.0
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "″": '"'})
-# A quoted phrase, or a run of text outside quotes; an unbalanced quote is dropped.
-_PART = re.compile(r'(-?)"([^"]*)"|([^"]+)')
+# A quoted phrase, excluded with a minus in front; an unbalanced quote is dropped.
+_PHRASE = re.compile(r'(-?)"([^"]*)"')
 _EXCLUDED_WORD = re.compile(r"(?:(?<=\s)|^)-(?=[^\W_])([^\s\"]+)")
 
 
@@ -68,15 +68,16 @@ def parse(raw: str | None) -> UserQuery:
     required: list[Clause] = []
     excluded: list[Clause] = []
     budget = MAX_SYLLABLES
-    for match in _PART.finditer(text):
-        minus, phrase, plain = match.groups()
-        if phrase is not None:
-            target = excluded if minus else required
-            budget = _add(target, syllable_runs(phrase), True, budget)
-            continue
+    at = 0
+    for match in [*_PHRASE.finditer(text), None]:
+        plain = text[at: match.start() if match else len(text)]
         for word in _EXCLUDED_WORD.findall(plain):
             budget = _add(excluded, syllable_runs(word), False, budget)
         budget = _add(required, syllable_runs(_EXCLUDED_WORD.sub(" . ", plain)), False, budget)
+        if match:
+            minus, phrase = match.groups()
+            budget = _add(excluded if minus else required, syllable_runs(phrase), True, budget)
+            at = match.end()
     if not required:
         if excluded:
             raise QueryError("Hãy nhập ít nhất một từ cần tìm, không chỉ những từ cần loại trừ.")

@@ -27,6 +27,7 @@ class Snapshot:
     def __init__(self, searcher, segment_columns: dict):
         self.searcher = searcher
         self.reader = searcher.reader()
+        self.generation = self.reader.generation()
         self.book_of, self.position_of = self._columns(segment_columns)
         self.books = self._books()
         self._frequencies: dict[tuple[str, str], int] = {}
@@ -38,7 +39,10 @@ class Snapshot:
         position_of: list[int] = []
         live = set()
         for leaf, _offset in self.reader.leaf_readers():
-            key = leaf.segment().segment_id() if hasattr(leaf, "segment") else id(leaf)
+            segment = leaf.segment() if hasattr(leaf, "segment") else None
+            if segment is None:  # an empty index
+                continue
+            key = segment.segment_id()
             live.add(key)
             if key not in cache:
                 cache[key] = tuple(_column(leaf, name) for name in ("book", "position"))
@@ -84,14 +88,17 @@ class Snapshot:
         """Folded syllables of the library one or two edits away, most frequent first."""
         if len(folded) > 12 or not folded.isalnum():
             return []
-        found: set[str] = set()
-        for maxdist in (1, 2) if len(folded) >= 5 else (1,):
-            for term in self.reader.terms_within("folded", folded, maxdist, prefix=1):
-                if term != folded and edit_distance(term, folded) <= maxdist:
-                    found.add(term)
-            if found:
-                break
-        return sorted(found, key=lambda t: -self.frequency("folded", t))[:limit]
+        maxdist = 2 if len(folded) >= 5 else 1
+        near: dict[str, int] = {}
+        # a typo rarely hits the first letter, and this keeps the scan to one letter's words
+        for term in self.reader.expand_prefix("folded", folded[0]):
+            term = term.decode("utf-8") if isinstance(term, bytes) else term
+            if term != folded and abs(len(term) - len(folded)) <= maxdist:
+                distance = edit_distance(term, folded, maxdist)
+                if distance <= maxdist:
+                    near[term] = distance
+        ranked = sorted(near, key=lambda t: (near[t], -self.frequency("folded", t)))
+        return ranked[:limit]
 
     def pair_frequency(self, first: str, second: str) -> int:
         return self.frequency("pairs", pair(first, second))

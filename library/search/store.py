@@ -5,6 +5,8 @@ import logging
 import os
 import threading
 import time
+import traceback
+import warnings
 
 from whoosh import index
 from whoosh.multiproc import MpWriter
@@ -56,12 +58,20 @@ def _retrying(action):
             time.sleep(0.02 * (attempt + 1))
 
 
+def _drop_traceback(error: BaseException) -> None:
+    """Free the frames of a failed open: Whoosh leaves the file of an unreadable TOC open there."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        error.__traceback__ = None
+
+
 class IndexStore:
     def __init__(self, path: str, write_timeout: float = 60.0):
         self.path = str(path)
         self.write_timeout = write_timeout
         self._local = threading.local()
-        self._segment_books: dict = {}
+        self._segment_columns: dict = {}
+        self._index: index.Index | None = None
         self._lock = threading.Lock()
 
     # Opening
@@ -77,8 +87,11 @@ class IndexStore:
         except SearchUnavailable:
             raise
         except Exception as error:
-            log.exception("cannot open the search index in %s", self.path)
-            raise SearchUnavailable() from error
+            # logged as text: a record holding the traceback would keep Whoosh's file open
+            log.error("cannot open the search index in %s\n%s", self.path,
+                      "".join(traceback.format_exception(error)))
+            _drop_traceback(error)
+            raise SearchUnavailable() from None
 
     def create_empty(self) -> index.Index:
         """A new, empty index in place of whatever is there (a corrupt one, say)."""
@@ -86,26 +99,31 @@ class IndexStore:
         return index.create_in(self.path, make_schema(), indexname=INDEX_NAME)
 
     def snapshot(self) -> Snapshot:
-        """This thread's view of the latest committed index, refreshed on every call."""
+        """This thread's view of the latest committed index, refreshed on every call.
+
+        Whoosh's own Searcher.refresh() reuses the readers of segments whose name is unchanged,
+        so it misses deletions made since, and it keeps segments a merge has replaced: after a
+        commit this opens all readers afresh instead (segments' columns stay cached).
+        """
         current: Snapshot | None = getattr(self._local, "snapshot", None)
         try:
-            if current is None:
-                ix = self.open()
-                searcher = _retrying(ix.searcher)
-            else:
-                searcher = _retrying(current.searcher.refresh)
-                if searcher is current.searcher:
-                    return current
+            ix = self._index or self.open()
+            self._index = ix
+            if current is not None and current.generation == ix.latest_generation():
+                return current
+            searcher = _retrying(lambda: self.open(create=False).searcher())
             with self._lock:  # the segment cache is shared by the worker's threads
-                snapshot = Snapshot(searcher, self._segment_books)
+                snapshot = Snapshot(searcher, self._segment_columns)
         except SearchUnavailable:
+            self._index = None
             self._forget()
             raise
         except Exception as error:
-            # a refresh that failed half-way may have closed readers: start afresh next time
+            self._index = None
             self._forget()
             log.exception("cannot read the search index in %s", self.path)
             raise SearchUnavailable() from error
+        self._forget()
         self._local.snapshot = snapshot
         return snapshot
 
