@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping({k: v for k, v in environment.items() if v is not None})
     app.config.from_mapping(test_config)
 
+    app.json.ensure_ascii = False  # Vietnamese JSON readable as is
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
 

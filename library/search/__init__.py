@@ -12,7 +12,7 @@ from library.search.results import (
 __all__ = [
     "BookDocument", "SectionText", "SearchIndex", "QueryError", "SearchError",
     "SearchUnavailable", "BookHit", "BookResults", "FacetValue", "Facets", "Hit",
-    "HitResults", "Location", "init_app", "get_index",
+    "HitResults", "Location", "init_app", "get_index", "highlight_html",
 ]
 
 
@@ -29,3 +29,16 @@ def get_index() -> SearchIndex:
     from flask import current_app  # only here: the engine runs without Flask (bench, workers)
 
     return current_app.extensions["search_index"]
+
+
+def highlight_html(text: str, query: str):
+    """The whole text, escaped, with the query's words in <mark>: for the reader pages."""
+    from markupsafe import Markup
+
+    from library.search.query import parse
+    from library.search.snippets import Finder
+
+    try:
+        return Markup(Finder(parse(query)).highlight(text))
+    except QueryError:
+        return text
