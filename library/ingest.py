@@ -6,6 +6,7 @@ marked for re-indexing.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from dataclasses import dataclass, field
@@ -80,11 +81,11 @@ def import_file(
         existing = find_by_sha256(sha256)
         return ImportResult(DUPLICATE, filename, existing.id if existing else None,
                             reason="trùng lặp với một sách vừa được nhập")
-    except StorageFull:
-        return ImportResult(FAILED, filename, reason="Hết dung lượng lưu trữ")
     except OSError as exc:
-        log.warning("cannot read %s: %s", path, exc)
-        return ImportResult(FAILED, filename, reason="Không đọc được tệp")
+        if isinstance(exc, StorageFull) or exc.errno == errno.ENOSPC:
+            return ImportResult(FAILED, filename, reason="Hết dung lượng lưu trữ")
+        log.warning("cannot import %s: %s", path, exc)
+        return ImportResult(FAILED, filename, reason="Không đọc hoặc lưu được tệp")
 
     warnings = list(book.warnings)
     twin = same_title_and_authors(book)

@@ -1,0 +1,154 @@
+"""The ingest pipeline on real files: what is stored, what is refused, and that refusals leave nothing."""
+import unicodedata
+
+import pytest
+from sqlalchemy import func, select
+
+from library.catalog.manifest import BookMetadata
+from library.catalog.models import Book, IndexStatus, Section
+from library.extensions import db
+from library.ingest import DUPLICATE, FAILED, IMPORTED, import_file
+from library.search import get_index
+from tests.books import FILLER, epub_book, pdf_book, scanned_pdf
+from tests.conftest import CORPUS
+
+
+def stored_files(app):
+    from pathlib import Path
+
+    root = Path(app.config["BOOKS_DIR"])
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def counts():
+    return (db.session.scalar(select(func.count(Book.id))),
+            db.session.scalar(select(func.count(Section.id))))
+
+
+def test_pdf_is_stored_extracted_per_page_and_indexed(app, tmp_path):
+    path = pdf_book(tmp_path / "so tay.pdf", [FILLER, "Kiên quyết đấu tranh chống tự diễn biến."])
+    with app.app_context():
+        result = import_file(path, shelf="chi-bo-dien-tu")
+        assert result.status == IMPORTED, result.reason
+        book = db.session.get(Book, result.book_id)
+        assert book.shelf.slug == "chi-bo-dien-tu"
+        assert book.title == "Sổ tay sinh hoạt chi bộ" and book.authors == ["Ban Tổ chức"]
+        assert book.year == 2021 and book.page_count == 3
+        assert [s.page for s in book.sections] == [1, 2, 3]
+        assert "tự diễn biến" in book.sections[2].text
+        assert book.original_filename == "so tay.pdf"
+        assert book.stored_name != "so tay.pdf" and book.stored_name.endswith(".pdf")
+        assert book.index_status == IndexStatus.INDEXED
+        hits = get_index().search_hits("tu dien bien").hits
+        assert [(h.book_id, h.page) for h in hits if h.page] == [(book.id, 3)]
+    assert (tmp_path / "books" / book.stored_name).read_bytes() == path.read_bytes()
+
+
+def test_epub_chapters_come_out_nfc_in_spine_order(app, tmp_path):
+    nfd = unicodedata.normalize("NFD", "Đảng viên gương mẫu học tập và làm theo Bác.")
+    path = epub_book(tmp_path / "b.epub", [("Chương một", FILLER), ("Chương hai", nfd)])
+    with app.app_context():
+        result = import_file(path, shelf="hoc-tap-lam-theo-bac")
+        book = db.session.get(Book, result.book_id)
+        assert [(s.position, s.chapter) for s in book.sections] == [(1, "Chương một"), (2, "Chương hai")]
+        assert "Đảng viên gương mẫu" in book.sections[1].text
+        assert unicodedata.is_normalized("NFC", book.sections[1].text)
+
+
+def test_same_bytes_twice_is_a_duplicate_naming_the_first(app, tmp_path):
+    path = pdf_book(tmp_path / "a.pdf")
+    with app.app_context():
+        first = import_file(path)
+        files_before = stored_files(app)
+        again = import_file(path)
+        assert again.status == DUPLICATE and again.book_id == first.book_id
+        assert "Sổ tay sinh hoạt chi bộ" in again.reason
+        assert counts()[0] == 1
+    assert stored_files(app) == files_before
+
+
+def test_same_title_and_authors_imports_with_a_warning(app, tmp_path):
+    with app.app_context():
+        import_file(pdf_book(tmp_path / "a.pdf", [FILLER]))
+        second = import_file(pdf_book(tmp_path / "b.pdf", [FILLER, FILLER, FILLER]))
+        assert second.status == IMPORTED
+        assert any("cùng tên và tác giả" in w for w in second.warnings)
+
+
+def test_pdf_without_text_layer_imports_as_not_searchable(app, tmp_path):
+    with app.app_context():
+        result = import_file(scanned_pdf(tmp_path / "scan.pdf"))
+        assert result.status == IMPORTED
+        assert db.session.get(Book, result.book_id).searchable is False
+        assert any("Không tìm kiếm được" in w for w in result.warnings)
+
+
+def test_manifest_metadata_overrides_the_file(app, tmp_path):
+    metadata = BookMetadata(title="Tên do thủ thư đặt", authors=["Nguyễn Văn A", "Trần Thị B"],
+                            shelf="hoc-tap-lam-theo-bac", year=2019, publisher="NXB Chính trị")
+    with app.app_context():
+        result = import_file(pdf_book(tmp_path / "a.pdf"), shelf="chi-bo-dien-tu", metadata=metadata)
+        book = db.session.get(Book, result.book_id)
+        assert (book.title, book.authors, book.shelf.slug, book.year, book.publisher) == (
+            "Tên do thủ thư đặt", ["Nguyễn Văn A", "Trần Thị B"], "hoc-tap-lam-theo-bac", 2019,
+            "NXB Chính trị")
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("not-a-book.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "Không phải tệp PDF hoặc EPUB"),
+    ("cut.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog", "hỏng"),
+    ("empty.epub", b"", "rỗng"),
+])
+def test_a_refused_file_leaves_nothing_behind(app, tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with app.app_context():
+        result = import_file(path)
+        assert result.status == FAILED and reason in result.reason
+        assert counts() == (0, 0)
+        assert get_index().doc_count() == 0
+    assert stored_files(app) == []
+
+
+def test_password_protected_pdf_is_refused_with_that_reason(app):
+    path = CORPUS / "bad/pdf-encrypted/libreoffice-writer-password.pdf"
+    if not path.exists():
+        pytest.fail(f"corpus missing at {CORPUS}: set LIBRARY_CORPUS")
+    with app.app_context():
+        result = import_file(path)
+    assert result.status == FAILED and "mật khẩu" in result.reason
+    assert stored_files(app) == []
+
+
+def test_a_failed_database_commit_removes_the_stored_file(app, tmp_path, monkeypatch):
+    path = pdf_book(tmp_path / "a.pdf")
+    with app.app_context():
+        def broken_commit():
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(db.session, "commit", broken_commit)
+        result = import_file(path)
+        monkeypatch.undo()
+        assert result.status == FAILED and result.reason == "Hết dung lượng lưu trữ"
+        assert counts() == (0, 0)
+    assert stored_files(app) == []
+
+
+def test_extraction_past_its_time_limit_fails_with_that_reason(app, tmp_path):
+    app.config["EXTRACT_TIMEOUT_SECONDS"] = 0.001
+    with app.app_context():
+        result = import_file(pdf_book(tmp_path / "a.pdf"))
+    assert result.status == FAILED and "thời gian" in result.reason
+    assert stored_files(app) == []
+
+
+def test_an_index_failure_keeps_the_book_readable_and_marks_it(app, tmp_path, monkeypatch):
+    with app.app_context():
+        def broken(doc):
+            raise RuntimeError("disk trouble")
+
+        monkeypatch.setattr(get_index(), "index_book", broken)
+        result = import_file(pdf_book(tmp_path / "a.pdf"))
+        assert result.status == IMPORTED
+        assert db.session.get(Book, result.book_id).index_status == IndexStatus.FAILED
+        assert any("index rebuild" in w for w in result.warnings)
