@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from library import indexing
 from library.catalog import queries
@@ -42,18 +42,25 @@ def _line(result) -> str:
 
 def run_import(files, shelf, manifest, manifest_base, echo=click.echo) -> dict[str, int]:
     counts = {IMPORTED: 0, DUPLICATE: 0, FAILED: 0}
-    show_bar = sys.stderr.isatty()
-    with click.progressbar(files, label="Đang nhập", file=sys.stderr if show_bar else None,
-                           item_show_func=lambda p: p.name if p else "") as bar:
-        for path in bar:
-            metadata = lookup(manifest, path, manifest_base) if manifest else None
-            if not path.is_file():
-                result = ImportResult(FAILED, str(path), reason="Không tìm thấy tệp")
-            else:
-                result = import_file(path, shelf=shelf, metadata=metadata)
-            counts[result.status] += 1
-            echo(_line(result))
+    for path in _with_progress(files):
+        metadata = lookup(manifest, path, manifest_base) if manifest else None
+        if path.is_file():
+            result = import_file(path, shelf=shelf, metadata=metadata)
+        else:
+            result = ImportResult(FAILED, str(path), reason="Không tìm thấy tệp")
+        counts[result.status] += 1
+        echo(_line(result))
     return counts
+
+
+def _with_progress(files):
+    """A progress bar on a terminal (on stderr, so the per-file lines stay parseable)."""
+    if not sys.stderr.isatty():
+        yield from files
+        return
+    with click.progressbar(files, label="Đang nhập", file=sys.stderr,
+                           item_show_func=lambda p: p.name if p else "") as bar:
+        yield from bar
 
 
 @books_cli.command("import")
@@ -89,6 +96,7 @@ def rebuild_index():
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Tạo thư viện mẫu (ba tủ sách, tài khoản mẫu) cho một bản cài đặt trống."""
     from library.demo.install import fill_demo_library
