@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from library.api import books, health, search  # noqa: E402,F401
+from library.api import books, health, opds, search  # noqa: E402,F401

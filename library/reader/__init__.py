@@ -4,3 +4,4 @@ from flask import Blueprint
 bp = Blueprint("reader", __name__)
 
 from library.reader import views  # noqa: E402,F401
+from library.reader import files  # noqa: E402,F401
