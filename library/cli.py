@@ -90,8 +90,12 @@ def import_books(shelf, manifest, paths):
 @index_cli.command("rebuild")
 def rebuild_index():
     """Dựng lại chỉ mục tìm kiếm từ cơ sở dữ liệu."""
-    with click.progressbar(length=0, label="Đang lập chỉ mục", file=sys.stderr) as bar:
-        count = indexing.rebuild(progress=lambda done: bar.update(1))
+    total = indexing.books_to_index()
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="Đang lập chỉ mục", file=sys.stderr) as bar:
+            count = indexing.rebuild(progress=lambda done: bar.update(done - bar.pos))
+    else:
+        count = indexing.rebuild()
     click.echo(f"Đã lập chỉ mục {count} cuốn sách.")
 
 

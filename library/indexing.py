@@ -10,7 +10,7 @@ import logging
 import threading
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from library.catalog.models import Book, BookStatus, IndexStatus
@@ -62,6 +62,10 @@ def index_book(book_id: int) -> None:
 
 def remove_book(book_id: int) -> None:
     get_index().remove_book(book_id)
+
+
+def books_to_index() -> int:
+    return db.session.scalar(select(func.count(Book.id)).where(Book.status == BookStatus.READY))
 
 
 def rebuild(progress=None) -> int:

@@ -21,7 +21,7 @@ from library.catalog.manifest import BookMetadata, parse_year
 from library.catalog.models import EPUB, Book, IndexStatus, Section, Shelf
 from library.extensions import db
 from library.storage import StorageFull, file_sha256, get_store
-from library.vietnamese import clean_text, fold
+from library.vietnamese import clean_text, fold, looks_vietnamese
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,11 @@ def _title_from_filename(filename: str) -> str:
     return re.sub(r"[_\s]+", " ", stem).strip() or "Không có tên"
 
 
+def _guess_language(extracted) -> str | None:
+    sample = " ".join(section.text for section in extracted.sections[:10])
+    return "vi" if looks_vietnamese(sample) else None
+
+
 def _store_book(path, filename, sha256, size, extracted, metadata, shelf) -> Book:
     store = get_store()
     ext = "epub" if extracted.media_type == EPUB else "pdf"
@@ -142,7 +147,7 @@ def _store_book(path, filename, sha256, size, extracted, metadata, shelf) -> Boo
             year=metadata.year or parse_year(extracted.year),
             publisher=metadata.publisher or extracted.publisher,
             description=metadata.description or extracted.description,
-            language=extracted.language,
+            language=extracted.language or _guess_language(extracted),
             media_type=extracted.media_type,
             sha256=sha256,
             size=size,

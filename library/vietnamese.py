@@ -61,3 +61,14 @@ def fold(text: str) -> str:
 
 def has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
+
+
+# Letters only Vietnamese uses among Latin scripts (ơ, ư, đ and the tone-marked vowels).
+_VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+
+
+def looks_vietnamese(text: str) -> bool:
+    """A guess for books that do not say their language: a few percent of Vietnamese letters."""
+    sample = text[:20000].lower()
+    letters = sum(ch.isalpha() for ch in sample)
+    return letters > 200 and sum(ch in _VIETNAMESE_LETTERS for ch in sample) > letters * 0.03

@@ -34,6 +34,7 @@ def test_pdf_is_stored_extracted_per_page_and_indexed(app, tmp_path):
         assert book.shelf.slug == "chi-bo-dien-tu"
         assert book.title == "Sổ tay sinh hoạt chi bộ" and book.authors == ["Ban Tổ chức"]
         assert book.year == 2021 and book.page_count == 3
+        assert book.language == "vi"  # the PDF does not say; its text does
         assert [s.page for s in book.sections] == [1, 2, 3]
         assert "tự diễn biến" in book.sections[2].text
         assert book.original_filename == "so tay.pdf"
