@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import re
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
-from whoosh.formats import Existence
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from library.search.analysis import SyllableAnalyzer
 from library.search.documents import BookDocument
@@ -22,10 +21,9 @@ _CHUNK_END = re.compile(r"\n\s*\n|[.!?…]\s|\n")
 
 
 def make_schema() -> Schema:
-    # Folded syllables and pairs are what a query must match, scored by BM25. Accented
-    # syllables only lift exact forms above the others: presence is all they record.
-    text = {name: TEXT(analyzer=SyllableAnalyzer(name), phrase=False) for name in ("folded", "pairs")}
-    text["exact"] = FieldType(Existence(), SyllableAnalyzer("exact"), scorable=False)
+    # Folded syllables and pairs are what a query must match; accented syllables rank the exact
+    # forms first. No positions: pairs of adjacent syllables stand in for phrase queries.
+    text = {name: TEXT(analyzer=SyllableAnalyzer(name), phrase=False) for name in TEXT_FIELDS}
     return Schema(
         book=NUMERIC(int, bits=64, stored=True, sortable=True, shift_step=0),
         position=NUMERIC(int, bits=64, stored=True, sortable=True, shift_step=0),

@@ -12,9 +12,6 @@ from library.vietnamese import clean_text, has_diacritics
 
 MAX_QUERY_CHARS = 500
 MAX_SYLLABLES = 30
-# An exact accented form weighs more than any BM25 score can, so among pages that match
-# the folded query, those with more exact forms come first (a tier, not a nudge).
-EXACT_BOOST = 1000.0
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "″": '"'})
 # A quoted phrase, excluded with a minus in front; an unbalanced quote is dropped.
 _PHRASE = re.compile(r'(-?)"([^"]*)"')
@@ -119,22 +116,71 @@ def scattered_query(clause: Clause) -> wq.Query:
     return wq.And([wq.Term("folded", s) for s in dict.fromkeys(clause.folded)])
 
 
-def needs_phrase_check(clause: Clause, exact: bool) -> bool:
-    """Whether the index terms alone cannot prove a quoted phrase: pairs may lie apart."""
-    return clause.quoted and (len(clause.syllables) > 2 or (exact and len(clause.syllables) > 1))
+def needs_phrase_check(clause: Clause) -> bool:
+    """Whether the index terms cannot prove a quoted phrase: its pairs may lie apart.
+
+    Two syllables are one pair, proven by the index; with diacritics, a page holding the pair
+    in another accented form and the typed form elsewhere passes too: rare enough to accept.
+    """
+    return clause.quoted and len(clause.syllables) > 2
 
 
-def build(user_query: UserQuery, exact_forms: list[str], scattered: bool = False) -> wq.Query:
-    """The whole query: required clauses, exclusions, and the exact forms as a boost."""
-    parts = [
-        scattered_query(c) if scattered and not c.quoted else match_query(c, user_query.accented)
-        for c in user_query.required
-    ]
-    query: wq.Query = parts[0] if len(parts) == 1 else wq.And(parts)
-    if exact_forms:
-        boosts = [wq.Term("exact", form, boost=EXACT_BOOST) for form in dict.fromkeys(exact_forms)]
-        query = wq.AndMaybe(query, boosts[0] if len(boosts) == 1 else wq.Or(boosts))
-    if user_query.excluded:
-        excluded = [match_query(c, has_diacritics(c.text)) for c in user_query.excluded]
-        query = wq.AndNot(query, excluded[0] if len(excluded) == 1 else wq.Or(excluded))
-    return query
+Term = tuple[str, str]  # (field, text)
+
+
+@dataclass
+class Plan:
+    """The Whoosh queries of one user query; pages with the exact forms rank above the rest."""
+    every: wq.Query                 # every matching page: folded, exclusions applied
+    exact: wq.Query | None = None   # those holding the exact forms as well
+    rest: wq.Query | None = None    # every but exact
+    # The same, as terms whose scores add up: to score a few known pages term by term.
+    terms: list[Term] = field(default_factory=list)        # what every page holds
+    exact_terms: list[Term] = field(default_factory=list)  # what exact pages hold as well
+    implied: list[Term] = field(default_factory=list)      # what exact pages do not score
+
+
+def plan(user_query: UserQuery, exact_forms: list[list[str | None]],
+         scattered: bool = False) -> Plan:
+    """Queries for the required clauses; exact_forms gives each syllable's preferred spelling."""
+    every, exact, forms, implied = [], [], [], []
+    for clause, clause_forms in zip(user_query.required, exact_forms):
+        query = (scattered_query(clause) if scattered and not clause.quoted
+                 else match_query(clause, user_query.accented))
+        every.append(query)
+        known = [wq.Term("exact", f) for f in dict.fromkeys(clause_forms) if f]
+        forms += known
+        if len(clause.syllables) == 1 and known:
+            exact.append(known[0])  # the exact syllable implies its folded form
+            implied.append(("folded", clause.folded[0]))
+        else:
+            exact.append(_and([query, *known]))
+    without = _excluded(user_query)
+    terms = list(dict.fromkeys(_and(every).iter_all_terms()))
+    if not forms:
+        return Plan(_minus(_and(every), without), terms=terms)
+    return Plan(every=_minus(_and(every), without), exact=_minus(_and(exact), without),
+                rest=_minus(_and(every), _or([without, _and(forms)])), terms=terms,
+                exact_terms=list(dict.fromkeys((q.fieldname, q.text) for q in forms)),
+                implied=implied)
+
+
+def _excluded(user_query: UserQuery) -> wq.Query | None:
+    return _or([match_query(c, has_diacritics(c.text)) for c in user_query.excluded])
+
+
+def _and(queries: list) -> wq.Query:
+    queries = list(dict.fromkeys(queries))
+    return queries[0] if len(queries) == 1 else wq.And(queries)
+
+
+def _or(queries: list) -> wq.Query | None:
+    queries = [q for q in queries if q is not None]
+    if not queries:
+        return None
+    # DefaultOr: a plain Or of common words may read their whole posting lists first
+    return queries[0] if len(queries) == 1 else wq.compound.DefaultOr(queries)
+
+
+def _minus(query: wq.Query, excluded: wq.Query | None) -> wq.Query:
+    return query if excluded is None else wq.AndNot(query, excluded)

@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 
 from library.search import query as uq
 from library.search.layout import author_key
@@ -17,6 +18,7 @@ from library.search.suggestions import did_you_mean
 
 TOP_SCORED = 200          # pages scored to rank the books of the first result page
 PHRASE_CHECKS = 5000      # candidate pages read to prove a quoted phrase; beyond, trusted
+DIRECT_SCORING = 1500    # up to this many candidates, score each rather than search the index
 LOCATIONS = 3
 SUGGEST_BELOW = 3         # fewer matching books than this: offer a correction
 MAX_PAGE = 1000
@@ -26,31 +28,39 @@ MAX_PAGE = 1000
 class Match:
     """Every document that holds the query, before filters: matching is unscored and cheap."""
     user_query: uq.UserQuery
-    query: wq.Query
+    plan: uq.Plan
     docnums: list[int]
     finder: Finder
     scattered: bool
+    checked: bool = False         # docnums passed a phrase check the index cannot make
+
+    @property
+    def tiers(self) -> list[wq.Query]:
+        """Queries ranked in turn: the pages with the exact forms, then the others."""
+        plan = self.plan
+        return [plan.exact, plan.rest] if plan.exact is not None else [plan.every]
 
 
 def match(snapshot: Snapshot, user_query: uq.UserQuery) -> Match:
     if user_query.accented:
-        exact_forms = [s for c in user_query.required for s in c.syllables]
-    else:
-        exact_forms = [f for c in user_query.required for s in c.folded
-                       for f in snapshot.common_forms(s, 1)]
-    query = uq.build(user_query, exact_forms)
-    docnums = snapshot.docnums(query)
+        forms = [list(c.syllables) for c in user_query.required]
+    else:  # the spelling most common in the library: "dang vien" ranks "đảng viên" first
+        forms = [[next(iter(snapshot.common_forms(s, 1)), None) for s in c.folded]
+                 for c in user_query.required]
+    plan = uq.plan(user_query, forms)
+    docnums = snapshot.docnums(plan.every)
     scattered = False
     if not docnums and any(len(c.syllables) > 1 and not c.quoted for c in user_query.required):
         # no page holds the words side by side: show those holding them apart
-        query = uq.build(user_query, exact_forms, scattered=True)
-        docnums = snapshot.docnums(query)
+        plan = uq.plan(user_query, forms, scattered=True)
+        docnums = snapshot.docnums(plan.every)
         scattered = True
     finder = Finder(user_query)
-    if finder.checks and docnums:
-        checked, trusted = docnums[:PHRASE_CHECKS], docnums[PHRASE_CHECKS:]
-        docnums = [d for d in checked if finder.holds_phrases(_text(snapshot, d))] + trusted
-    return Match(user_query, query, docnums, finder, scattered)
+    if not (finder.checks and docnums):
+        return Match(user_query, plan, docnums, finder, scattered)
+    checked, trusted = docnums[:PHRASE_CHECKS], docnums[PHRASE_CHECKS:]
+    docnums = [d for d in checked if finder.holds_phrases(_text(snapshot, d))] + trusted
+    return Match(user_query, plan, docnums, finder, scattered, checked=True)
 
 
 def _text(snapshot: Snapshot, docnum: int) -> str:
@@ -60,15 +70,78 @@ def _text(snapshot: Snapshot, docnum: int) -> str:
     return " . ".join([stored.get("title") or "", *(stored.get("authors") or [])])
 
 
-def _scored(snapshot: Snapshot, found: Match, allowed: list[int], limit: int | None):
-    """(docnum, score) of the best documents among `allowed`, a subset of found.docnums."""
-    if not allowed:
-        return []
-    # no filter when nothing is left out: Whoosh then skips blocks that cannot make the top
-    everything = len(allowed) == len(found.docnums) and not found.finder.checks
-    results = snapshot.searcher.search(found.query, filter=None if everything else set(allowed),
-                                       limit=limit)
-    return [(hit.docnum, hit.score) for hit in results]
+Ranked = tuple[int, int, float]  # docnum, tier (0: exact forms), score
+
+
+def _ranked(snapshot: Snapshot, found: Match, limit: int, allowed: list[int],
+            mask: set) -> list[Ranked]:
+    """The best `limit` (or more) documents of `allowed` but not `mask`, exact forms first."""
+    candidates = len(allowed) - len(mask)
+    if candidates <= DIRECT_SCORING:
+        # few: score each directly, rather than intersect long posting lists of exact forms
+        return _score(snapshot, found, [d for d in allowed if d not in mask])
+    kept = set(allowed) if len(allowed) < len(found.docnums) or found.checked else None
+    ranked: list[Ranked] = []
+    for tier, query in enumerate(found.tiers):
+        if len(ranked) >= limit:
+            break
+        # many: Whoosh's top-N collector skips the blocks that cannot make the cut
+        results = snapshot.searcher.search(query, filter=kept, mask=mask or None,
+                                           limit=limit - len(ranked))
+        ranked += [(hit.docnum, tier, hit.score) for hit in results]
+    return ranked
+
+
+def _score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
+    """Tier and score of given matching documents, best first, summing their terms' BM25.
+
+    The same sums as Whoosh's And, without its matchers: moving a compound matcher to a given
+    document costs far more than moving each term's own posting list there.
+    """
+    plan = found.plan
+    exact_terms = [t for t in plan.terms if t not in plan.implied]
+    exact_terms += [t for t in plan.exact_terms if t not in exact_terms]
+    ranked: list[Ranked] = []
+    for leaf, offset in snapshot.searcher.leaf_searchers():
+        size = leaf.doc_count_all()
+        local = sorted(d - offset for d in docnums if offset <= d < offset + size)
+        if not local:
+            continue
+        every = _postings(leaf, plan.terms)
+        exact = _postings(leaf, exact_terms) if plan.exact_terms else None
+        for docnum in local:
+            if exact is not None:
+                score = _sum_at(exact, docnum)
+                if score is not None:
+                    ranked.append((docnum + offset, 0, score))
+                    continue
+            ranked.append((docnum + offset, len(found.tiers) - 1, _sum_at(every, docnum, 0.0)))
+    return sorted(ranked, key=lambda r: (r[1], -r[2]))
+
+
+def _postings(leaf, terms) -> list:
+    matchers = []
+    for field, text in terms:
+        try:
+            matchers.append(leaf.postings(field, text))
+        except TermNotFound:
+            matchers.append(None)  # not in this segment: exact pages cannot be here
+    return matchers
+
+
+def _sum_at(matchers: list, docnum: int, missing: float | None = None) -> float | None:
+    """The sum of the terms' scores at docnum, or `missing` when a term is not there."""
+    total = 0.0
+    for matcher in matchers:
+        if matcher is None:
+            return missing
+        if matcher.is_active() and matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            total += matcher.score()
+        elif missing is None:
+            return None
+    return total
 
 
 # Books, for the search page
@@ -77,32 +150,30 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
                  author=None, sort="relevance", page=1, per_page=10, snippets=True) -> BookResults:
     found = match(snapshot, user_query)
     page, per_page = max(1, min(int(page), MAX_PAGE)), max(1, min(int(per_page), 100))
-    books = snapshot.books
-    book_of = snapshot.book_of
+    books, book_of, position_of = snapshot.books, snapshot.book_of, snapshot.position_of
     matching = {book_of[d] for d in found.docnums} & books.keys()
     wanted = _BookFilter(shelf, year, author)
     facets = _facets([books[b] for b in matching], wanted)
     allowed_books = {b for b in matching if wanted.accepts(books[b])}
-    allowed = [d for d in found.docnums if book_of[d] in allowed_books]
+    filtered = len(allowed_books) < len(matching)
+    allowed = [d for d in found.docnums if book_of[d] in allowed_books] if filtered else found.docnums
 
     title_docs = {books[b].docnum for b in allowed_books} & set(allowed)
-    title_scores = dict(_scored(snapshot, found, list(title_docs), None)) if title_docs else {}
+    titles = {r[0]: r for r in _score(snapshot, found, title_docs)}
     needed = page * per_page
-    best_pages: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    page_docs = [d for d in allowed if d not in title_docs]
-    for docnum, score in _scored(snapshot, found, page_docs, max(TOP_SCORED, needed * 5)):
-        best_pages[book_of[docnum]].append((docnum, score))
-    sections = Counter({b: 0 for b in allowed_books})
-    seen = {(book_of[d], snapshot.position_of[d]) for d in page_docs}
-    sections.update(book for book, _ in seen)
+    best_pages: dict[int, list[Ranked]] = defaultdict(list)
+    for ranked in _ranked(snapshot, found, max(TOP_SCORED, needed * 5), allowed, title_docs):
+        best_pages[book_of[ranked[0]]].append(ranked)
+    sections = Counter(book for book, _ in {(book_of[d], position_of[d]) for d in allowed
+                                            if d not in title_docs})
 
     def relevance(book: int):
-        info = books[book]
-        if info.docnum in title_scores:
-            return (0, -title_scores[info.docnum], book)
+        title = titles.get(books[book].docnum)
+        if title:
+            return (0, title[1], -title[2], book)
         if book in best_pages:
-            return (1, -best_pages[book][0][1], book)
-        return (2, -sections[book], book)
+            return (1, best_pages[book][0][1], -best_pages[book][0][2], book)
+        return (2, 0, -sections[book], book)
 
     order = sorted(allowed_books, key=relevance)
     if sort == "newest":
@@ -110,10 +181,9 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
                                   -(books[b].year or 0)))
     hits = []
     for book in order[(page - 1) * per_page: needed]:
-        info = books[book]
-        pages = best_pages.get(book) or _scored(
-            snapshot, found, [d for d in page_docs if book_of[d] == book], LOCATIONS * 3)
-        hits.append(_book_hit(snapshot, found, info, title_scores, pages, sections[book], snippets))
+        pages = best_pages.get(book) or _score(
+            snapshot, found, [d for d in allowed if book_of[d] == book and d not in title_docs])
+        hits.append(_book_hit(snapshot, found, books[book], titles, pages, sections[book], snippets))
     suggestion = did_you_mean(snapshot, user_query) if len(matching) < SUGGEST_BELOW else None
     return BookResults(
         query=user_query.text, terms=user_query.terms, total=len(allowed_books), page=page,
@@ -122,11 +192,11 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     )
 
 
-def _book_hit(snapshot, found, info: BookInfo, title_scores, pages, sections, snippets) -> BookHit:
+def _book_hit(snapshot, found, info: BookInfo, titles, pages, sections, snippets) -> BookHit:
     finder = found.finder
-    in_title = info.docnum in title_scores
+    title = titles.get(info.docnum)
     locations, positions = [], set()
-    for docnum, score in pages:
+    for docnum, _tier, score in pages:
         position = snapshot.position_of[docnum]
         if position in positions:
             continue  # a long chapter's other piece
@@ -137,12 +207,12 @@ def _book_hit(snapshot, found, info: BookInfo, title_scores, pages, sections, sn
             snippet=finder.snippet(stored["text"]) if snippets else "", score=score))
         if len(locations) == LOCATIONS:
             break
-    best = title_scores.get(info.docnum) or (locations[0].score if locations else 0.0)
+    best = title[2] if title else (locations[0].score if locations else 0.0)
     return BookHit(
         book_id=info.book_id, title=info.title, authors=info.authors, shelf=info.shelf,
         year=info.year, media_type=info.media_type, score=best,
-        title_matched=in_title and finder.contains(info.title),
-        author_matched=in_title and any(finder.contains(a) for a in info.authors),
+        title_matched=bool(title) and finder.contains(info.title),
+        author_matched=bool(title) and any(finder.contains(a) for a in info.authors),
         title_html=finder.highlight(info.title) if snippets else "",
         matched_sections=sections, locations=locations,
     )
@@ -183,32 +253,32 @@ def search_hits(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, pag
     allowed = [d for d in found.docnums
                if book_of[d] in books and (not shelf or books[book_of[d]].shelf == shelf)]
     title_docs = {books[book_of[d]].docnum for d in allowed} & set(allowed)
-    page_docs = [d for d in allowed if d not in title_docs]
-    total = len(title_docs) + len({(book_of[d], position_of[d]) for d in page_docs})
+    total = len(title_docs) + len({(book_of[d], position_of[d]) for d in allowed
+                                   if d not in title_docs})
     start, end = (page - 1) * per_page, page * per_page
-    ranked = _scored(snapshot, found, list(title_docs), None) if title_docs else []
+    ranked = _score(snapshot, found, title_docs)
     limit = max(end - len(ranked), 0) + 10
-    while len(ranked) < end and page_docs:
-        scored = _scored(snapshot, found, page_docs, limit)
-        ranked = ranked[: len(title_docs)] + _one_per_section(snapshot, scored)
-        if len(scored) < limit:
+    while len(ranked) < min(end, total):
+        pages = _ranked(snapshot, found, limit, allowed, title_docs)
+        ranked = ranked[: len(title_docs)] + _one_per_section(snapshot, pages)
+        if len(pages) != limit:  # all there is
             break
         limit *= 2
     hits = [_hit(snapshot, found.finder, books[book_of[d]], d, score, d in title_docs, snippets)
-            for d, score in ranked[start:end]]
+            for d, _tier, score in ranked[start:end]]
     suggestion = did_you_mean(snapshot, user_query) if total < SUGGEST_BELOW else None
     return HitResults(query=user_query.text, terms=user_query.terms, total=total, page=page,
                       per_page=per_page, hits=hits, suggestion=suggestion,
                       scattered=found.scattered, truncated=user_query.truncated)
 
 
-def _one_per_section(snapshot: Snapshot, scored):
+def _one_per_section(snapshot: Snapshot, ranked: list[Ranked]) -> list[Ranked]:
     seen, kept = set(), []
-    for docnum, score in scored:
-        key = (snapshot.book_of[docnum], snapshot.position_of[docnum])
+    for item in ranked:
+        key = (snapshot.book_of[item[0]], snapshot.position_of[item[0]])
         if key not in seen:
             seen.add(key)
-            kept.append((docnum, score))
+            kept.append(item)
     return kept
 
 

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import cached_property
 from html import escape
 
 from library.search.analysis import BREAKS
 from library.search.query import UserQuery, needs_phrase_check
-from library.vietnamese import canonical, fold
+from library.vietnamese import fold
 
 SNIPPET_CHARS = 200
 _MAX_MARKS = 40
@@ -28,9 +30,18 @@ _VARIANTS = _letter_variants()
 _SEPARATOR = r"[^\w" + re.escape(BREAKS) + r"]+"
 
 
+# Stored text keeps the writer's tone placement: an exact "hòa" must also find "hoà".
+_NEW_STYLE = re.compile("([ou])([\u0300\u0301\u0303\u0309\u0323])([aey])$")
+
+
+def _spellings(syllable: str) -> list[str]:
+    moved = _NEW_STYLE.sub(r"\1\3\2", unicodedata.normalize("NFD", syllable))
+    return list(dict.fromkeys([syllable, unicodedata.normalize("NFC", moved)]))
+
+
 def _syllable(syllable: str, exact: bool) -> str:
     if exact:
-        return re.escape(syllable)
+        return "(?:" + "|".join(map(re.escape, _spellings(syllable))) + ")"
     return "".join(f"[{_VARIANTS[c]}]" if c in _VARIANTS else re.escape(c) for c in fold(syllable))
 
 
@@ -38,57 +49,64 @@ def _phrase(syllables: list[str], exact: bool) -> str:
     return r"(?<![^\W_])" + _SEPARATOR.join(_syllable(s, exact) for s in syllables) + r"(?![^\W_])"
 
 
-def matchable(text: str) -> str:
-    """The text as patterns see it: lowercase NFC, one tone placement, offsets unchanged."""
-    form = canonical(text)
-    return form if len(form) == len(text) else fold(text)
+def _compile(pattern: str) -> re.Pattern:
+    # texts are NFC (clean_text): ignoring case is all it takes to match them as they are
+    return re.compile(pattern, re.IGNORECASE)
 
 
 class Finder:
     """Where a user's query occurs in a text: built once per search, used on each page shown."""
 
     def __init__(self, user_query: UserQuery):
-        exact = user_query.accented
-        clauses = user_query.required
+        self.exact = user_query.accented
+        self.clauses = user_query.required
         # Checked on every candidate page: quoted phrases that index terms cannot prove.
-        self.checks = [re.compile(_phrase(c.syllables, exact))
-                       for c in clauses if needs_phrase_check(c, exact)]
-        # Snippets centre on the exact form first (what the user typed), then any folded form.
-        self.preferred = [re.compile(_phrase(c.syllables, True)) for c in clauses
-                          if exact and len(c.syllables) > 1]
-        self.phrases = re.compile("|".join(_phrase(c.syllables, exact and c.quoted)
-                                           for c in sorted(clauses, key=lambda c: -len(c.syllables))))
-        words = sorted({s for c in clauses for s in c.syllables}, key=len, reverse=True)
-        self.words = re.compile("|".join(_phrase([w], False) for w in words))
+        self.checks = [_compile(_phrase(c.syllables, self.exact))
+                       for c in self.clauses if needs_phrase_check(c)]
+
+    # Compiled on first use: a search without snippets needs none of them.
+
+    @cached_property
+    def preferred(self) -> list[re.Pattern]:
+        """Snippets centre on the exact form first (what the user typed), then any folded form."""
+        return [_compile(_phrase(c.syllables, True)) for c in self.clauses
+                if self.exact and len(c.syllables) > 1]
+
+    @cached_property
+    def phrases(self) -> re.Pattern:
+        clauses = sorted(self.clauses, key=lambda c: -len(c.syllables))
+        return _compile("|".join(_phrase(c.syllables, self.exact and c.quoted) for c in clauses))
+
+    @cached_property
+    def words(self) -> re.Pattern:
+        words = sorted({s for c in self.clauses for s in c.syllables}, key=len, reverse=True)
+        return _compile("|".join(_phrase([w], False) for w in words))
 
     def holds_phrases(self, text: str) -> bool:
         if not self.checks:
             return True
-        form = matchable(text)
-        return all(check.search(form) for check in self.checks)
+        return all(check.search(text) for check in self.checks)
 
     def contains(self, text: str) -> bool:
-        return bool(self.phrases.search(matchable(text)))
+        return bool(self.phrases.search(text))
 
     def snippet(self, text: str, width: int = SNIPPET_CHARS) -> str:
         """About `width` characters around the best match, HTML-escaped, matches in <mark>."""
-        form = matchable(text)
-        best = next(filter(None, (p.search(form) for p in self.preferred)), None)
-        best = best or self.phrases.search(form)
+        best = next(filter(None, (p.search(text) for p in self.preferred)), None)
+        best = best or self.phrases.search(text)
         marks = self.phrases
         if best is None:
-            best, marks = self.words.search(form), self.words
+            best, marks = self.words.search(text), self.words
         if best is None:
             return _render(text, 0, min(len(text), width), [])
         start, end = _window(text, best.start(), best.end(), width)
-        spans = [m.span() for _, m in zip(range(_MAX_MARKS), marks.finditer(form, start, end))]
+        spans = [m.span() for _, m in zip(range(_MAX_MARKS), marks.finditer(text, start, end))]
         return _render(text, start, end, spans)
 
     def highlight(self, text: str) -> str:
         """The whole of a short text (a title, an author) escaped, with its matches marked."""
-        form = matchable(text)
-        spans = [m.span() for m in self.phrases.finditer(form)]
-        return _render(text, 0, len(text), spans or [m.span() for m in self.words.finditer(form)])
+        spans = [m.span() for m in self.phrases.finditer(text)]
+        return _render(text, 0, len(text), spans or [m.span() for m in self.words.finditer(text)])
 
 
 def _window(text: str, first: int, last: int, width: int) -> tuple[int, int]:
