@@ -1,4 +1,5 @@
 """Relevance and robustness of the search engine, on a real index on disk with planted passages."""
+import multiprocessing
 import random
 import shutil
 import threading
@@ -129,6 +130,16 @@ def test_exact_form_ranks_first_both_ways(index, query, first, second):
 def test_quoted_phrase_with_diacritics_wants_that_form(index):
     assert hit_places(index.search_hits('"trong sạch"')) == [(1, 3)]
     assert set(hit_places(index.search_hits('"trong sach"'))) == {(1, 3), (2, 4)}
+
+
+def test_either_tone_placement_is_the_same_word(fresh):
+    book = library_books()[4]
+    book.sections[0].text = "Giữ vững hoà thuận, thuý chung và khoẻ khoắn."
+    fresh.index_book(book)
+    for query in ['"hòa thuận"', '"hoà thuận"', "hoa thuan", "thúy chung", "khỏe khoắn"]:
+        hits = fresh.search_hits(query).hits
+        assert [(h.book_id, h.position) for h in hits] == [(5, 1)], query
+    assert "<mark>hoà thuận</mark>" in fresh.search_hits("hòa thuận").hits[0].snippet
 
 
 def test_adjacent_syllables_only_unless_none_are_adjacent(index):
@@ -308,6 +319,19 @@ def test_failed_write_is_cancelled_and_releases_the_lock(fresh):
     assert 6 not in fresh.indexed_book_ids()
 
 
+def test_failed_rebuild_keeps_the_old_index_and_stops_its_workers(fresh):
+    def broken():
+        yield from library_books()[:2]
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        fresh.rebuild(broken(), procs=2)
+    assert multiprocessing.active_children() == []
+    assert fresh.indexed_book_ids() == {1, 2, 3, 4, 5, 6}
+    fresh.remove_book(6)  # the lock was released
+    assert 6 not in fresh.indexed_book_ids()
+
+
 def test_searches_answer_while_a_writer_commits(fresh):
     errors, stop = [], threading.Event()
 
@@ -318,12 +342,13 @@ def test_searches_answer_while_a_writer_commits(fresh):
                 fresh.search_hits("kỷ luật")
             except Exception as error:  # collected for the main thread
                 errors.append(error)
+            time.sleep(0.005)  # leave the writer some of the GIL
 
     threads = [threading.Thread(target=searching) for _ in range(2)]
     for thread in threads:
         thread.start()
     try:
-        for book in library_books() * 2:
+        for book in library_books()[:4]:
             fresh.index_book(book)
     finally:
         stop.set()

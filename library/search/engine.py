@@ -94,20 +94,37 @@ class SearchIndex:
                per_page: int = 10, snippets: bool = True) -> BookResults:
         """Books holding the query, best first, with their best pages and facet counts."""
         user_query = uq.parse(query)
-        return searching.search_books(
-            self.store.snapshot(), user_query, shelf=shelf, year=year, author=author,
-            sort=sort, page=page, per_page=per_page, snippets=snippets)
+        return self._reading(lambda snapshot: searching.search_books(
+            snapshot, user_query, shelf=shelf, year=year, author=author,
+            sort=sort, page=page, per_page=per_page, snippets=snippets))
 
     def search_hits(self, query: str, *, shelf: str | None = None, page: int = 1,
                     per_page: int = 20, snippets: bool = True) -> HitResults:
         """One hit per page or chapter (a title/author match: one hit without page)."""
         user_query = uq.parse(query)
-        return searching.search_hits(self.store.snapshot(), user_query, shelf=shelf,
-                                     page=page, per_page=per_page, snippets=snippets)
+        return self._reading(lambda snapshot: searching.search_hits(
+            snapshot, user_query, shelf=shelf, page=page, per_page=per_page, snippets=snippets))
 
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         """Typeahead: [{book_id, title, authors}] whose title or authors start like `text`."""
-        return suggestions.typeahead(self.store.snapshot(), text, limit)
+        return self._reading(lambda snapshot: suggestions.typeahead(snapshot, text, limit))
+
+    def _reading(self, action):
+        """Run a read on this thread's snapshot; once more on a fresh one if files vanished.
+
+        Whoosh opens some files of a segment on first use, and a commit in another process
+        may have merged that segment away meanwhile.
+        """
+        try:
+            return action(self.store.snapshot())
+        except OSError:
+            self.store.close()  # start again from the latest commit
+        try:
+            return action(self.store.snapshot())
+        except OSError as error:
+            self.store.close()
+            log.error("search failed on the index in %s: %s", self.index_dir, error)
+            raise SearchUnavailable() from error
 
     def indexed_book_ids(self) -> set[int]:
         return set(self.store.snapshot().books)

@@ -38,6 +38,15 @@ class CheckedMpWriter(MpWriter):
         self.documents_sent = getattr(self, "documents_sent", 0) + 1
         super().add_document(**fields)
 
+    def cancel(self):
+        # MpWriter.cancel() only flags its own copies of the workers, which then wait for
+        # work forever: stop them for real before releasing the lock.
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+            task.join()
+        super().cancel()
+
     def _commit_toc(self, segments):
         written = sum(s.doc_count_all() for s in segments)
         failed = [t.exitcode for t in self.tasks if t.exitcode]
