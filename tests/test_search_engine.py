@@ -9,7 +9,9 @@ from datetime import datetime
 
 import pytest
 
-from library.search import BookDocument, QueryError, SearchIndex, SearchUnavailable, SectionText
+from library.search import (
+    BookDocument, IndexBusy, QueryError, SearchIndex, SearchUnavailable, SectionText,
+)
 from library.vietnamese import fold
 
 # Filler shares no syllable with the planted passages, so every match below is a planted one.
@@ -330,6 +332,22 @@ def test_failed_rebuild_keeps_the_old_index_and_stops_its_workers(fresh):
     assert fresh.indexed_book_ids() == {1, 2, 3, 4, 5, 6}
     fresh.remove_book(6)  # the lock was released
     assert 6 not in fresh.indexed_book_ids()
+
+
+def test_a_second_writer_waits_for_the_lock_then_reports_busy(fresh):
+    holder = fresh.store.writer()
+    other = SearchIndex(fresh.index_dir, write_timeout=0.3)
+    try:
+        started = time.perf_counter()
+        with pytest.raises(IndexBusy):
+            other.remove_book(1)
+        assert time.perf_counter() - started >= 0.3
+        assert fresh.search("đảng viên").total == 4  # reading goes on
+    finally:
+        holder.cancel()
+    other.remove_book(1)
+    assert 1 not in fresh.indexed_book_ids()
+    other.close()
 
 
 def test_searches_answer_while_a_writer_commits(fresh):

@@ -4,13 +4,13 @@ Views and the API call `get_index()`; whoosh stays behind library.search.engine.
 """
 from library.search.documents import BookDocument, SectionText
 from library.search.engine import SearchIndex
-from library.search.errors import QueryError, SearchError, SearchUnavailable
+from library.search.errors import IndexBusy, QueryError, SearchError, SearchUnavailable
 from library.search.results import (
     BookHit, BookResults, FacetValue, Facets, Hit, HitResults, Location,
 )
 
 __all__ = [
-    "BookDocument", "SectionText", "SearchIndex", "QueryError", "SearchError",
+    "BookDocument", "SectionText", "SearchIndex", "QueryError", "SearchError", "IndexBusy",
     "SearchUnavailable", "BookHit", "BookResults", "FacetValue", "Facets", "Hit",
     "HitResults", "Location", "init_app", "get_index", "highlight_html",
 ]

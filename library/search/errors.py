@@ -18,3 +18,10 @@ class SearchUnavailable(SearchError):
 
     def __init__(self, message: str = "Tạm thời không tìm kiếm được. Vui lòng thử lại sau."):
         super().__init__(message)
+
+
+class IndexBusy(SearchUnavailable):
+    """Another process held the write lock for longer than the writer would wait."""
+
+    def __init__(self):
+        super().__init__("Chỉ mục tìm kiếm đang được cập nhật. Vui lòng thử lại sau.")

@@ -17,7 +17,7 @@ from library.search.snippets import Finder
 from library.search.suggestions import did_you_mean
 
 TOP_SCORED = 200          # pages scored to rank the books of the first result page
-PHRASE_CHECKS = 5000      # candidate pages read to prove a quoted phrase; beyond, trusted
+PHRASE_CHECKS = 2000      # candidate pages read to prove a quoted phrase; beyond, trusted
 DIRECT_SCORING = 1500    # up to this many candidates, score each rather than search the index
 LOCATIONS = 3
 SUGGEST_BELOW = 3         # fewer matching books than this: offer a correction
@@ -164,8 +164,11 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     best_pages: dict[int, list[Ranked]] = defaultdict(list)
     for ranked in _ranked(snapshot, found, max(TOP_SCORED, needed * 5), allowed, title_docs):
         best_pages[book_of[ranked[0]]].append(ranked)
-    sections = Counter(book for book, _ in {(book_of[d], position_of[d]) for d in allowed
-                                            if d not in title_docs})
+    page_docs = [d for d in allowed if d not in title_docs]
+    if snapshot.chunked:
+        sections = Counter(book for book, _ in {(book_of[d], position_of[d]) for d in page_docs})
+    else:
+        sections = Counter(book_of[d] for d in page_docs)
 
     def relevance(book: int):
         title = titles.get(books[book].docnum)
@@ -249,12 +252,11 @@ def search_hits(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, pag
                 per_page=20, snippets=True) -> HitResults:
     found = match(snapshot, user_query)
     page, per_page = max(1, min(int(page), MAX_PAGE)), max(1, min(int(per_page), 100))
-    books, book_of, position_of = snapshot.books, snapshot.book_of, snapshot.position_of
+    books, book_of = snapshot.books, snapshot.book_of
     allowed = [d for d in found.docnums
                if book_of[d] in books and (not shelf or books[book_of[d]].shelf == shelf)]
     title_docs = {books[book_of[d]].docnum for d in allowed} & set(allowed)
-    total = len(title_docs) + len({(book_of[d], position_of[d]) for d in allowed
-                                   if d not in title_docs})
+    total = len(title_docs) + snapshot.sections([d for d in allowed if d not in title_docs])
     start, end = (page - 1) * per_page, page * per_page
     ranked = _score(snapshot, found, title_docs)
     limit = max(end - len(ranked), 0) + 10

@@ -70,6 +70,21 @@ class Snapshot:
     def close(self):
         self.searcher.close()
 
+    @property
+    def chunked(self) -> bool:
+        """Whether some page or chapter spans several documents (a long EPUB chapter)."""
+        if "chunked" not in self.memo:
+            pairs = set(zip(self.book_of, self.position_of))
+            self.memo["chunked"] = len(pairs) < len(self.book_of)
+        return self.memo["chunked"]
+
+    def sections(self, docnums) -> int:
+        """How many pages or chapters these documents are."""
+        if not self.chunked:
+            return len(docnums)
+        book_of, position_of = self.book_of, self.position_of
+        return len({(book_of[d], position_of[d]) for d in docnums})
+
     # Vocabulary
 
     def frequency(self, field: str, term: str) -> int:

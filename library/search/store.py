@@ -12,19 +12,12 @@ from whoosh import index
 from whoosh.multiproc import MpWriter
 
 from library.search.codec import LibraryCodec
-from library.search.errors import SearchUnavailable
+from library.search.errors import IndexBusy, SearchUnavailable
 from library.search.layout import INDEX_NAME, make_schema
 from library.search.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 OPEN_ATTEMPTS = 5
-
-
-class IndexBusy(SearchUnavailable):
-    """Another process held the write lock for longer than the writer would wait."""
-
-    def __init__(self):
-        super().__init__("Chỉ mục tìm kiếm đang được cập nhật. Vui lòng thử lại sau.")
 
 
 class CheckedMpWriter(MpWriter):
