@@ -22,7 +22,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from library import create_app
 from library.demo import DEMO_BOOKS, SHELVES, build_demo_files
-from library.demo.install import DEMO_ACCOUNTS, DEMO_PASSWORD, _metadata, ensure_demo_accounts
+from library.demo.install import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_accounts
 from library.extensions import db
 from library.ingest import FAILED, import_file
 
@@ -43,6 +43,9 @@ DEMO_SUBSET = [
     "huong-dan-sinh-hoat-chi-bo-truc-tuyen",    # PDF, chi bộ điện tử
 ]
 MEMBER = next(username for username, role, _ in DEMO_ACCOUNTS if role == "member")
+# Signing out ends every session of a user: the sign-out journey uses a member of its own,
+# so the demo member's shared session (member_state) stays valid for the other tests.
+SECOND_MEMBER = "dangvien.thu"
 
 
 @dataclass
@@ -63,9 +66,7 @@ class LiveServer:
     shelf_names: dict[str, str] = field(default_factory=dict)
     username: str = MEMBER
     password: str = DEMO_PASSWORD
-
-    def __call__(self, path: str = "/") -> str:
-        return self.url + path
+    second_member: str = SECOND_MEMBER
 
     def shelf_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -94,29 +95,71 @@ def _keep_response(app):
     return middleware
 
 
-def _fill(app, workdir: Path) -> dict[str, DemoEntry]:
+def _demo_sources(pytestconfig, fallback: Path, plan) -> Path:
+    """The subset's files, written once and kept in pytest's cache while the generator's code
+    is unchanged (it gives the same bytes for the same plan): reruns skip ~5 s of typesetting.
+    A folder appears whole or not at all (built aside, then renamed), so parallel runs are safe."""
+    import hashlib
+    import time
+
+    import library.demo as demo_package
+
+    digest = hashlib.sha256(" ".join(b.slug for b in plan).encode())
+    for source in sorted(Path(demo_package.__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    key = digest.hexdigest()[:16]
+    cache = getattr(pytestconfig, "cache", None)
+    if cache is None:  # -p no:cacheprovider
+        build_demo_files(fallback / "source", books=plan)
+        return fallback / "source"
+    parent = cache.mkdir("browser-demo")
+    folder = parent / key
+    if not folder.is_dir():
+        aside = parent / f".{key}.{os.getpid()}"
+        build_demo_files(aside, books=plan)
+        try:
+            aside.rename(folder)
+        except OSError:  # another run got there first
+            shutil.rmtree(aside, ignore_errors=True)
+    for old in parent.iterdir():  # other versions of the generator, unused for an hour
+        if old.name != key and time.time() - old.stat().st_mtime > 3600:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def _fill(app, sources: Path, plan) -> dict[str, DemoEntry]:
     from sqlalchemy import func, select
 
+    from library.auth.accounts import create_user
+    from library.catalog.manifest import BookMetadata
     from library.catalog.models import Section
+    from library.demo.catalog import MEDIA_TYPES
+    from library.demo.install import DEMO_BRANCH
 
-    plan = [b for b in DEMO_BOOKS if b.slug in DEMO_SUBSET]
-    assert len(plan) == len(DEMO_SUBSET), "a demo book of the subset is missing from DEMO_BOOKS"
     books = {}
     with app.app_context():
-        for demo, file in zip(plan, build_demo_files(workdir / "source", books=plan)):
-            result = import_file(file.path, shelf=file.shelf, metadata=_metadata(file), index_now=True)
-            assert result.status != FAILED, f"{file.path.name}: {result.reason}"
+        for demo in plan:
+            metadata = BookMetadata(title=demo.title, authors=list(demo.authors), shelf=demo.shelf,
+                                    year=demo.year, publisher=demo.publisher,
+                                    description=demo.description)
+            result = import_file(sources / demo.filename, shelf=demo.shelf, metadata=metadata,
+                                 index_now=True)
+            assert result.status != FAILED, f"{demo.filename}: {result.reason}"
             sections = db.session.scalar(
                 select(func.count(Section.id)).where(Section.book_id == result.book_id))
-            books[demo.slug] = DemoEntry(result.book_id, demo.slug, file.title, file.shelf,
-                                         file.media_type, sections)
+            books[demo.slug] = DemoEntry(result.book_id, demo.slug, demo.title, demo.shelf,
+                                         MEDIA_TYPES[demo.kind], sections)
         ensure_demo_accounts()
+        create_user(SECOND_MEMBER, "member", branch_code=DEMO_BRANCH, password=DEMO_PASSWORD)
+        db.session.commit()
     return books
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, pytestconfig):
     root = tmp_path_factory.mktemp("live")
+    plan = [b for b in DEMO_BOOKS if b.slug in DEMO_SUBSET]
+    assert len(plan) == len(DEMO_SUBSET), "a book of DEMO_SUBSET is no longer in DEMO_BOOKS"
     app = create_app({
         "SECRET_KEY": "browser-tests-secret-key-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
@@ -124,7 +167,7 @@ def live_server(tmp_path_factory):
         "INDEX_DIR": str(root / "index"),
         "INDEX_INLINE": True,
     })
-    books = _fill(app, root)
+    books = _fill(app, _demo_sources(pytestconfig, root, plan), plan)
     server = make_server("127.0.0.1", 0, _keep_response(app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -208,8 +251,8 @@ def new_context(browser, live_server, request):
     for c, context in enumerate(made):
         for p, page in enumerate(context.pages):
             suffix = "" if (c, p) == (0, 0) else f"-{c}-{p}"
-            try:
-                page.screenshot(path=str(out / f"{name}{suffix}.png"), full_page=True)
+            try:  # the whole page when it failed, else what was on screen at the end
+                page.screenshot(path=str(out / f"{name}{suffix}.png"), full_page=failed)
                 if failed:
                     (out / f"{name}{suffix}.html").write_text(
                         f"<!-- {page.url} -->\n{page.content()}", encoding="utf-8")
@@ -232,16 +275,30 @@ def sign_in(page, live_server, username: str | None = None, password: str | None
         page.goto("/dang-nhap")
     page.fill("#username", username or live_server.username)
     page.fill("#password", password or live_server.password)
-    page.locator("section.auth-login button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("section.auth-login button[type=submit]").click()
     return page
 
 
-@pytest.fixture
-def member_page(page, live_server):
-    """A desktop page signed in as the demo member, on the home page."""
+@pytest.fixture(scope="session")
+def member_state(browser, live_server):
+    """Cookies of the demo member, signed in once through the real form."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
     sign_in(page, live_server)
     assert "/dang-nhap" not in page.url, "the demo member could not sign in"
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture
+def member_page(new_context, member_state):
+    """A desktop page signed in as the demo member, on the home page."""
+    page = new_context(storage_state=member_state).new_page()
+    page.goto("/")
+    assert "/dang-nhap" not in page.url, "the demo member's session has ended"
     return page
 
 

@@ -1,11 +1,18 @@
 """What a member notices, in a real Chromium against a live server on a small demo library."""
+import os
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import expect
 
 from library.vietnamese import fold
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the same rule as the browser fixture: fail unless told to skip
+    if os.environ.get("LIBRARY_SKIP_BROWSER_TESTS") == "1":
+        pytest.skip("LIBRARY_SKIP_BROWSER_TESTS=1", allow_module_level=True)
+    pytest.fail("the playwright package is missing: run bin/setup --test", pytrace=False)
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +32,9 @@ def path_of(url: str) -> str:
 def search_from_header(page, text: str):
     box = page.locator(".search-box input[type=search]")
     box.fill(text)
-    box.press("Enter")
-    page.wait_for_url(re.compile(r"/tim-kiem\?"))
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        box.press("Enter")
+    assert path_of(page.url) == "/tim-kiem", page.url
 
 
 def marked_words(locator) -> list[str]:
@@ -112,7 +119,14 @@ def test_search_without_diacritics_groups_by_book_and_opens_the_reader_at_the_hi
     expect(text.locator("mark").first).to_be_visible()
     assert "tu dien bien" in marked_words(text), marked_words(text)
 
-    # The reader keeps the words marked on the next page too (if they occur there).
+    # Turning the page keeps the searched words, so they stay marked further on.
+    with page.expect_navigation():
+        page.locator(".reader-nav a[rel=next]").first.click()
+    args = query_args(page.url)
+    assert args["p"] == str(number + 1) and fold(args["q"]) == "tu dien bien", page.url
+    expect(page.locator(".reader-nav .muted").first).to_have_text(f"{number + 1} / {book.sections}")
+
+    page.go_back()
     page.go_back()
     page.wait_for_url(re.compile(r"/tim-kiem\?"))
 
@@ -129,13 +143,31 @@ def test_search_without_diacritics_groups_by_book_and_opens_the_reader_at_the_hi
     assert "tu dien bien" in marked_words(page.locator("article.reader-text"))
 
 
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "app bug: library.search.highlight_html renders the page through snippets._render, which "
+    "collapses every run of whitespace, so a page opened from a search hit (?q=...) loses its "
+    "line breaks: an EPUB chapter's heading runs into its first paragraph and the paragraphs "
+    "become one block. Remove this marker once the reader keeps the text's line breaks."))
+def test_marking_the_searched_words_keeps_the_reader_text_s_line_breaks(member_page, live_server):
+    page = member_page
+    epub = live_server.books["phong-chong-tu-dien-bien"]
+    page.goto(f"/doc/{epub.id}?p=6")
+    plain = page.locator("article.reader-text").inner_text()
+    page.goto(f"/doc/{epub.id}?p=6&q=tu+dien+bien")
+    text = page.locator("article.reader-text")
+    expect(text.locator("mark").first).to_be_visible()
+    marked = text.inner_text()
+    assert plain.count("\n") > 1, "the chapter has several paragraphs"
+    assert marked.splitlines() == plain.splitlines()
+
+
 # 3 -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("typed, slug", [
-    ("mau chuyen dao", "mau-chuyen-dao-duc-ho-chi-minh"),
-    ("can kiem liem", "can-kiem-liem-chinh"),
+@pytest.mark.parametrize("typed, slug, how", [
+    ("mau chuyen dao", "mau-chuyen-dao-duc-ho-chi-minh", "click"),
+    ("can kiem liem", "can-kiem-liem-chinh", "keyboard"),
 ])
-def test_typeahead_suggests_titles_typed_without_diacritics(member_page, live_server, typed, slug):
+def test_typeahead_suggests_titles_typed_without_diacritics(member_page, live_server, typed, slug, how):
     page = member_page
     book = live_server.books[slug]
     box = page.locator(".search-box input[type=search]")
@@ -145,8 +177,7 @@ def test_typeahead_suggests_titles_typed_without_diacritics(member_page, live_se
     expect(suggestions).to_be_visible()
     choice = suggestions.locator("a", has_text=book.title)
     expect(choice).to_have_count(1)
-    if slug.startswith("can"):
-        # From the keyboard: arrow down to the suggestion, Enter opens it.
+    if how == "keyboard":  # arrow down to the suggestion, Enter opens it
         links = suggestions.locator("a")
         index = [t.split(" — ")[0].strip() for t in links.all_inner_texts()].index(book.title)
         for _ in range(index + 1):
@@ -193,8 +224,8 @@ def test_shelf_facet_narrows_the_results_and_can_be_removed(member_page, live_se
     for book in page.locator(".result .book-meta").all_inner_texts():
         assert live_server.shelf_names[CHI_BO] in book
 
-    facets.locator("a", has_text="Bỏ lọc").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        facets.locator("a", has_text="Bỏ lọc").click()
     assert "shelf" not in query_args(page.url)
     expect(results).to_have_count(everything)
 
@@ -206,8 +237,8 @@ def test_a_misspelt_query_offers_a_correction_and_nonsense_says_nothing_found(me
     expect(main).to_contain_text("Không tìm thấy kết quả nào cho «sinh hoat chi boo»")
     offer = main.locator("p", has_text="Có phải bạn muốn tìm")
     expect(offer).to_be_visible()
-    offer.locator("a").click()
-    page.wait_for_url(re.compile(r"/tim-kiem\?"))
+    with page.expect_navigation():
+        offer.locator("a").click()
     assert fold(query_args(page.url)["q"]) == "sinh hoat chi bo", page.url
     expect(page.locator("ol.results > li.result")).not_to_have_count(0)
 
@@ -220,8 +251,8 @@ def test_a_misspelt_query_offers_a_correction_and_nonsense_says_nothing_found(me
     # A filter that hides every hit offers to search all the shelves.
     page.goto(f"/tim-kiem?q=tu+dien+bien&shelf={CHI_BO}")
     expect(main).to_contain_text("Không tìm thấy kết quả nào cho «tu dien bien»")
-    page.locator("a", has_text="Tìm trong mọi tủ sách").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("a", has_text="Tìm trong mọi tủ sách").click()
     expect(page.locator("ol.results > li.result")).not_to_have_count(0)
 
 
@@ -271,7 +302,7 @@ def test_signed_out_visitor_is_sent_to_sign_in_and_comes_back(page, live_server,
     page.goto("/tim-kiem?q=dang+vien")
     expect(page).to_have_url(re.compile(r"/dang-nhap\?next="))
     expect(page.locator(".flash")).to_contain_text("Vui lòng đăng nhập")
-    browser_helpers.sign_in(page)
+    browser_helpers.sign_in(page, username=live_server.second_member)
     assert path_of(page.url) == "/tim-kiem" and query_args(page.url)["q"] == "dang vien", page.url
     expect(page.locator("ol.results > li.result")).not_to_have_count(0)
 
@@ -282,24 +313,54 @@ def test_signed_out_visitor_is_sent_to_sign_in_and_comes_back(page, live_server,
     expect(page).to_have_url(re.compile(r"/dang-nhap\?next="))
 
 
-def test_language_switch_to_english_changes_the_labels(member_page, live_server):
-    page = member_page
-    switch = page.locator(".site-nav button", has_text="English")
-    switch.click()
-    page.wait_for_load_state()
-    assert path_of(page.url) == "/"
+def test_language_switch_to_english_changes_the_labels(page, live_server, browser_helpers):
+    # Signed out, sent to sign in: the switch is in the header there too, and keeps `next`.
+    page.goto("/tim-kiem?q=dang+vien")
+    expect(page).to_have_url(re.compile(r"/dang-nhap\?next="))
+    with page.expect_navigation():
+        page.locator(".site-nav button", has_text="English").click()
+    expect(page).to_have_url(re.compile(r"/dang-nhap\?next="))
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.locator("h1")).to_have_text("Shelves")
     expect(page.locator(".search-box button")).to_have_text("Search")
     expect(page.locator(".search-box input")).to_have_attribute(
         "placeholder", "Search books, authors or passages…")
-    expect(page.locator(".shelf-count").first).to_contain_text("titles")
+    expect(page.locator(".site-nav button[lang=vi]")).to_have_text("Tiếng Việt")
 
-    # The choice stays on other pages, and the switch back restores Vietnamese there.
-    search_from_header(page, "dang vien")
-    expect(page.locator("h1")).to_contain_text("Search results")
-    page.locator(".site-nav button", has_text="Tiếng Việt").click()
-    page.wait_for_load_state()
+    browser_helpers.sign_in(page)
     assert path_of(page.url) == "/tim-kiem", page.url
+    expect(page.locator("h1")).to_contain_text("Search results")
+    expect(page.locator(".sort-bar")).to_contain_text("books")
+    expect(page.locator(".sort-bar")).to_contain_text("Most relevant")
+    expect(page.locator(".site-nav")).to_contain_text("Sign out")
+
+    page.goto("/")
+    expect(page.locator("h1")).to_have_text("Shelves")
+    expect(page.locator(".shelf-count").first).to_contain_text("titles")
+    expect(page.locator("main h2").first).to_have_text("New books")
+
+    # The switch back restores Vietnamese on the page it was pressed on.
+    search_from_header(page, "dang vien")
+    with page.expect_navigation():
+        page.locator(".site-nav button", has_text="Tiếng Việt").click()
     expect(page.locator("h1")).to_contain_text("Kết quả tìm kiếm")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
+    assert path_of(page.url) == "/tim-kiem", page.url
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "app bug: the sign-in page stays Vietnamese in English: 'Đăng nhập', 'Tên đăng nhập', "
+    "'Mật khẩu' (and the 'Vui lòng đăng nhập để tiếp tục.' notice) are missing from "
+    "library/i18n_en.py. Remove this marker once they are translated."))
+def test_the_sign_in_form_follows_the_language_switch(page):
+    page.goto("/dang-nhap")
+    with page.expect_navigation():
+        page.locator(".site-nav button", has_text="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    labels = {
+        "heading": page.locator("main h1").inner_text().strip(),
+        "username": page.locator("label[for=username]").inner_text().strip(),
+        "password": page.locator("label[for=password]").inner_text().strip(),
+        "button": page.locator("section.auth-login button[type=submit]").inner_text().strip(),
+    }
+    assert labels == {"heading": "Sign in", "username": "Username", "password": "Password",
+                      "button": "Sign in"}
