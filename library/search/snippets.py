@@ -74,8 +74,12 @@ class Finder:
 
     @cached_property
     def phrases(self) -> re.Pattern:
-        clauses = sorted(self.clauses, key=lambda c: -len(c.syllables))
-        return _compile("|".join(_phrase(c.syllables, self.exact and c.quoted) for c in clauses))
+        """Each clause whole, else its adjacent pairs: what matched, unless the page had none."""
+        runs = [(c.syllables, self.exact and c.quoted) for c in self.clauses]
+        runs += [(c.syllables[i:i + 2], self.exact and c.quoted)
+                 for c in self.clauses if len(c.syllables) > 2 for i in range(len(c.syllables) - 1)]
+        runs.sort(key=lambda run: -len(run[0]))  # the longest wins where several start
+        return _compile("|".join(dict.fromkeys(_phrase(*run) for run in runs)))
 
     @cached_property
     def words(self) -> re.Pattern:
