@@ -106,3 +106,10 @@ def test_english_interface(client, library):
     client.set_cookie("lang", "en")
     page = text(client.get("/"))
     assert "Shelves" in page and "titles" in page
+
+
+def test_reader_keeps_line_breaks_when_highlighting(app, client, tmp_path):
+    with app.app_context():
+        book = import_file(pdf_book(tmp_path / "x.pdf", ["Dòng thứ nhất về đảng viên.\nDòng thứ hai."]))
+    page = text(client.get(f"/doc/{book.book_id}?p=2&q=dang+vien"))
+    assert "<mark>đảng viên</mark>.\nDòng thứ hai" in page

@@ -39,6 +39,6 @@ def highlight_html(text: str, query: str):
     from library.search.snippets import Finder
 
     try:
-        return Markup(Finder(parse(query)).highlight(text))
+        return Markup(Finder(parse(query)).highlight(text, keep_lines=True))
     except QueryError:
         return text

@@ -107,10 +107,12 @@ class Finder:
         spans = [m.span() for _, m in zip(range(_MAX_MARKS), marks.finditer(text, start, end))]
         return _render(text, start, end, spans)
 
-    def highlight(self, text: str) -> str:
-        """The whole of a short text (a title, an author) escaped, with its matches marked."""
+    def highlight(self, text: str, keep_lines: bool = False) -> str:
+        """The whole of a text escaped, with its matches marked; `keep_lines` keeps its line
+        breaks and spacing (a page in the reader) instead of one line (a title, a snippet)."""
         spans = [m.span() for m in self.phrases.finditer(text)]
-        return _render(text, 0, len(text), spans or [m.span() for m in self.words.finditer(text)])
+        spans = spans or [m.span() for m in self.words.finditer(text)]
+        return _render(text, 0, len(text), spans, squeeze=not keep_lines)
 
 
 def _window(text: str, first: int, last: int, width: int) -> tuple[int, int]:
@@ -129,7 +131,8 @@ def _window(text: str, first: int, last: int, width: int) -> tuple[int, int]:
 _SPACES = re.compile(r"\s+")
 
 
-def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+def _render(text: str, start: int, end: int, spans: list[tuple[int, int]],
+            squeeze: bool = True) -> str:
     pieces, at = [], start
     for a, b in spans:
         if a < at:
@@ -138,5 +141,6 @@ def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> st
         pieces.append("<mark>" + escape(text[a:b]) + "</mark>")
         at = b
     pieces.append(escape(text[at:end]))
-    body = _SPACES.sub(" ", "".join(pieces)).strip()
+    body = "".join(pieces)
+    body = _SPACES.sub(" ", body).strip() if squeeze else body
     return ("… " if start > 0 else "") + body + (" …" if end < len(text) else "")
