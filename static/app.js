@@ -61,3 +61,10 @@
     if (!input.form.contains(event.target)) close();
   });
 })();
+
+// The reader opened from a search hit: bring the first marked word into view.
+(function () {
+  "use strict";
+  var mark = document.querySelector(".reader-text mark");
+  if (mark) mark.scrollIntoView({block: "center"});
+})();
