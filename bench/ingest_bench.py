@@ -46,7 +46,7 @@ def raw_pypdf(files) -> int:
     return pages
 
 
-def timed(label, func, *args):
+def timed(func, *args):
     start = time.perf_counter()
     result = func(*args)
     elapsed = time.perf_counter() - start
@@ -72,10 +72,10 @@ def main() -> None:
     pdfs = [p for p in files if p.suffix == ".pdf"]
     print(f"{len(files)} files ({len(pdfs)} PDF, {len(files) - len(pdfs)} EPUB) in {library}")
 
-    pdf_pages, t_pdfium = timed("pdfium", raw_pdfium, pdfs)
+    pdf_pages, t_pdfium = timed(raw_pdfium, pdfs)
     print(f"raw pypdfium2       {pdf_pages:7d} pages {t_pdfium:8.1f} s {pdf_pages / t_pdfium:8.0f} pages/s")
     if not args.skip_pypdf:
-        _, t_pypdf = timed("pypdf", raw_pypdf, pdfs)
+        _, t_pypdf = timed(raw_pypdf, pdfs)
         print(f"raw pypdf           {pdf_pages:7d} pages {t_pypdf:8.1f} s {pdf_pages / t_pypdf:8.0f} pages/s")
 
     out = Path(args.out)
@@ -99,10 +99,10 @@ def main() -> None:
                 failed += result.failed
             return failed
 
-        failed, t_import = timed("import", import_pdfs)
+        failed, t_import = timed(import_pdfs)
         print(f"project import      {pdf_pages:7d} pages {t_import:8.1f} s {pdf_pages / t_import:8.0f} pages/s"
               f"   ({failed} failed; sniff + child-process extraction + store + rows)")
-        indexed, t_index = timed("index", app.extensions["indexer"].drain)
+        indexed, t_index = timed(app.extensions["indexer"].drain)
         print(f"project indexing    {pdf_pages:7d} pages {t_index:8.1f} s {pdf_pages / t_index:8.0f} pages/s")
         t_total = t_import + t_index
         print(f"project end-to-end  {pdf_pages:7d} pages {t_total:8.1f} s {pdf_pages / t_total:8.0f} pages/s")
@@ -118,7 +118,7 @@ def main() -> None:
                     import_file(path, metadata=lookup(manifest, path, library), index_now=False)
                 return app.extensions["indexer"].drain()
 
-            _, t_epub = timed("epub", import_epubs)
+            _, t_epub = timed(import_epubs)
             print(f"EPUB import + index {len(epubs):7d} books {t_epub:8.1f} s")
 
 
