@@ -1,11 +1,12 @@
-"""Whoosh's W3 codec with posting inlining repaired: most syllable pairs occur on one page only.
+"""Whoosh's W3 codec with posting inlining repaired, and posting lists read whole into arrays.
 
 Whoosh 2.7 calls a misspelt method when it inlines a posting list, so its default limit of 1
 disables inlining; every rare term then costs a pickled, compressed block of its own. And it
 looks for a length column on disk for every posting of a field that keeps no lengths.
 The codec is pickled into the index's table of contents: keep this import path stable.
 """
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PerDocReader, W3PostingsWriter
+from whoosh.matching.wrappers import FilterMatcher
 
 
 class InliningPostingsWriter(W3PostingsWriter):
@@ -43,3 +44,35 @@ class LibraryCodec(W3Codec):
 
     def per_document_reader(self, storage, segment):
         return LengthCachingReader(storage, segment)
+
+
+def posting_arrays(matcher) -> tuple[list[int], list[float]]:
+    """The docnums and weights of a term's postings in one segment, read block by block.
+
+    A Python loop over the matcher costs a few microseconds a posting; decoding whole blocks
+    leaves the rest to C (set algebra, sorting). Leans on W3LeafMatcher's block attributes.
+    """
+    deleted = None
+    if isinstance(matcher, FilterMatcher):  # the segment has deletions
+        deleted, matcher = matcher._ids, matcher.child
+        matcher.reset()
+    ids: list[int] = []
+    weights: list[float] = []
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            if matcher._lastblock:
+                break
+            matcher._goto(matcher._nextoffset)
+    else:  # inlined postings, or any other matcher
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    if deleted:
+        kept = [i for i, docnum in enumerate(ids) if docnum not in deleted]
+        ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+    return ids, weights

@@ -130,39 +130,29 @@ Term = tuple[str, str]  # (field, text)
 
 @dataclass
 class Plan:
-    """The Whoosh queries of one user query; pages with the exact forms rank above the rest."""
-    every: wq.Query                 # every matching page: folded, exclusions applied
-    exact: wq.Query | None = None   # those holding the exact forms as well
-    rest: wq.Query | None = None    # every but exact
-    # The same, as terms whose scores add up: to score a few known pages term by term.
-    terms: list[Term] = field(default_factory=list)        # what every page holds
+    """How to match one user query, and how to rank: pages with the exact forms come first."""
+    every: wq.Query    # every matching page: folded terms, exclusions applied
+    terms: list[Term] = field(default_factory=list)        # what every page holds: scored
     exact_terms: list[Term] = field(default_factory=list)  # what exact pages hold as well
-    implied: list[Term] = field(default_factory=list)      # what exact pages do not score
+    implied: list[Term] = field(default_factory=list)      # what exact pages need not score
 
 
 def plan(user_query: UserQuery, exact_forms: list[list[str | None]],
          scattered: bool = False) -> Plan:
     """Queries for the required clauses; exact_forms gives each syllable's preferred spelling."""
-    every, exact, forms, implied = [], [], [], []
+    every, forms, implied = [], [], []
     for clause, clause_forms in zip(user_query.required, exact_forms):
-        query = (scattered_query(clause) if scattered and not clause.quoted
-                 else match_query(clause, user_query.accented))
-        every.append(query)
-        known = [wq.Term("exact", f) for f in dict.fromkeys(clause_forms) if f]
+        every.append(scattered_query(clause) if scattered and not clause.quoted
+                     else match_query(clause, user_query.accented))
+        known = [("exact", f) for f in dict.fromkeys(clause_forms) if f]
         forms += known
         if len(clause.syllables) == 1 and known:
-            exact.append(known[0])  # the exact syllable implies its folded form
+            # the exact syllable implies its folded form: score it once
             implied.append(("folded", clause.folded[0]))
-        else:
-            exact.append(_and([query, *known]))
-    without = _excluded(user_query)
-    terms = list(dict.fromkeys(_and(every).iter_all_terms()))
-    if not forms:
-        return Plan(_minus(_and(every), without), terms=terms)
-    return Plan(every=_minus(_and(every), without), exact=_minus(_and(exact), without),
-                rest=_minus(_and(every), _or([without, _and(forms)])), terms=terms,
-                exact_terms=list(dict.fromkeys((q.fieldname, q.text) for q in forms)),
-                implied=implied)
+    required = _and(every)
+    return Plan(every=_minus(required, _excluded(user_query)),
+                terms=list(dict.fromkeys(required.iter_all_terms())),
+                exact_terms=list(dict.fromkeys(forms)), implied=implied)
 
 
 def _excluded(user_query: UserQuery) -> wq.Query | None:
@@ -175,11 +165,9 @@ def _and(queries: list) -> wq.Query:
 
 
 def _or(queries: list) -> wq.Query | None:
-    queries = [q for q in queries if q is not None]
     if not queries:
         return None
-    # DefaultOr: a plain Or of common words may read their whole posting lists first
-    return queries[0] if len(queries) == 1 else wq.compound.DefaultOr(queries)
+    return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
 def _minus(query: wq.Query, excluded: wq.Query | None) -> wq.Query:

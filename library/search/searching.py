@@ -1,10 +1,10 @@
 """From a user's query to ranked books and hits: match unscored, filter, score the top, snippet."""
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
 from library.search import query as uq
@@ -16,9 +16,10 @@ from library.search.snapshot import BookInfo, Snapshot
 from library.search.snippets import Finder
 from library.search.suggestions import did_you_mean
 
-TOP_SCORED = 200          # pages scored to rank the books of the first result page
+TOP_SCORED = 100          # pages scored to rank the books of the first result page
 PHRASE_CHECKS = 2000      # candidate pages read to prove a quoted phrase; beyond, trusted
-DIRECT_SCORING = 1500    # up to this many candidates, score each rather than search the index
+DIRECT_SCORING = 300      # up to this many candidates, score every one
+FIRST_PASS = 100          # beyond, score this many picked by the rarest term's frequency
 LOCATIONS = 3
 SUGGEST_BELOW = 3         # fewer matching books than this: offer a correction
 MAX_PAGE = 1000
@@ -33,12 +34,6 @@ class Match:
     finder: Finder
     scattered: bool
     checked: bool = False         # docnums passed a phrase check the index cannot make
-
-    @property
-    def tiers(self) -> list[wq.Query]:
-        """Queries ranked in turn: the pages with the exact forms, then the others."""
-        plan = self.plan
-        return [plan.exact, plan.rest] if plan.exact is not None else [plan.every]
 
 
 def match(snapshot: Snapshot, user_query: uq.UserQuery) -> Match:
@@ -76,20 +71,45 @@ Ranked = tuple[int, int, float]  # docnum, tier (0: exact forms), score
 def _ranked(snapshot: Snapshot, found: Match, limit: int, allowed: list[int],
             mask: set) -> list[Ranked]:
     """The best `limit` (or more) documents of `allowed` but not `mask`, exact forms first."""
-    candidates = len(allowed) - len(mask)
-    if candidates <= DIRECT_SCORING:
-        # few: score each directly, rather than intersect long posting lists of exact forms
-        return _score(snapshot, found, [d for d in allowed if d not in mask])
-    kept = set(allowed) if len(allowed) < len(found.docnums) or found.checked else None
-    ranked: list[Ranked] = []
-    for tier, query in enumerate(found.tiers):
-        if len(ranked) >= limit:
-            break
-        # many: Whoosh's top-N collector skips the blocks that cannot make the cut
-        results = snapshot.searcher.search(query, filter=kept, mask=mask or None,
-                                           limit=limit - len(ranked))
-        ranked += [(hit.docnum, tier, hit.score) for hit in results]
+    candidates = [d for d in allowed if d not in mask] if mask else allowed
+    exact = _exact_tier(snapshot, found, candidates)
+    if exact is None:  # none, or most: the scores sort them out
+        return _best(snapshot, found, candidates, limit)
+    ranked = _best(snapshot, found, exact, limit)
+    if len(ranked) < limit:
+        exact_set = set(exact)
+        rest = [d for d in candidates if d not in exact_set]
+        ranked += _best(snapshot, found, rest, limit - len(ranked))
     return ranked
+
+
+def _exact_tier(snapshot: Snapshot, found: Match, candidates: list[int]) -> list[int] | None:
+    """The candidates holding every exact form, when they are a minority worth finding first."""
+    terms = found.plan.exact_terms
+    if len(candidates) <= DIRECT_SCORING or not terms:
+        return None
+    terms = sorted(terms, key=lambda t: snapshot.frequency(*t))
+    if snapshot.frequency(*terms[0]) > len(candidates) // 2:
+        return None
+    exact = set(candidates)
+    for term in terms:
+        exact.intersection_update(snapshot.postings(*term).ids)
+    return sorted(exact)
+
+
+def _best(snapshot: Snapshot, found: Match, docnums: list[int], limit: int) -> list[Ranked]:
+    """Scored and sorted; of many, only those the rarest term occurs most in are scored."""
+    if len(docnums) <= DIRECT_SCORING:
+        return _score(snapshot, found, docnums)
+    # Scoring costs tens of microseconds a page: a first pass keeps the pages where the rarest
+    # term is most frequent, read straight from its posting list.
+    rarest = min(found.plan.terms, key=lambda t: snapshot.frequency(*t))
+    postings = snapshot.postings(*rarest)
+    wanted = set(docnums)
+    first = heapq.nlargest(max(limit, FIRST_PASS), (
+        (weight, docnum) for docnum, weight in zip(postings.ids, postings.weights)
+        if docnum in wanted))
+    return _score(snapshot, found, [docnum for _, docnum in first])
 
 
 def _score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
@@ -115,7 +135,7 @@ def _score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
                 if score is not None:
                     ranked.append((docnum + offset, 0, score))
                     continue
-            ranked.append((docnum + offset, len(found.tiers) - 1, _sum_at(every, docnum, 0.0)))
+            ranked.append((docnum + offset, 1, _sum_at(every, docnum, 0.0)))
     return sorted(ranked, key=lambda r: (r[1], -r[2]))
 
 
@@ -184,8 +204,8 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
                                   -(books[b].year or 0)))
     hits = []
     for book in order[(page - 1) * per_page: needed]:
-        pages = best_pages.get(book) or _score(
-            snapshot, found, [d for d in allowed if book_of[d] == book and d not in title_docs])
+        pages = best_pages.get(book) or _best(
+            snapshot, found, [d for d in page_docs if book_of[d] == book], LOCATIONS * 3)
         hits.append(_book_hit(snapshot, found, books[book], titles, pages, sections[book], snippets))
     suggestion = did_you_mean(snapshot, user_query) if len(matching) < SUGGEST_BELOW else None
     return BookResults(

@@ -1,14 +1,26 @@
 """One committed generation of the index as a searcher sees it, with what searches look up in it."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 
 from library.search.analysis import pair
+from library.search.codec import posting_arrays
 from library.search.layout import BOOK
 from library.search.vocabulary import accented_forms, edit_distance
+
+
+POSTINGS_KEPT = 2_000_000  # postings cached per snapshot (per thread): about 40 MB
+
+
+class Postings(NamedTuple):
+    ids: list[int]        # global docnums, ascending
+    weights: list[float]  # term frequencies
 
 
 @dataclass
@@ -31,6 +43,8 @@ class Snapshot:
         self.book_of, self.position_of = self._columns(segment_columns)
         self.books = self._books()
         self._frequencies: dict[tuple[str, str], int] = {}
+        self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._cached_postings = 0
         self.memo: dict = {}  # what other modules derive from this generation, kept with it
 
     def _columns(self, cache: dict) -> tuple[list[int], list[int]]:
@@ -118,10 +132,61 @@ class Snapshot:
     def pair_frequency(self, first: str, second: str) -> int:
         return self.frequency("pairs", pair(first, second))
 
-    # Matching
+    # Matching: set algebra over whole posting lists, at C speed once they are read
+
+    def postings(self, field: str, term: str) -> Postings:
+        """A term's postings over the whole index; the most recent ones are kept."""
+        key = (field, term)
+        cache = self._postings
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+            return found
+        ids: list[int] = []
+        weights: list[float] = []
+        for leaf, offset in self.reader.leaf_readers():
+            try:
+                leaf_ids, leaf_weights = posting_arrays(leaf.postings(field, term))
+            except TermNotFound:
+                continue
+            ids.extend([d + offset for d in leaf_ids] if offset else leaf_ids)
+            weights.extend(leaf_weights)
+        found = cache[key] = Postings(ids, weights)
+        self._cached_postings += len(ids)
+        while self._cached_postings > POSTINGS_KEPT and len(cache) > 1:
+            self._cached_postings -= len(cache.popitem(last=False)[1].ids)
+        return found
 
     def docnums(self, query: wq.Query) -> list[int]:
-        return list(self.searcher.docs_for_query(query))
+        """Every live document matching a query of terms, And, Or and AndNot, in order."""
+        return sorted(self._evaluate(query))
+
+    def _evaluate(self, query: wq.Query) -> set[int]:
+        if isinstance(query, wq.Term):
+            return set(self.postings(query.fieldname, query.text).ids)
+        if isinstance(query, wq.AndNot):
+            found = self._evaluate(query.a)
+            return found - self._evaluate(query.b) if found else found
+        if isinstance(query, wq.And):
+            # the rarest first: the intersection only shrinks
+            parts = sorted(query.subqueries, key=self._estimate)
+            found = self._evaluate(parts[0])
+            for part in parts[1:]:
+                if not found:
+                    break
+                found &= self._evaluate(part)
+            return found
+        if isinstance(query, wq.Or):
+            return set().union(*(self._evaluate(q) for q in query.subqueries))
+        raise TypeError(f"cannot match {query!r}")
+
+    def _estimate(self, query: wq.Query) -> int:
+        if isinstance(query, wq.Term):
+            return self.frequency(query.fieldname, query.text)
+        if isinstance(query, (wq.And, wq.AndNot)):
+            parts = [query.a] if isinstance(query, wq.AndNot) else query.subqueries
+            return min(map(self._estimate, parts))
+        return sum(map(self._estimate, query.subqueries))
 
 
 def _column(leaf, name: str) -> list[int]:
