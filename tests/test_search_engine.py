@@ -375,6 +375,25 @@ def test_searches_answer_while_a_writer_commits(fresh):
     assert errors == []
 
 
+def test_whole_posting_lists_agree_with_whoosh(tmp_path):
+    """Several blocks of postings, two segments, deleted documents."""
+    from whoosh.query import Term
+
+    search_index = SearchIndex(str(tmp_path / "index"))
+    sections = [SectionText(n, f"Đảng viên thứ {n}, chi bộ {n % 7}.", page=n) for n in range(1, 1201)]
+    search_index.index_books([BookDocument(b, f"Sách {b}", [], "chi-bo-dien-tu", 2020, "pdf",
+                                           None, sections) for b in (1, 2)])
+    search_index.index_book(BookDocument(3, "Sách 3", [], "chi-bo-dien-tu", 2021, "pdf", None,
+                                         sections[:50]))
+    search_index.remove_book(1)
+    snapshot = search_index.store.snapshot()
+    for field, term in [("folded", "dang"), ("pairs", "dang vien"), ("exact", "bộ"), ("folded", "3")]:
+        expected = sorted(snapshot.searcher.docs_for_query(Term(field, term)))
+        assert snapshot.postings(field, term).ids == expected
+    assert search_index.search_hits("đảng viên").total == 1250
+    search_index.close()
+
+
 def test_missing_index_is_created_empty(tmp_path):
     search_index = SearchIndex(str(tmp_path / "nowhere" / "index"))
     assert search_index.is_healthy()

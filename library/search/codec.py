@@ -5,6 +5,8 @@ disables inlining; every rare term then costs a pickled, compressed block of its
 looks for a length column on disk for every posting of a field that keeps no lengths.
 The codec is pickled into the index's table of contents: keep this import path stable.
 """
+from itertools import accumulate, repeat
+
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PerDocReader, W3PostingsWriter
 from whoosh.matching.wrappers import FilterMatcher
 
@@ -30,7 +32,9 @@ class LengthCachingReader(W3PerDocReader):
 
 
 class LibraryCodec(W3Codec):
-    def __init__(self, blocklimit=128, compression=3, inlinelimit=4):
+    # Blocks of 1024 postings rather than 128: searches read whole posting lists, and each
+    # block costs a pickle and a zlib call to write and to read.
+    def __init__(self, blocklimit=1024, compression=3, inlinelimit=4):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
     def postings_writer(self, dbfile, byteids=False):
@@ -58,12 +62,15 @@ def posting_arrays(matcher) -> tuple[list[int], list[float]]:
         matcher.reset()
     ids: list[int] = []
     weights: list[float] = []
-    if isinstance(matcher, W3LeafMatcher):
+    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
+            matcher._read_data()
+            block_ids, block_weights = matcher._data[:2]
+            ids.extend(accumulate(block_ids))  # delta-encoded; accumulate runs in C
+            if block_weights is None or isinstance(block_weights, float):
+                weights.extend(repeat(block_weights or 1.0, matcher._blocklength))
+            else:
+                weights.extend(block_weights)
             if matcher._lastblock:
                 break
             matcher._goto(matcher._nextoffset)

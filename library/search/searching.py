@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-
-from whoosh.reading import TermNotFound
+from dataclasses import dataclass, field
 
 from library.search import query as uq
 from library.search.layout import author_key
@@ -17,7 +16,7 @@ from library.search.snippets import Finder
 from library.search.suggestions import did_you_mean
 
 TOP_SCORED = 100          # pages scored to rank the books of the first result page
-PHRASE_CHECKS = 2000      # candidate pages read to prove a quoted phrase; beyond, trusted
+PHRASE_CHECKS = 300       # candidate pages read to prove a quoted phrase; beyond, when shown
 DIRECT_SCORING = 300      # up to this many candidates, score every one
 FIRST_PASS = 100          # beyond, score this many picked by the rarest term's frequency
 LOCATIONS = 3
@@ -33,7 +32,35 @@ class Match:
     docnums: list[int]
     finder: Finder
     scattered: bool
-    checked: bool = False         # docnums passed a phrase check the index cannot make
+    # Quoted phrases of three syllables or more need their pages read: all of them when few,
+    # else only those about to be shown (counts then include pages that would fail the check).
+    unchecked: bool = False
+    verdicts: dict = field(default_factory=dict)
+    checks_left: int = PHRASE_CHECKS
+
+    def share_proven(self) -> float:
+        """Of the pages read so far, the share holding the phrases: to estimate the others."""
+        if not self.unchecked or not self.verdicts:
+            return 1.0
+        return sum(self.verdicts.values()) / len(self.verdicts)
+
+    def proven(self, snapshot: Snapshot, docnums, need: int | None = None) -> list[int]:
+        """The first `need` of docnums (best first) that hold the phrases, budget allowing."""
+        if not self.unchecked:
+            return list(docnums)[:need]
+        kept = []
+        for docnum in docnums:
+            if need is not None and len(kept) >= need:
+                break
+            verdict = self.verdicts.get(docnum)
+            if verdict is None:
+                if self.checks_left <= 0:
+                    break
+                self.checks_left -= 1
+                verdict = self.verdicts[docnum] = self.finder.holds_phrases(_text(snapshot, docnum))
+            if verdict:
+                kept.append(docnum)
+        return kept
 
 
 def match(snapshot: Snapshot, user_query: uq.UserQuery) -> Match:
@@ -51,11 +78,10 @@ def match(snapshot: Snapshot, user_query: uq.UserQuery) -> Match:
         docnums = snapshot.docnums(plan.every)
         scattered = True
     finder = Finder(user_query)
-    if not (finder.checks and docnums):
-        return Match(user_query, plan, docnums, finder, scattered)
-    checked, trusted = docnums[:PHRASE_CHECKS], docnums[PHRASE_CHECKS:]
-    docnums = [d for d in checked if finder.holds_phrases(_text(snapshot, d))] + trusted
-    return Match(user_query, plan, docnums, finder, scattered, checked=True)
+    if not finder.checks or len(docnums) > PHRASE_CHECKS:
+        return Match(user_query, plan, docnums, finder, scattered, unchecked=bool(finder.checks))
+    docnums = [d for d in docnums if finder.holds_phrases(_text(snapshot, d))]
+    return Match(user_query, plan, docnums, finder, scattered)
 
 
 def _text(snapshot: Snapshot, docnum: int) -> str:
@@ -106,62 +132,58 @@ def _best(snapshot: Snapshot, found: Match, docnums: list[int], limit: int) -> l
     rarest = min(found.plan.terms, key=lambda t: snapshot.frequency(*t))
     postings = snapshot.postings(*rarest)
     wanted = set(docnums)
-    first = heapq.nlargest(max(limit, FIRST_PASS), (
-        (weight, docnum) for docnum, weight in zip(postings.ids, postings.weights)
-        if docnum in wanted))
-    return _score(snapshot, found, [docnum for _, docnum in first])
+    pairs = ((weight, docnum) for docnum, weight in zip(postings.ids, postings.weights)
+             if docnum in wanted)
+    keep = max(limit, FIRST_PASS)
+    if found.unchecked:  # those failing the phrase check make room for the next ones
+        first = [docnum for _, docnum in sorted(pairs, reverse=True)]
+        return _score(snapshot, found, found.proven(snapshot, first, keep))
+    return _score(snapshot, found, [docnum for _, docnum in heapq.nlargest(keep, pairs)])
 
 
 def _score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
-    """Tier and score of given matching documents, best first, summing their terms' BM25.
+    """Tier and score of given matching documents, best first: the BM25 sums of Whoosh's And.
 
-    The same sums as Whoosh's And, without its matchers: moving a compound matcher to a given
-    document costs far more than moving each term's own posting list there.
+    Weights come from the terms' whole posting lists (read once, kept by the snapshot): moving
+    Whoosh's matchers to scattered documents reads every block header on the way.
     """
+    docnums = found.proven(snapshot, docnums)
+    if not docnums:
+        return []
     plan = found.plan
-    exact_terms = [t for t in plan.terms if t not in plan.implied]
-    exact_terms += [t for t in plan.exact_terms if t not in exact_terms]
+    every = [_TermScore(snapshot, t) for t in plan.terms]
+    exact = [_TermScore(snapshot, t) for t in plan.exact_terms]
+    implied = [t for t in plan.implied]
     ranked: list[Ranked] = []
-    for leaf, offset in snapshot.searcher.leaf_searchers():
-        size = leaf.doc_count_all()
-        local = sorted(d - offset for d in docnums if offset <= d < offset + size)
-        if not local:
-            continue
-        every = _postings(leaf, plan.terms)
-        exact = _postings(leaf, exact_terms) if plan.exact_terms else None
-        for docnum in local:
-            if exact is not None:
-                score = _sum_at(exact, docnum)
-                if score is not None:
-                    ranked.append((docnum + offset, 0, score))
-                    continue
-            ranked.append((docnum + offset, 1, _sum_at(every, docnum, 0.0)))
+    for docnum in docnums:
+        if exact and all(term.weight(docnum) for term in exact):
+            scored = [t for t in every if t.term not in implied] + exact
+            ranked.append((docnum, 0, sum(t.score(docnum) for t in scored)))
+        else:
+            ranked.append((docnum, 1, sum(t.score(docnum) for t in every)))
     return sorted(ranked, key=lambda r: (r[1], -r[2]))
 
 
-def _postings(leaf, terms) -> list:
-    matchers = []
-    for field, text in terms:
-        try:
-            matchers.append(leaf.postings(field, text))
-        except TermNotFound:
-            matchers.append(None)  # not in this segment: exact pages cannot be here
-    return matchers
+class _TermScore:
+    """One term's BM25 on any document, by bisecting its posting list."""
 
+    def __init__(self, snapshot: Snapshot, term: tuple[str, str]):
+        self.term = term
+        self.postings = snapshot.postings(*term)
+        self.length = snapshot.reader.doc_field_length
+        searcher = snapshot.searcher
+        self.scorer = searcher.weighting.scorer(searcher, *term)
 
-def _sum_at(matchers: list, docnum: int, missing: float | None = None) -> float | None:
-    """The sum of the terms' scores at docnum, or `missing` when a term is not there."""
-    total = 0.0
-    for matcher in matchers:
-        if matcher is None:
-            return missing
-        if matcher.is_active() and matcher.id() < docnum:
-            matcher.skip_to(docnum)
-        if matcher.is_active() and matcher.id() == docnum:
-            total += matcher.score()
-        elif missing is None:
-            return None
-    return total
+    def weight(self, docnum: int) -> float:
+        ids = self.postings.ids
+        at = bisect_left(ids, docnum)
+        return self.postings.weights[at] if at < len(ids) and ids[at] == docnum else 0.0
+
+    def score(self, docnum: int) -> float:
+        weight = self.weight(docnum)
+        if not weight:
+            return 0.0
+        return self.scorer._score(weight, self.length(docnum, self.term[0]))
 
 
 # Books, for the search page
@@ -279,13 +301,15 @@ def search_hits(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, pag
     total = len(title_docs) + snapshot.sections([d for d in allowed if d not in title_docs])
     start, end = (page - 1) * per_page, page * per_page
     ranked = _score(snapshot, found, title_docs)
-    limit = max(end - len(ranked), 0) + 10
-    while len(ranked) < min(end, total):
+    candidates, limit = len(allowed) - len(title_docs), max(end - len(ranked), 0) + 10
+    while len(ranked) < end and candidates:
         pages = _ranked(snapshot, found, limit, allowed, title_docs)
         ranked = ranked[: len(title_docs)] + _one_per_section(snapshot, pages)
-        if len(pages) != limit:  # all there is
-            break
+        if limit >= candidates or (found.unchecked and found.checks_left <= 0):
+            break  # all there is, or all the phrase checks allowed
         limit *= 2
+    if found.unchecked:
+        total = len(title_docs) + round((total - len(title_docs)) * found.share_proven())
     hits = [_hit(snapshot, found.finder, books[book_of[d]], d, score, d in title_docs, snippets)
             for d, _tier, score in ranked[start:end]]
     suggestion = did_you_mean(snapshot, user_query) if total < SUGGEST_BELOW else None

@@ -174,11 +174,36 @@ class Snapshot:
             for part in parts[1:]:
                 if not found:
                     break
-                found &= self._evaluate(part)
+                if (isinstance(part, wq.Term) and len(found) * 256 < self._estimate(part)
+                        and (part.fieldname, part.text) not in self._postings):
+                    found = self._containing(found, part.fieldname, part.text)
+                else:
+                    found &= self._evaluate(part)
             return found
         if isinstance(query, wq.Or):
             return set().union(*(self._evaluate(q) for q in query.subqueries))
         raise TypeError(f"cannot match {query!r}")
+
+    def _containing(self, docnums: set[int], field: str, term: str) -> set[int]:
+        """Those of a few documents that hold a common term, without reading all its postings."""
+        kept = set()
+        for leaf, offset in self.reader.leaf_readers():
+            end = offset + leaf.doc_count_all()
+            local = sorted(d - offset for d in docnums if offset <= d < end)
+            if not local:
+                continue
+            try:
+                matcher = leaf.postings(field, term)
+            except TermNotFound:
+                continue
+            for docnum in local:
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+                if matcher.id() == docnum:
+                    kept.add(docnum + offset)
+        return kept
 
     def _estimate(self, query: wq.Query) -> int:
         if isinstance(query, wq.Term):

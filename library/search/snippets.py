@@ -30,8 +30,10 @@ _VARIANTS = _letter_variants()
 _SEPARATOR = r"[^\w" + re.escape(BREAKS) + r"]+"
 
 
-# Stored text keeps the writer's tone placement: an exact "hòa" must also find "hoà".
-_NEW_STYLE = re.compile("([ou])([\u0300\u0301\u0303\u0309\u0323])([aey])$")
+# Stored text keeps the writer's tone placement: an exact "hòa" must also find "hoà"
+# (the rule of library.vietnamese.canonical, backwards: oa, oe and uy but not quy).
+_TONE = "[\u0300\u0301\u0303\u0309\u0323]"
+_NEW_STYLE = re.compile(f"(?<!q)(o(?={_TONE}[ae]$)|u(?={_TONE}y$))({_TONE})(.)$")
 
 
 def _spellings(syllable: str) -> list[str]:
@@ -46,7 +48,28 @@ def _syllable(syllable: str, exact: bool) -> str:
 
 
 def _phrase(syllables: list[str], exact: bool) -> str:
-    return r"(?<![^\W_])" + _SEPARATOR.join(_syllable(s, exact) for s in syllables) + r"(?![^\W_])"
+    # No look-behind for the start of a word: it would make the regex engine try every
+    # position of the text; _matches() checks the character before a match instead.
+    return _SEPARATOR.join(_syllable(s, exact) for s in syllables) + r"(?![^\W_])"
+
+
+def _matches(pattern: re.Pattern, text: str, start: int = 0, end: int | None = None):
+    """The pattern's matches that start a word, from `start` to `end`."""
+    end = len(text) if end is None else end
+    while True:
+        found = pattern.search(text, start, end)
+        if found is None:
+            return
+        at = found.start()
+        if at == 0 or not text[at - 1].isalnum():
+            yield found
+            start = max(found.end(), at + 1)
+        else:
+            start = at + 1
+
+
+def _first(pattern: re.Pattern, text: str):
+    return next(_matches(pattern, text), None)
 
 
 def _compile(pattern: str) -> re.Pattern:
@@ -89,29 +112,29 @@ class Finder:
     def holds_phrases(self, text: str) -> bool:
         if not self.checks:
             return True
-        return all(check.search(text) for check in self.checks)
+        return all(_first(check, text) for check in self.checks)
 
     def contains(self, text: str) -> bool:
-        return bool(self.phrases.search(text))
+        return _first(self.phrases, text) is not None
 
     def snippet(self, text: str, width: int = SNIPPET_CHARS) -> str:
         """About `width` characters around the best match, HTML-escaped, matches in <mark>."""
-        best = next(filter(None, (p.search(text) for p in self.preferred)), None)
-        best = best or self.phrases.search(text)
+        best = next(filter(None, (_first(p, text) for p in self.preferred)), None)
+        best = best or _first(self.phrases, text)
         marks = self.phrases
         if best is None:
-            best, marks = self.words.search(text), self.words
+            best, marks = _first(self.words, text), self.words
         if best is None:
             return _render(text, 0, min(len(text), width), [])
         start, end = _window(text, best.start(), best.end(), width)
-        spans = [m.span() for _, m in zip(range(_MAX_MARKS), marks.finditer(text, start, end))]
+        spans = [m.span() for _, m in zip(range(_MAX_MARKS), _matches(marks, text, start, end))]
         return _render(text, start, end, spans)
 
     def highlight(self, text: str, keep_lines: bool = False) -> str:
         """The whole of a text escaped, with its matches marked; `keep_lines` keeps its line
         breaks and spacing (a page in the reader) instead of one line (a title, a snippet)."""
-        spans = [m.span() for m in self.phrases.finditer(text)]
-        spans = spans or [m.span() for m in self.words.finditer(text)]
+        spans = [m.span() for m in _matches(self.phrases, text)]
+        spans = spans or [m.span() for m in _matches(self.words, text)]
         return _render(text, 0, len(text), spans, squeeze=not keep_lines)
 
 
