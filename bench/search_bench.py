@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -58,7 +59,8 @@ def database_library(path: str) -> list[BookDocument]:
         books[book_id] = BookDocument(book_id, title or "", json.loads(authors or "[]"),
                                       shelves.get(shelf_id, ""), year, media_type or "")
     for book_id, position, page, chapter, text in db.execute(
-            "SELECT book_id, position, page, chapter, text FROM section ORDER BY book_id, position"):
+            "SELECT book_id, position, page, chapter, text FROM section "
+            "ORDER BY book_id, position"):
         if book_id in books:
             books[book_id].sections.append(SectionText(position, text or "", page, chapter))
     return list(books.values())
@@ -193,7 +195,8 @@ def http_rows(base_url: str | None, classes: dict[str, list[str]]) -> list[Row]:
 
 def report(rows: list[Row]) -> None:
     reference = {r.query_class: r for r in rows if r.engine == "sqlite fts5"}
-    print(f"\n{'engine':22} {'query class':24} {'p50 ms':>8} {'p95 ms':>8} {'found':>6} {'p95/fts5':>9}")
+    print(f"\n{'engine':22} {'query class':24} {'p50 ms':>8} {'p95 ms':>8} {'found':>6} "
+          f"{'p95/fts5':>9}")
     for row in rows:
         fts = reference.get(row.query_class)
         ratio = f"{row.p95 / fts.p95:8.2f}x" if fts and fts.p95 else ""
@@ -228,11 +231,13 @@ def main(argv=None) -> None:
     if not (args.reuse and index.doc_count() >= pages):
         shutil.rmtree(workdir / "index", ignore_errors=True)
         index = SearchIndex(str(workdir / "index"))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_seconds()
         index.rebuild(books, procs=args.procs)
-        built = time.perf_counter() - started
-        print(f"whoosh index: {built:.0f} s, {index.doc_count() / built:.0f} docs/s, "
-              f"procs={args.procs}, {_size(workdir / 'index') / 1e6:.0f} MB")
+        built, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+        docs = index.doc_count()
+        print(f"whoosh index: {docs} documents in {built:.0f} s, {docs / built:.0f} docs/s "
+              f"(procs={args.procs}; {cpu:.0f} CPU s, {docs / cpu:.0f} docs per CPU s), "
+              f"{_size(workdir / 'index') / 1e6:.0f} MB")
     started = time.perf_counter()
     db = build_fts(books, workdir / "fts5.db")
     built = time.perf_counter() - started
@@ -242,6 +247,12 @@ def main(argv=None) -> None:
     classes = query_classes(books, args.queries)
     print(f"times: {'CPU' if args.cpu else 'wall'} ms, {args.queries} queries per class")
     report(project_rows(index, classes) + http_rows(args.http, classes) + fts_rows(db, classes))
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the indexing workers)."""
+    usages = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(usage.ru_utime + usage.ru_stime for usage in usages)
 
 
 def _size(path: Path) -> int:

@@ -34,7 +34,10 @@ WORDS = (
     "hoà hợp,khoẻ mạnh,thuý,quý báu,vĩ đại,Bác Hồ,Người,di chúc,lời dạy,tấm gương,noi theo"
 ).split(",")
 ONSETS = "b c ch d đ g gh gi h k kh l m n ng nh p ph qu r s t th tr v x".split() + [""]
-RHYMES = "a ai am an ang anh ao au ay e em en eng i ia im in inh iu o oa oai oan oang oi om on ong u ua ui um un ung uy uyên ưa ươi ương ơ ơi ôi ông".split()
+RHYMES = (
+    "a ai am an ang anh ao au ay e em en eng i ia im in inh iu o oa oai oan oang oi om on ong "
+    "u ua ui um un ung uy uyên ưa ươi ương ơ ơi ôi ông"
+).split()
 TONES = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
 
 
@@ -58,7 +61,8 @@ class Corpus:
         self.weights = list(itertools.accumulate(1 / (n + 1) for n in range(len(self.vocabulary))))
 
     def sentence(self) -> str:
-        words = self.rng.choices(self.vocabulary, cum_weights=self.weights, k=self.rng.randint(8, 22))
+        size = self.rng.randint(8, 22)
+        words = self.rng.choices(self.vocabulary, cum_weights=self.weights, k=size)
         if self.rng.random() < 0.4:
             words.insert(self.rng.randrange(1, len(words)), ",")
         text = " ".join(words).replace(" ,", ",")

@@ -1,4 +1,4 @@
-"""The index layout: one Whoosh document per page or chapter chunk, one per book for title and authors."""
+"""The index layout: a Whoosh document per page or chapter chunk, and one per book for its title."""
 from __future__ import annotations
 
 import re
@@ -40,7 +40,7 @@ def author_key(name: str) -> str:
 
 
 def chunks(text: str) -> list[str]:
-    """Pieces of at most CHUNK_LIMIT characters, cut at a paragraph or sentence end when possible."""
+    """Pieces of at most CHUNK_LIMIT characters, cut at a paragraph or sentence end if possible."""
     pieces = []
     while len(text) > CHUNK_LIMIT:
         cut = 0

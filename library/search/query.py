@@ -1,4 +1,4 @@
-"""The users' query language: plain words, "quoted phrases", a leading minus. Nothing else reaches Whoosh."""
+"""What users may type: words, "quoted phrases", a leading minus. Nothing else reaches Whoosh."""
 from __future__ import annotations
 
 import re

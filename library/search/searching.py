@@ -198,7 +198,9 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     facets = _facets([books[b] for b in matching], wanted)
     allowed_books = {b for b in matching if wanted.accepts(books[b])}
     filtered = len(allowed_books) < len(matching)
-    allowed = [d for d in found.docnums if book_of[d] in allowed_books] if filtered else found.docnums
+    allowed = found.docnums
+    if filtered:
+        allowed = [d for d in allowed if book_of[d] in allowed_books]
 
     title_docs = {books[b].docnum for b in allowed_books} & set(allowed)
     titles = {r[0]: r for r in _score(snapshot, found, title_docs)}
@@ -228,7 +230,8 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     for book in order[(page - 1) * per_page: needed]:
         pages = best_pages.get(book) or _best(
             snapshot, found, [d for d in page_docs if book_of[d] == book], LOCATIONS * 3)
-        hits.append(_book_hit(snapshot, found, books[book], titles, pages, sections[book], snippets))
+        hits.append(_book_hit(snapshot, found, books[book], titles, pages, sections[book],
+                              snippets))
     suggestion = did_you_mean(snapshot, user_query) if len(matching) < SUGGEST_BELOW else None
     return BookResults(
         query=user_query.text, terms=user_query.terms, total=len(allowed_books), page=page,
@@ -279,10 +282,12 @@ class _BookFilter:
 def _facets(books: list[BookInfo], wanted: _BookFilter) -> Facets:
     shelves = Counter(b.shelf for b in books if b.shelf and wanted.accepts(b, "shelf"))
     years = Counter(b.year for b in books if b.year and wanted.accepts(b, "year"))
-    authors = Counter(a for b in books if wanted.accepts(b, "author") for a in dict.fromkeys(b.authors))
+    authors = Counter(a for b in books if wanted.accepts(b, "author")
+                      for a in dict.fromkeys(b.authors))
     return Facets(
         shelf=[FacetValue(s, n, s == wanted.shelf) for s, n in shelves.most_common()],
-        year=[FacetValue(str(y), n, y == wanted.year) for y, n in sorted(years.items(), reverse=True)],
+        year=[FacetValue(str(y), n, y == wanted.year)
+              for y, n in sorted(years.items(), reverse=True)],
         author=[FacetValue(a, n, author_key(a) == wanted.author)
                 for a, n in sorted(authors.items(), key=lambda i: (-i[1], i[0]))[:30]],
     )

@@ -48,7 +48,7 @@ class Snapshot:
         self.memo: dict = {}  # what other modules derive from this generation, kept with it
 
     def _columns(self, cache: dict) -> tuple[list[int], list[int]]:
-        """The book and position of every document number, read once per segment (they never change)."""
+        """The book and position of each document, read once per segment: segments do not change."""
         book_of: list[int] = []
         position_of: list[int] = []
         live = set()

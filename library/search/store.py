@@ -1,4 +1,4 @@
-"""The index on disk: opened lazily, one refreshed searcher per thread, writers that wait for the lock."""
+"""The index on disk: opened lazily, a fresh searcher per thread, writers that wait for the lock."""
 from __future__ import annotations
 
 import logging

@@ -36,7 +36,7 @@ def did_you_mean(snapshot: Snapshot, user_query: UserQuery) -> str | None:
 
 
 def _fit(snapshot: Snapshot, chosen: list[str], i: int, candidate: str) -> tuple[int, int]:
-    """A candidate that forms pairs the library knows with its neighbours wins, then the commonest."""
+    """A candidate making pairs the library knows with its neighbours wins, then the commonest."""
     together = 0
     if i > 0:
         together += snapshot.pair_frequency(chosen[i - 1], candidate)
