@@ -83,7 +83,7 @@ def main() -> None:
         shutil.rmtree(out / folder, ignore_errors=True)
     from library import create_app
     from library.catalog.manifest import lookup, read_manifest
-    from library.ingest import import_file
+    from library.ingest import ImportJob, import_files
 
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{out / 'instance' / 'library.db'}",
@@ -93,11 +93,8 @@ def main() -> None:
     manifest = read_manifest(library / "manifest.csv")
     with app.app_context():
         def import_pdfs():
-            failed = 0
-            for path in pdfs:
-                result = import_file(path, metadata=lookup(manifest, path, library), index_now=False)
-                failed += result.failed
-            return failed
+            jobs = [ImportJob(path, metadata=lookup(manifest, path, library)) for path in pdfs]
+            return sum(result.failed for result in import_files(jobs))
 
         failed, t_import = timed(import_pdfs)
         print(f"project import      {pdf_pages:7d} pages {t_import:8.1f} s {pdf_pages / t_import:8.0f} pages/s"
@@ -114,8 +111,8 @@ def main() -> None:
         epubs = [p for p in files if p.suffix == ".epub"]
         if epubs:
             def import_epubs():
-                for path in epubs:
-                    import_file(path, metadata=lookup(manifest, path, library), index_now=False)
+                jobs = [ImportJob(path, metadata=lookup(manifest, path, library)) for path in epubs]
+                list(import_files(jobs))
                 return app.extensions["indexer"].drain()
 
             _, t_epub = timed(import_epubs)

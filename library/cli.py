@@ -4,13 +4,13 @@ import tempfile
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from library import indexing
 from library.catalog import queries
 from library.catalog.manifest import ManifestError, lookup, read_manifest
-from library.ingest import DUPLICATE, FAILED, IMPORTED, ImportResult, import_file
+from library.ingest import DUPLICATE, FAILED, IMPORTED, ImportJob, import_files
 
 BOOK_SUFFIXES = {".pdf", ".epub"}
 books_cli = AppGroup("books", help="Nhập và quản lý sách.")
@@ -42,14 +42,14 @@ def _line(result) -> str:
 
 def run_import(files, shelf, manifest, manifest_base, echo=click.echo) -> dict[str, int]:
     counts = {IMPORTED: 0, DUPLICATE: 0, FAILED: 0}
-    for path in _with_progress(files):
-        metadata = lookup(manifest, path, manifest_base) if manifest else None
-        if path.is_file():
-            result = import_file(path, shelf=shelf, metadata=metadata)
-        else:
-            result = ImportResult(FAILED, str(path), reason="Không tìm thấy tệp")
+    jobs = (ImportJob(path, shelf, lookup(manifest, path, manifest_base) if manifest else None)
+            for path in _with_progress(files))
+    for result in import_files(jobs):
         counts[result.status] += 1
         echo(_line(result))
+    if counts[IMPORTED]:
+        echo("Đang lập chỉ mục tìm kiếm…")
+        current_app.extensions["indexer"].drain()
     return counts
 
 

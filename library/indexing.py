@@ -42,21 +42,28 @@ def _visible(book: Book) -> bool:
 
 
 def index_book(book_id: int) -> None:
-    """(Re)index one book, or drop it from the index when it is withdrawn."""
-    book = db.session.get(Book, book_id)
-    if book is None:
-        get_index().remove_book(book_id)
-        return
+    """(Re)index one book, or drop it from the index when it is withdrawn or gone."""
+    index_books([book_id])
+
+
+def index_books(book_ids: list[int]) -> None:
+    """Index several books in one commit: far cheaper than a commit per book."""
+    books = list(db.session.scalars(
+        select(Book).where(Book.id.in_(book_ids))
+        .options(selectinload(Book.sections), selectinload(Book.shelf))
+    ))
+    gone = set(book_ids) - {b.id for b in books}
     try:
-        if _visible(book):
-            get_index().index_book(book_document(book))
-        else:
+        for book_id in gone | {b.id for b in books if not _visible(b)}:
             get_index().remove_book(book_id)
-    except Exception as exc:  # the book stays readable; `index rebuild` retries
-        log.exception("indexing book %s failed", book_id)
-        book.index_status, book.index_error = IndexStatus.FAILED, str(exc)[:500]
+        get_index().index_books(book_document(b) for b in books if _visible(b))
+    except Exception as exc:  # the books stay readable; `index rebuild` retries
+        log.exception("indexing books %s failed", book_ids)
+        for book in books:
+            book.index_status, book.index_error = IndexStatus.FAILED, str(exc)[:500]
     else:
-        book.index_status, book.index_error = IndexStatus.INDEXED, None
+        for book in books:
+            book.index_status, book.index_error = IndexStatus.INDEXED, None
     db.session.commit()
 
 
@@ -90,19 +97,19 @@ def rebuild(progress=None) -> int:
     return count
 
 
-def claim_pending() -> int | None:
-    """Take one pending book for this indexer; None when the queue is empty."""
+def claim_pending(limit: int = 20) -> list[int]:
+    """Take up to `limit` pending books for this indexer; claimed books are not taken twice."""
+    claimed = []
     for book_id in db.session.scalars(
-        select(Book.id).where(Book.index_status == IndexStatus.PENDING).order_by(Book.id).limit(5)
-    ):
-        claimed = db.session.execute(
+        select(Book.id).where(Book.index_status == IndexStatus.PENDING).order_by(Book.id).limit(limit)
+    ).all():
+        if db.session.execute(
             update(Book).where(Book.id == book_id, Book.index_status == IndexStatus.PENDING)
             .values(index_status=INDEXING)
-        ).rowcount
-        db.session.commit()
-        if claimed:
-            return book_id
-    return None
+        ).rowcount:
+            claimed.append(book_id)
+    db.session.commit()
+    return claimed
 
 
 class BackgroundIndexer:
@@ -122,12 +129,14 @@ class BackgroundIndexer:
                 self._thread.start()
         self._wake.set()
 
-    def drain(self) -> int:
+    def drain(self, progress=None) -> int:
         """Index every pending book now, in this thread; returns how many."""
         done = 0
-        while (book_id := claim_pending()) is not None:
-            index_book(book_id)
-            done += 1
+        while batch := claim_pending():
+            index_books(batch)
+            done += len(batch)
+            if progress:
+                progress(done)
         return done
 
     def _run(self) -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import errno
 import logging
 import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +51,20 @@ class IngestError(Exception):
         self.reason = reason
 
 
+@dataclass
+class ImportJob:
+    """One file to import, with what the librarian said about it."""
+
+    path: Path
+    shelf: str | None = None
+    metadata: BookMetadata | None = None
+    original_filename: str | None = None
+
+    @property
+    def filename(self) -> str:
+        return clean_text(self.original_filename or self.path.name)
+
+
 def import_file(
     path: str | Path,
     *,
@@ -57,35 +74,68 @@ def import_file(
     index_now: bool = True,
 ) -> ImportResult:
     """Import one file. `index_now=False` leaves indexing to the background indexer."""
-    path = Path(path)
-    filename = clean_text(original_filename or path.name)
-    metadata = metadata or BookMetadata()
+    job = ImportJob(Path(path), shelf, metadata, original_filename)
+    (result,) = import_files([job], workers=1)
+    if index_now and result.status == IMPORTED:
+        indexing.index_book(result.book_id)
+        if db.session.get(Book, result.book_id).index_status == IndexStatus.FAILED:
+            result.warnings.append("Chưa đưa vào chỉ mục tìm kiếm; hãy chạy lại 'index rebuild'")
+    return result
+
+
+def import_files(jobs: Iterable[ImportJob], *, workers: int = 2) -> Iterator[ImportResult]:
+    """Import files in order, parsing up to `workers` of them at once (each parse is its own
+    child process, so a shelf of books uses every core); rows are written one file at a time.
+    Books are left `pending` for the indexer."""
+    config = current_app.config
+    limits = {"timeout": config["EXTRACT_TIMEOUT_SECONDS"], "memory_mb": config["EXTRACT_MEMORY_MB"]}
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="extract") as pool:
+        waiting: deque = deque()
+        for job in jobs:
+            waiting.append(_start(job, pool, limits))
+            if len(waiting) > workers:
+                yield _finish(*waiting.popleft())
+        while waiting:
+            yield _finish(*waiting.popleft())
+
+
+def _start(job: ImportJob, pool: ThreadPoolExecutor, limits: dict):
+    """Check what needs no parsing (shelf, readable, duplicate) and start the parse."""
     try:
-        target_shelf = _resolve_shelf(metadata.shelf or shelf)
-        sha256, size = file_sha256(path)
-        existing = find_by_sha256(sha256)
-        if existing is not None:
-            return ImportResult(DUPLICATE, filename, existing.id, existing.title,
-                                reason=f"trùng lặp với «{existing.title}» (mã {existing.id})")
-        config = current_app.config
-        extracted = extraction.extract(
-            path,
-            timeout=config["EXTRACT_TIMEOUT_SECONDS"],
-            memory_mb=config["EXTRACT_MEMORY_MB"],
-        )
-        book = _store_book(path, filename, sha256, size, extracted, metadata, target_shelf)
-    except (extraction.ExtractionError, IngestError) as exc:
-        return ImportResult(FAILED, filename, reason=exc.reason)
+        shelf = _resolve_shelf((job.metadata and job.metadata.shelf) or job.shelf)
+        sha256, size = file_sha256(job.path)
+    except IngestError as exc:
+        return job, ImportResult(FAILED, job.filename, reason=exc.reason), None
+    except OSError:
+        return job, ImportResult(FAILED, job.filename, reason="Không đọc được tệp"), None
+    existing = find_by_sha256(sha256)
+    if existing is not None:
+        return job, _duplicate(job, existing), None
+    return job, (shelf, sha256, size), pool.submit(extraction.extract, job.path, **limits)
+
+
+def _duplicate(job: ImportJob, existing: Book | None) -> ImportResult:
+    if existing is None:  # imported by another process a moment ago
+        return ImportResult(DUPLICATE, job.filename, reason="trùng lặp với một sách vừa được nhập")
+    return ImportResult(DUPLICATE, job.filename, existing.id, existing.title,
+                        reason=f"trùng lặp với «{existing.title}» (mã {existing.id})")
+
+
+def _finish(job: ImportJob, checked, parsing) -> ImportResult:
+    if parsing is None:
+        return checked
+    shelf, sha256, size = checked
+    try:
+        book = _store_book(job, sha256, size, parsing.result(), shelf)
+    except extraction.ExtractionError as exc:
+        return ImportResult(FAILED, job.filename, reason=exc.reason)
     except IntegrityError:
-        # The same bytes imported by another worker a moment ago.
-        existing = find_by_sha256(sha256)
-        return ImportResult(DUPLICATE, filename, existing.id if existing else None,
-                            reason="trùng lặp với một sách vừa được nhập")
+        return _duplicate(job, find_by_sha256(sha256))
     except OSError as exc:
         if isinstance(exc, StorageFull) or exc.errno == errno.ENOSPC:
-            return ImportResult(FAILED, filename, reason="Hết dung lượng lưu trữ")
-        log.warning("cannot import %s: %s", path, exc)
-        return ImportResult(FAILED, filename, reason="Không đọc hoặc lưu được tệp")
+            return ImportResult(FAILED, job.filename, reason="Hết dung lượng lưu trữ")
+        log.warning("cannot import %s: %s", job.path, exc)
+        return ImportResult(FAILED, job.filename, reason="Không đọc hoặc lưu được tệp")
 
     warnings = list(book.warnings)
     twin = same_title_and_authors(book)
@@ -93,11 +143,7 @@ def import_file(
         warnings.append(f"Đã có sách cùng tên và tác giả: «{twin.title}» (mã {twin.id})")
     if not book.searchable:
         warnings.append("Không tìm kiếm được: tệp không có lớp văn bản")
-    if index_now:
-        indexing.index_book(book.id)
-        if book.index_status == IndexStatus.FAILED:
-            warnings.append("Chưa đưa vào chỉ mục tìm kiếm; hãy chạy lại 'index rebuild'")
-    return ImportResult(IMPORTED, filename, book.id, book.title, warnings=warnings)
+    return ImportResult(IMPORTED, job.filename, book.id, book.title, warnings=warnings)
 
 
 def find_by_sha256(sha256: str) -> Book | None:
@@ -132,17 +178,19 @@ def _guess_language(extracted) -> str | None:
     return "vi" if looks_vietnamese(sample) else None
 
 
-def _store_book(path, filename, sha256, size, extracted, metadata, shelf) -> Book:
+def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf) -> Book:
+    """The file under a generated name, then the rows in one commit; nothing stays if either fails."""
+    metadata = job.metadata or BookMetadata()
     store = get_store()
     ext = "epub" if extracted.media_type == EPUB else "pdf"
-    stored = store.save_file(path, ext)
+    stored = store.save_file(job.path, ext)
     cover = None
     try:
         if extracted.cover:
             cover = store.save_bytes(extracted.cover, extracted.cover_ext or "jpg", "covers")
         book = Book(
             shelf=shelf,
-            title=metadata.title or extracted.title or _title_from_filename(filename),
+            title=metadata.title or extracted.title or _title_from_filename(job.filename),
             authors=metadata.authors if metadata.authors is not None else extracted.authors,
             year=metadata.year or parse_year(extracted.year),
             publisher=metadata.publisher or extracted.publisher,
@@ -151,7 +199,7 @@ def _store_book(path, filename, sha256, size, extracted, metadata, shelf) -> Boo
             media_type=extracted.media_type,
             sha256=sha256,
             size=size,
-            original_filename=filename,
+            original_filename=job.filename,
             stored_name=stored.name,
             cover_name=cover.name if cover else None,
             page_count=extracted.page_count,

@@ -145,11 +145,29 @@ def test_extraction_past_its_time_limit_fails_with_that_reason(app, tmp_path):
 
 def test_an_index_failure_keeps_the_book_readable_and_marks_it(app, tmp_path, monkeypatch):
     with app.app_context():
-        def broken(doc):
+        def broken(docs):
             raise RuntimeError("disk trouble")
 
-        monkeypatch.setattr(get_index(), "index_book", broken)
+        monkeypatch.setattr(get_index(), "index_books", broken)
         result = import_file(pdf_book(tmp_path / "a.pdf"))
         assert result.status == IMPORTED
         assert db.session.get(Book, result.book_id).index_status == IndexStatus.FAILED
         assert any("index rebuild" in w for w in result.warnings)
+
+
+def test_a_batch_parses_two_at_a_time_and_reports_in_order(app, tmp_path):
+    from library.ingest import ImportJob, import_files
+
+    first = pdf_book(tmp_path / "a.pdf")
+    twin = tmp_path / "c.pdf"
+    twin.write_bytes(first.read_bytes())
+    (tmp_path / "d.pdf").write_bytes(b"%PDF-1.4 broken")
+    paths = [first, epub_book(tmp_path / "b.epub"), twin, tmp_path / "d.pdf"]
+    with app.app_context():
+        results = list(import_files([ImportJob(p) for p in paths], workers=2))
+        assert [(r.filename, r.status) for r in results] == [
+            ("a.pdf", IMPORTED), ("b.epub", IMPORTED), ("c.pdf", DUPLICATE), ("d.pdf", FAILED)]
+        assert counts()[0] == 2
+        assert {b.index_status for b in db.session.scalars(select(Book))} == {IndexStatus.PENDING}
+        assert app.extensions["indexer"].drain() == 2
+        assert get_index().indexed_book_ids() == {results[0].book_id, results[1].book_id}

@@ -1,6 +1,7 @@
 """`flask demo`: an empty instance gets the demo library and one account per role."""
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from library.auth.accounts import create_user, find_user
@@ -8,7 +9,7 @@ from library.catalog.manifest import BookMetadata
 from library.catalog.models import Book
 from library.demo.catalog import build_demo_files
 from library.extensions import db
-from library.ingest import FAILED, import_file
+from library.ingest import FAILED, ImportJob, import_files
 
 # Shown on the console and in the README: a demo is meant to be signed into at once.
 DEMO_PASSWORD = "tusach-demo-2026"
@@ -36,14 +37,13 @@ def fill_demo_library(workdir: Path, echo=print) -> int:
         echo("Thư viện đã có sách: không thêm sách mẫu.")
     else:
         echo("Đang tạo thư viện mẫu…")
-        for demo in build_demo_files(workdir):
-            result = import_file(
-                demo.path, shelf=demo.shelf, metadata=_metadata(demo),
-            )
+        jobs = [ImportJob(demo.path, demo.shelf, _metadata(demo)) for demo in build_demo_files(workdir)]
+        for result in import_files(jobs):
             if result.status == FAILED:
-                echo(f"failed: {demo.path.name} — {result.reason}")
+                echo(f"failed: {result.filename} — {result.reason}")
             else:
                 imported += 1
+        current_app.extensions["indexer"].drain()
         echo(f"Đã nhập {imported} sách mẫu vào ba tủ sách.")
     ensure_demo_accounts()
     echo(f"Tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}): "
