@@ -7,7 +7,10 @@ The codec is pickled into the index's table of contents: keep this import path s
 """
 from itertools import accumulate, repeat
 
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PerDocReader, W3PostingsWriter
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PerDocReader, W3PostingsWriter, _lenfield,
+)
+from whoosh.util.numeric import byte_to_length
 from whoosh.matching.wrappers import FilterMatcher
 
 
@@ -25,10 +28,30 @@ class InliningPostingsWriter(W3PostingsWriter):
 
 
 class LengthCachingReader(W3PerDocReader):
+    def __init__(self, storage, segment):
+        super().__init__(storage, segment)
+        self._lengths: dict[str, bytes | None] = {}
+
     def _cached_reader(self, fieldname, column):
         if fieldname not in self._readers:
             self._readers[fieldname] = super()._cached_reader(fieldname, column)
         return self._readers[fieldname]
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        # Asked once per posting when a segment is written and per hit when scoring: read
+        # the field's length column into memory once (a byte per document) instead of
+        # seeking in the file each time.
+        if fieldname not in self._lengths:
+            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            self._lengths[fieldname] = (
+                None if reader is None else bytes(reader[n] for n in range(self._doccount)))
+        lengths = self._lengths[fieldname]
+        if lengths is None:
+            return default
+        if docnum >= len(lengths):
+            raise IndexError(f"Asked for docnum {docnum} of {self._doccount}")
+        lbyte = lengths[docnum]
+        return byte_to_length(lbyte) if lbyte else None
 
 
 class LibraryCodec(W3Codec):

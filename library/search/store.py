@@ -145,7 +145,7 @@ class IndexStore:
 
     def writer(self, ix: index.Index | None = None, procs: int = 1):
         ix = ix or self.open()
-        options = dict(timeout=self.write_timeout, delay=0.25, codec=LibraryCodec(), limitmb=128)
+        options = dict(timeout=self.write_timeout, delay=0.25, codec=LibraryCodec(), limitmb=1024)
         try:
             if procs > 1:
                 return CheckedMpWriter(ix, procs=procs, multisegment=True, **options)
