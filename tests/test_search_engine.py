@@ -155,6 +155,19 @@ def test_adjacent_syllables_only_unless_none_are_adjacent(index):
     assert index.search_hits('"tự học biến đổi"').total == 0
 
 
+def test_many_phrase_candidates_are_checked_when_shown(tmp_path):
+    rng = random.Random(5)
+    together = [SectionText(n, page(rng, "chống tự diễn biến"), page=n) for n in range(1, 361)]
+    apart = [SectionText(n, page(rng, "tự diễn tập, rồi diễn biến"), page=n) for n in range(361, 421)]
+    search_index = SearchIndex(str(tmp_path / "index"))
+    search_index.index_book(BookDocument(1, "Sổ tay", [], "chi-bo-dien-tu", 2020, "application/pdf",
+                                         None, together + apart))
+    results = search_index.search_hits('"tự diễn biến"', per_page=100)
+    assert all(h.position <= 360 for h in results.hits) and len(results.hits) == 100
+    assert 360 <= results.total < 420  # estimated from the pages read
+    search_index.close()
+
+
 def test_title_match_ranks_its_book_first(index):
     results = index.search("ky luat")
     assert [b.book_id for b in results.books][:2] == [5, 6]

@@ -17,6 +17,7 @@ from library.search.suggestions import did_you_mean
 
 TOP_SCORED = 100          # pages scored to rank the books of the first result page
 PHRASE_CHECKS = 300       # candidate pages read to prove a quoted phrase; beyond, when shown
+SAMPLE = 40               # and these, spread over all candidates, to estimate how many hold it
 DIRECT_SCORING = 300      # up to this many candidates, score every one
 FIRST_PASS = 100          # beyond, score this many picked by the rarest term's frequency
 LOCATIONS = 3
@@ -38,11 +39,15 @@ class Match:
     verdicts: dict = field(default_factory=dict)
     checks_left: int = PHRASE_CHECKS
 
-    def share_proven(self) -> float:
-        """Of the pages read so far, the share holding the phrases: to estimate the others."""
-        if not self.unchecked or not self.verdicts:
+    def share_proven(self, snapshot: Snapshot, docnums: list[int]) -> float:
+        """The share of docnums holding the phrases, from a sample spread over them all."""
+        if not self.unchecked or not docnums:
             return 1.0
-        return sum(self.verdicts.values()) / len(self.verdicts)
+        sample = docnums[:: max(1, len(docnums) // SAMPLE)]
+        verdicts = [self.verdicts.get(d) for d in sample]
+        verdicts = [self.finder.holds_phrases(_text(snapshot, d)) if v is None else v
+                    for d, v in zip(sample, verdicts)]
+        return sum(verdicts) / len(verdicts)
 
     def proven(self, snapshot: Snapshot, docnums, need: int | None = None) -> list[int]:
         """The first `need` of docnums (best first) that hold the phrases, budget allowing."""
@@ -314,7 +319,9 @@ def search_hits(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, pag
             break  # all there is, or all the phrase checks allowed
         limit *= 2
     if found.unchecked:
-        total = len(title_docs) + round((total - len(title_docs)) * found.share_proven())
+        shown = [d for d in allowed if d not in title_docs]
+        total = len(title_docs) + round((total - len(title_docs))
+                                        * found.share_proven(snapshot, shown))
     hits = [_hit(snapshot, found.finder, books[book_of[d]], d, score, d in title_docs, snippets)
             for d, _tier, score in ranked[start:end]]
     suggestion = did_you_mean(snapshot, user_query) if total < SUGGEST_BELOW else None
