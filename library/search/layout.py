@@ -11,7 +11,7 @@ from library.vietnamese import canonical, clean_text
 
 # Bump when the schema or the analysis changes: an index of another version is not opened
 # (search answers from nothing until `index rebuild`) rather than misread.
-INDEX_NAME = "library_v1"
+INDEX_NAME = "library_v2"
 BOOK, SECTION = "book", "section"  # the two kinds of document
 TEXT_FIELDS = ("exact", "folded", "pairs")
 # Highlighting and phrase checks read the stored text: their cost grows with its length,
