@@ -1,6 +1,7 @@
 """One committed generation of the index as a searcher sees it, with what searches look up in it."""
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,12 +16,12 @@ from library.search.layout import BOOK
 from library.search.vocabulary import accented_forms, edit_distance
 
 
-POSTINGS_KEPT = 2_000_000  # postings cached per snapshot (per thread): about 40 MB
+POSTINGS_KEPT = 2_000_000  # postings cached per snapshot (per thread): 16 MB as arrays
 
 
 class Postings(NamedTuple):
-    ids: list[int]        # global docnums, ascending
-    weights: list[float]  # term frequencies
+    ids: array            # global docnums, ascending ('I')
+    weights: array        # term frequencies ('f')
 
 
 @dataclass
@@ -142,8 +143,7 @@ class Snapshot:
         if found is not None:
             cache.move_to_end(key)
             return found
-        ids: list[int] = []
-        weights: list[float] = []
+        ids, weights = array("I"), array("f")
         for leaf, offset in self.reader.leaf_readers():
             try:
                 leaf_ids, leaf_weights = posting_arrays(leaf.postings(field, term))
