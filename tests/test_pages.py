@@ -113,3 +113,8 @@ def test_reader_keeps_line_breaks_when_highlighting(app, client, tmp_path):
         book = import_file(pdf_book(tmp_path / "x.pdf", ["Dòng thứ nhất về đảng viên.\nDòng thứ hai."]))
     page = text(client.get(f"/doc/{book.book_id}?p=2&q=dang+vien"))
     assert "<mark>đảng viên</mark>.\nDòng thứ hai" in page
+
+
+def test_profile_page_lists_tokens(client):
+    page = text(client.get("/tai-khoan"))
+    assert "member1" in page and "Token API" in page
