@@ -98,7 +98,7 @@ def main() -> None:
 
         failed, t_import = timed(import_pdfs)
         print(f"project import      {pdf_pages:7d} pages {t_import:8.1f} s {pdf_pages / t_import:8.0f} pages/s"
-              f"   ({failed} failed; sniff + child-process extraction + store + rows)")
+              f"   ({failed} failed; two files parsed at once, each in a sandboxed child process; stored; rows)")
         indexed, t_index = timed(app.extensions["indexer"].drain)
         print(f"project indexing    {pdf_pages:7d} pages {t_index:8.1f} s {pdf_pages / t_index:8.0f} pages/s")
         t_total = t_import + t_index
