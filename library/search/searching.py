@@ -1,10 +1,11 @@
 """From a user's query to ranked books and hits: match unscored, filter, score the top, snippet."""
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import compress, filterfalse, islice
 
 from library.search import query as uq
 from library.search.layout import author_key
@@ -19,7 +20,7 @@ TOP_SCORED = 100          # pages scored to rank the books of the first result p
 PHRASE_CHECKS = 300       # candidate pages read to prove a quoted phrase; beyond, when shown
 SAMPLE = 40               # and these, spread over all candidates, to estimate how many hold it
 DIRECT_SCORING = 300      # up to this many candidates, score every one
-FIRST_PASS = 100          # beyond, score this many picked by the rarest term's frequency
+FIRST_PASS = 60           # beyond, score this many picked by the rarest term's frequency
 LOCATIONS = 3
 SUGGEST_BELOW = 3         # fewer matching books than this: offer a correction
 MAX_PAGE = 1000
@@ -38,6 +39,10 @@ class Match:
     unchecked: bool = False
     verdicts: dict = field(default_factory=dict)
     checks_left: int = PHRASE_CHECKS
+
+    @cached_property
+    def docset(self) -> set[int]:
+        return set(self.docnums)
 
     def share_proven(self, snapshot: Snapshot, docnums: list[int]) -> float:
         """The share of docnums holding the phrases, from a sample spread over them all."""
@@ -99,18 +104,25 @@ def _text(snapshot: Snapshot, docnum: int) -> str:
 Ranked = tuple[int, int, float]  # docnum, tier (0: exact forms), score
 
 
+def _without(docnums: list[int], excluded: set[int]) -> list[int]:
+    return list(filterfalse(excluded.__contains__, docnums)) if excluded else docnums
+
+
+def _in_books(snapshot: Snapshot, docnums: list[int], books: set[int]) -> list[int]:
+    return list(compress(docnums, map(books.__contains__,
+                                      map(snapshot.book_of.__getitem__, docnums))))
+
+
 def _ranked(snapshot: Snapshot, found: Match, limit: int, allowed: list[int],
             mask: set) -> list[Ranked]:
     """The best `limit` (or more) documents of `allowed` but not `mask`, exact forms first."""
-    candidates = [d for d in allowed if d not in mask] if mask else allowed
+    candidates = _without(allowed, mask)
     exact = _exact_tier(snapshot, found, candidates)
     if exact is None:  # none, or most: the scores sort them out
         return _best(snapshot, found, candidates, limit)
     ranked = _best(snapshot, found, exact, limit)
     if len(ranked) < limit:
-        exact_set = set(exact)
-        rest = [d for d in candidates if d not in exact_set]
-        ranked += _best(snapshot, found, rest, limit - len(ranked))
+        ranked += _best(snapshot, found, _without(candidates, set(exact)), limit - len(ranked))
     return ranked
 
 
@@ -136,14 +148,16 @@ def _best(snapshot: Snapshot, found: Match, docnums: list[int], limit: int) -> l
     # term is most frequent, read straight from its posting list.
     rarest = min(found.plan.terms, key=lambda t: snapshot.frequency(*t))
     postings = snapshot.postings(*rarest)
-    wanted = set(docnums)
-    pairs = ((weight, docnum) for docnum, weight in zip(postings.ids, postings.weights)
-             if docnum in wanted)
     keep = max(limit, FIRST_PASS)
     if found.unchecked:  # those failing the phrase check make room for the next ones
-        first = [docnum for _, docnum in sorted(pairs, reverse=True)]
+        first = _most_frequent(postings, set(docnums), len(docnums))
         return _score(snapshot, found, found.proven(snapshot, first, keep))
-    return _score(snapshot, found, [docnum for _, docnum in heapq.nlargest(keep, pairs)])
+    return _score(snapshot, found, _most_frequent(postings, set(docnums), keep))
+
+
+def _most_frequent(postings, wanted: set[int], keep: int) -> list[int]:
+    """Up to `keep` wanted documents where the term occurs most; ties in index order."""
+    return list(islice(filter(wanted.__contains__, postings.by_frequency), keep))
 
 
 def _score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
@@ -159,13 +173,16 @@ def _score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
     every = [_TermScore(snapshot, t) for t in plan.terms]
     exact = [_TermScore(snapshot, t) for t in plan.exact_terms]
     implied = [t for t in plan.implied]
+    fields = {t.field for t in every + exact}
+    length = snapshot.reader.doc_field_length
     ranked: list[Ranked] = []
     for docnum in docnums:
+        lengths = {name: length(docnum, name) for name in fields}
         if exact and all(term.weight(docnum) for term in exact):
             scored = [t for t in every if t.term not in implied] + exact
-            ranked.append((docnum, 0, sum(t.score(docnum) for t in scored)))
+            ranked.append((docnum, 0, sum(t.score(docnum, lengths) for t in scored)))
         else:
-            ranked.append((docnum, 1, sum(t.score(docnum) for t in every)))
+            ranked.append((docnum, 1, sum(t.score(docnum, lengths) for t in every)))
     return sorted(ranked, key=lambda r: (r[1], -r[2]))
 
 
@@ -174,8 +191,8 @@ class _TermScore:
 
     def __init__(self, snapshot: Snapshot, term: tuple[str, str]):
         self.term = term
+        self.field = term[0]
         self.postings = snapshot.postings(*term)
-        self.length = snapshot.reader.doc_field_length
         searcher = snapshot.searcher
         self.scorer = searcher.weighting.scorer(searcher, *term)
 
@@ -184,11 +201,11 @@ class _TermScore:
         at = bisect_left(ids, docnum)
         return self.postings.weights[at] if at < len(ids) and ids[at] == docnum else 0.0
 
-    def score(self, docnum: int) -> float:
+    def score(self, docnum: int, lengths: dict) -> float:
         weight = self.weight(docnum)
         if not weight:
             return 0.0
-        return self.scorer._score(weight, self.length(docnum, self.term[0]))
+        return self.scorer._score(weight, lengths[self.field])
 
 
 # Books, for the search page
@@ -197,27 +214,23 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
                  author=None, sort="relevance", page=1, per_page=10, snippets=True) -> BookResults:
     found = match(snapshot, user_query)
     page, per_page = max(1, min(int(page), MAX_PAGE)), max(1, min(int(per_page), 100))
-    books, book_of, position_of = snapshot.books, snapshot.book_of, snapshot.position_of
-    matching = {book_of[d] for d in found.docnums} & books.keys()
+    books, book_of = snapshot.books, snapshot.book_of
+    matching = snapshot.books_of(found.docnums) & books.keys()
     wanted = _BookFilter(shelf, year, author)
     facets = _facets([books[b] for b in matching], wanted)
     allowed_books = {b for b in matching if wanted.accepts(books[b])}
-    filtered = len(allowed_books) < len(matching)
     allowed = found.docnums
-    if filtered:
-        allowed = [d for d in allowed if book_of[d] in allowed_books]
+    if len(allowed_books) < len(matching):
+        allowed = _in_books(snapshot, allowed, allowed_books)
 
-    title_docs = {books[b].docnum for b in allowed_books} & set(allowed)
+    title_docs = {books[b].docnum for b in allowed_books} & found.docset
     titles = {r[0]: r for r in _score(snapshot, found, title_docs)}
     needed = page * per_page
     best_pages: dict[int, list[Ranked]] = defaultdict(list)
     for ranked in _ranked(snapshot, found, max(TOP_SCORED, needed * 5), allowed, title_docs):
         best_pages[book_of[ranked[0]]].append(ranked)
-    page_docs = [d for d in allowed if d not in title_docs]
-    if snapshot.chunked:
-        sections = Counter(book for book, _ in {(book_of[d], position_of[d]) for d in page_docs})
-    else:
-        sections = Counter(book_of[d] for d in page_docs)
+    page_docs = _without(allowed, title_docs)
+    sections = snapshot.sections(page_docs, found.docset)
 
     def relevance(book: int):
         title = titles.get(books[book].docnum)
@@ -234,7 +247,7 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     hits = []
     for book in order[(page - 1) * per_page: needed]:
         pages = best_pages.get(book) or _best(
-            snapshot, found, [d for d in page_docs if book_of[d] == book], LOCATIONS * 3)
+            snapshot, found, _in_books(snapshot, page_docs, {book}), LOCATIONS * 3)
         hits.append(_book_hit(snapshot, found, books[book], titles, pages, sections[book],
                               snippets))
     suggestion = did_you_mean(snapshot, user_query) if len(matching) < SUGGEST_BELOW else None
@@ -305,13 +318,15 @@ def search_hits(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, pag
     found = match(snapshot, user_query)
     page, per_page = max(1, min(int(page), MAX_PAGE)), max(1, min(int(per_page), 100))
     books, book_of = snapshot.books, snapshot.book_of
-    allowed = [d for d in found.docnums
-               if book_of[d] in books and (not shelf or books[book_of[d]].shelf == shelf)]
-    title_docs = {books[book_of[d]].docnum for d in allowed} & set(allowed)
-    total = len(title_docs) + snapshot.sections([d for d in allowed if d not in title_docs])
+    shown_books = {b for b, info in books.items() if not shelf or info.shelf == shelf}
+    allowed = _in_books(snapshot, found.docnums, shown_books) if shelf else found.docnums
+    title_docs = {books[b].docnum for b in shown_books} & found.docset
+    page_docs = _without(allowed, title_docs)
+    total = len(title_docs) + snapshot.section_count(page_docs, found.docset,
+                                                     shown_books if shelf else None)
     start, end = (page - 1) * per_page, page * per_page
     ranked = _score(snapshot, found, title_docs)
-    candidates, limit = len(allowed) - len(title_docs), max(end - len(ranked), 0) + 10
+    candidates, limit = len(page_docs), max(end - len(ranked), 0) + 10
     while len(ranked) < end and candidates:
         pages = _ranked(snapshot, found, limit, allowed, title_docs)
         ranked = ranked[: len(title_docs)] + _one_per_section(snapshot, pages)
@@ -319,9 +334,8 @@ def search_hits(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, pag
             break  # all there is, or all the phrase checks allowed
         limit *= 2
     if found.unchecked:
-        shown = [d for d in allowed if d not in title_docs]
         total = len(title_docs) + round((total - len(title_docs))
-                                        * found.share_proven(snapshot, shown))
+                                        * found.share_proven(snapshot, page_docs))
     hits = [_hit(snapshot, found.finder, books[book_of[d]], d, score, d in title_docs, snippets)
             for d, _tier, score in ranked[start:end]]
     suggestion = did_you_mean(snapshot, user_query) if total < SUGGEST_BELOW else None

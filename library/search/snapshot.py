@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from array import array
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
@@ -16,12 +15,26 @@ from library.search.layout import BOOK
 from library.search.vocabulary import accented_forms, edit_distance
 
 
-POSTINGS_KEPT = 2_000_000  # postings cached per snapshot (per thread): 16 MB as arrays
+POSTINGS_KEPT = 1_000_000  # postings cached per snapshot (per thread): 8 to 40 MB
 
 
-class Postings(NamedTuple):
-    ids: array            # global docnums, ascending ('I')
-    weights: array        # term frequencies ('f')
+class Postings:
+    """A term's documents over the whole index, with its frequency in each."""
+
+    __slots__ = ("ids", "weights", "_by_frequency")
+
+    def __init__(self, ids: array, weights: array):
+        self.ids = ids            # global docnums, ascending ('I')
+        self.weights = weights    # term frequencies ('f')
+        self._by_frequency = None
+
+    @property
+    def by_frequency(self) -> list[int]:
+        """The docnums, those holding the term most often first (ties in index order)."""
+        if self._by_frequency is None:
+            order = sorted(range(len(self.ids)), key=self.weights.__getitem__, reverse=True)
+            self._by_frequency = list(map(self.ids.__getitem__, order))
+        return self._by_frequency
 
 
 @dataclass
@@ -86,19 +99,57 @@ class Snapshot:
         self.searcher.close()
 
     @property
-    def chunked(self) -> bool:
-        """Whether some page or chapter spans several documents (a long EPUB chapter)."""
-        if "chunked" not in self.memo:
-            pairs = set(zip(self.book_of, self.position_of))
-            self.memo["chunked"] = len(pairs) < len(self.book_of)
-        return self.memo["chunked"]
+    def section_of(self) -> list[int]:
+        """A number for the page or chapter of each document: its pieces share it."""
+        if "section_of" not in self.memo:
+            self.memo["section_of"] = [(book << 24) | (position & 0xFFFFFF) for book, position
+                                       in zip(self.book_of, self.position_of)]
+        return self.memo["section_of"]
 
-    def sections(self, docnums) -> int:
-        """How many pages or chapters these documents are."""
-        if not self.chunked:
-            return len(docnums)
-        book_of, position_of = self.book_of, self.position_of
-        return len({(book_of[d], position_of[d]) for d in docnums})
+    @property
+    def later_pieces(self) -> dict[int, int]:
+        """The second and later pieces of long chapters, each with its chapter's first piece."""
+        if "later_pieces" not in self.memo:
+            first: dict[int, int] = {}
+            later = {}
+            for docnum, section in enumerate(self.section_of):
+                if first.setdefault(section, docnum) != docnum:
+                    later[docnum] = first[section]
+            self.memo["later_pieces"] = later
+        return self.memo["later_pieces"]
+
+    def sections(self, docnums: list[int], docset: set[int]) -> Counter:
+        """How many pages or chapters of each book these documents are.
+
+        docnums: the pages of some books among docset, the documents that matched.
+        """
+        books = Counter(map(self.book_of.__getitem__, docnums))
+        pieces, alone = self._pieces(docset, books)
+        if pieces:
+            books.subtract(map(self.book_of.__getitem__, pieces))
+            books.update(section >> 24 for section in alone)
+        return books
+
+    def section_count(self, docnums: list[int], docset: set[int], books: set[int] | None) -> int:
+        """How many pages or chapters these are (docnums: docset's pages of `books`, or all)."""
+        pieces, alone = self._pieces(docset, books)
+        return len(docnums) - len(pieces) + len(alone)
+
+    def _pieces(self, docset: set[int], books) -> tuple[list[int], set[int]]:
+        """Later pieces of chapters among docset, and the chapters only those pieces hold."""
+        later = self.later_pieces
+        if not later:
+            return [], set()
+        book_of = self.book_of
+        pieces = [d for d in later.keys() & docset if books is None or book_of[d] in books]
+        return pieces, {self.section_of[d] for d in pieces if later[d] not in docset}
+
+    def books_of(self, docnums) -> set[int]:
+        return set(map(self.book_of.__getitem__, docnums))
+
+    @property
+    def title_docnums(self) -> set[int]:
+        return {info.docnum for info in self.books.values()}
 
     # Vocabulary
 
