@@ -172,7 +172,7 @@ def _score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
     plan = found.plan
     every = [_TermScore(snapshot, t) for t in plan.terms]
     exact = [_TermScore(snapshot, t) for t in plan.exact_terms]
-    implied = [t for t in plan.implied]
+    implied = plan.implied
     fields = {t.field for t in every + exact}
     length = snapshot.reader.doc_field_length
     ranked: list[Ranked] = []
@@ -194,7 +194,9 @@ class _TermScore:
         self.field = term[0]
         self.postings = snapshot.postings(*term)
         searcher = snapshot.searcher
-        self.scorer = searcher.weighting.scorer(searcher, *term)
+        # an exact form typed but found nowhere has no statistics to score with
+        self.scorer = (searcher.weighting.scorer(searcher, *term)
+                       if snapshot.frequency(*term) else None)
 
     def weight(self, docnum: int) -> float:
         ids = self.postings.ids
