@@ -283,6 +283,24 @@ def test_hostile_queries_answer_quickly(index, query):
     assert time.perf_counter() - started < 3
 
 
+def test_random_queries_never_fail(index):
+    rng = random.Random(1)
+    junk = ['"', "-", "*", "?", ":", "(", "^2", "~", "OR", "\x00", ",", "."]
+    for _ in range(300):
+        words = []
+        for word in rng.choices(FILLER + PLANTED, k=rng.randint(1, 6)):
+            word = rng.choice([word, fold(word), word.upper(), nfd(word)])
+            words.append(rng.choice(["", "", "", *junk]) + word + rng.choice(["", "", *junk]))
+        query = " ".join(words)
+        try:
+            index.search(query, shelf=rng.choice([None, "chi-bo-dien-tu"]),
+                         sort=rng.choice(["relevance", "newest"]), page=rng.randint(1, 3))
+            index.search_hits(query, page=rng.randint(1, 3), per_page=rng.randint(1, 30))
+        except QueryError:
+            pass
+        index.suggest(query)
+
+
 @pytest.mark.parametrize("query", ["", "   ", "*", "??????", "-đảng", "(((", None])
 def test_nothing_to_search_is_a_query_error(index, query):
     with pytest.raises(QueryError):
