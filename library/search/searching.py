@@ -140,9 +140,10 @@ def _exact_tier(snapshot: Snapshot, found: Match, candidates: list[int]) -> list
     return sorted(exact)
 
 
-def _best(snapshot: Snapshot, found: Match, docnums: list[int], limit: int) -> list[Ranked]:
-    """Scored and sorted; of many, only those the rarest term occurs most in are scored."""
-    if len(docnums) <= DIRECT_SCORING:
+def _best(snapshot: Snapshot, found: Match, docnums: list[int], limit: int,
+          direct: int = DIRECT_SCORING) -> list[Ranked]:
+    """Scored and sorted; of more than `direct`, only those the rarest term is most in."""
+    if len(docnums) <= direct:
         return _score(snapshot, found, docnums)
     # Scoring costs tens of microseconds a page: a first pass keeps the pages where the rarest
     # term is most frequent, read straight from its posting list.
@@ -246,10 +247,16 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     if sort == "newest":
         order.sort(key=lambda b: (-(books[b].created.timestamp() if books[b].created else 0),
                                   -(books[b].year or 0)))
+    shown = order[(page - 1) * per_page: needed]
+    # books ranked by their title, or by count, have no page among the best: find theirs
+    missing = {book for book in shown if book not in best_pages}
+    unranked: dict[int, list[int]] = defaultdict(list)
+    for docnum in _in_books(snapshot, page_docs, missing) if missing else ():
+        unranked[book_of[docnum]].append(docnum)
     hits = []
-    for book in order[(page - 1) * per_page: needed]:
-        pages = best_pages.get(book) or _best(
-            snapshot, found, _in_books(snapshot, page_docs, {book}), LOCATIONS * 3)
+    for book in shown:
+        pages = best_pages.get(book) or _best(snapshot, found, unranked[book], LOCATIONS * 3,
+                                              direct=LOCATIONS * 10)
         hits.append(_book_hit(snapshot, found, books[book], titles, pages, sections[book],
                               snippets))
     suggestion = did_you_mean(snapshot, user_query) if len(matching) < SUGGEST_BELOW else None
