@@ -67,10 +67,6 @@ def index_books(book_ids: list[int]) -> None:
     db.session.commit()
 
 
-def remove_book(book_id: int) -> None:
-    get_index().remove_book(book_id)
-
-
 def books_to_index() -> int:
     return db.session.scalar(select(func.count(Book.id)).where(Book.status == BookStatus.READY))
 

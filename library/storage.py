@@ -78,12 +78,6 @@ class BookStore:
         if name:
             self.path(name).unlink(missing_ok=True)
 
-    def names(self) -> set[str]:
-        """Every stored book and cover file, for the reconciler and backups."""
-        found = {p.name for p in self.root.glob("*.*") if not p.name.startswith(".")}
-        found |= {f"covers/{p.name}" for p in (self.root / "covers").glob("*.*")}
-        return found
-
 
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
