@@ -48,7 +48,7 @@ def run_import(files, shelf, manifest, manifest_base, echo=click.echo) -> dict[s
         counts[result.status] += 1
         echo(_line(result))
     if counts[IMPORTED]:
-        echo("Đang lập chỉ mục tìm kiếm…")
+        click.echo("Đang lập chỉ mục tìm kiếm…", err=True)
         current_app.extensions["indexer"].drain()
     return counts
 
