@@ -130,10 +130,10 @@ class Snapshot:
             books.update(section >> 24 for section in alone)
         return books
 
-    def section_count(self, docnums: list[int], docset: set[int], books: set[int] | None) -> int:
-        """How many pages or chapters these are (docnums: docset's pages of `books`, or all)."""
+    def section_count(self, documents: int, docset: set[int], books: set[int] | None) -> int:
+        """How many pages or chapters are these many documents: docset's pages of `books`."""
         pieces, alone = self._pieces(docset, books)
-        return len(docnums) - len(pieces) + len(alone)
+        return documents - len(pieces) + len(alone)
 
     def _pieces(self, docset: set[int], books) -> tuple[list[int], set[int]]:
         """Later pieces of chapters among docset, and the chapters only those pieces hold."""

@@ -1,0 +1,217 @@
+"""Matching and ranking: every page holding the query, unscored, then the best few scored.
+
+Matching is set algebra over whole posting lists; ranking puts the pages with the exact forms
+first (the accented spelling typed, or the library's commonest one), then sums BM25 over the
+query's terms for at most a few hundred pages, picked by the rarest term's frequency.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import compress, filterfalse, islice
+
+from library.search import query as uq
+from library.search.snapshot import Snapshot
+from library.search.snippets import Finder
+
+PHRASE_CHECKS = 300       # candidate pages read to prove a quoted phrase; beyond, when shown
+SAMPLE = 40               # and these, spread over all candidates, to estimate how many hold it
+DIRECT_SCORING = 300      # up to this many candidates, score every one
+FIRST_PASS = 60           # beyond, score this many picked by the rarest term's frequency
+
+
+@dataclass
+class Match:
+    """Every document that holds the query, before filters: matching is unscored and cheap."""
+    user_query: uq.UserQuery
+    plan: uq.Plan
+    docnums: list[int]
+    finder: Finder
+    scattered: bool
+    # Quoted phrases of three syllables or more need their pages read: all of them when few,
+    # else only those about to be shown (counts then include pages that would fail the check).
+    unchecked: bool = False
+    verdicts: dict = field(default_factory=dict)
+    checks_left: int = PHRASE_CHECKS
+
+    @cached_property
+    def docset(self) -> set[int]:
+        return set(self.docnums)
+
+    def share_proven(self, snapshot: Snapshot, docnums: list[int]) -> float:
+        """The share of docnums holding the phrases, from a sample spread over them all."""
+        if not self.unchecked or not docnums:
+            return 1.0
+        sample = docnums[:: max(1, len(docnums) // SAMPLE)]
+        verdicts = [self.verdicts.get(d) for d in sample]
+        verdicts = [self.finder.holds_phrases(text_of(snapshot, d)) if v is None else v
+                    for d, v in zip(sample, verdicts)]
+        return sum(verdicts) / len(verdicts)
+
+    def proven(self, snapshot: Snapshot, docnums, need: int | None = None) -> list[int]:
+        """The first `need` of docnums (best first) that hold the phrases, budget allowing."""
+        if not self.unchecked:
+            return list(docnums)[:need]
+        kept = []
+        for docnum in docnums:
+            if need is not None and len(kept) >= need:
+                break
+            verdict = self.verdicts.get(docnum)
+            if verdict is None:
+                if self.checks_left <= 0:
+                    break
+                self.checks_left -= 1
+                verdict = self.verdicts[docnum] = self.finder.holds_phrases(text_of(snapshot, docnum))
+            if verdict:
+                kept.append(docnum)
+        return kept
+
+
+def match(snapshot: Snapshot, user_query: uq.UserQuery) -> Match:
+    if user_query.accented:
+        forms = [list(c.syllables) for c in user_query.required]
+    else:  # the spelling most common in the library: "dang vien" ranks "đảng viên" first
+        forms = [[next(iter(snapshot.common_forms(s, 1)), None) for s in c.folded]
+                 for c in user_query.required]
+    plan = uq.plan(user_query, forms)
+    docnums = snapshot.docnums(plan.every)
+    scattered = False
+    if not docnums and any(len(c.syllables) > 1 and not c.quoted for c in user_query.required):
+        # no page holds the words side by side: show those holding them apart
+        plan = uq.plan(user_query, forms, scattered=True)
+        docnums = snapshot.docnums(plan.every)
+        scattered = True
+    finder = Finder(user_query)
+    if not finder.checks or len(docnums) > PHRASE_CHECKS:
+        return Match(user_query, plan, docnums, finder, scattered, unchecked=bool(finder.checks))
+    docnums = [d for d in docnums if finder.holds_phrases(text_of(snapshot, d))]
+    return Match(user_query, plan, docnums, finder, scattered)
+
+
+def text_of(snapshot: Snapshot, docnum: int) -> str:
+    stored = snapshot.reader.stored_fields(docnum)
+    if "text" in stored:
+        return stored["text"]
+    return " . ".join([stored.get("title") or "", *(stored.get("authors") or [])])
+
+
+Ranked = tuple[int, int, float]  # docnum, tier (0: exact forms), score
+
+
+@dataclass
+class Pool:
+    """The documents to rank: those allowed (all that match, or a filter's) but not excluded."""
+    allowed: set[int]
+    excluded: set[int] = field(default_factory=set)  # title documents, a tier already ranked
+
+    def __len__(self) -> int:
+        return len(self.allowed) - len(self.excluded & self.allowed)
+
+    def __contains__(self, docnum: int) -> bool:
+        return docnum in self.allowed and docnum not in self.excluded
+
+    def docnums(self) -> list[int]:
+        return sorted(self.allowed - self.excluded)
+
+    def keep(self, docnums):
+        """Those of docnums in the pool, in their order: C loops, no new set of the pool."""
+        return filterfalse(self.excluded.__contains__, filter(self.allowed.__contains__, docnums))
+
+    def without(self, more: set[int]) -> Pool:
+        return Pool(self.allowed, self.excluded | more)
+
+
+def in_books(snapshot: Snapshot, docnums: list[int], books: set[int]) -> list[int]:
+    return list(compress(docnums, map(books.__contains__,
+                                      map(snapshot.book_of.__getitem__, docnums))))
+
+
+def rank(snapshot: Snapshot, found: Match, limit: int, pool: Pool) -> list[Ranked]:
+    """The best `limit` (or more) documents of the pool, exact forms first."""
+    exact = _exact_tier(snapshot, found, pool)
+    if exact is None:  # none, or most: the scores sort them out
+        return best(snapshot, found, pool, limit)
+    ranked = best(snapshot, found, Pool(exact), limit)
+    if len(ranked) < limit:
+        ranked += best(snapshot, found, pool.without(exact), limit - len(ranked))
+    return ranked
+
+
+def _exact_tier(snapshot: Snapshot, found: Match, pool: Pool) -> set[int] | None:
+    """The pool's documents holding every exact form, when a minority worth finding first."""
+    terms = found.plan.exact_terms
+    if not terms or len(pool) <= DIRECT_SCORING:
+        return None
+    terms = sorted(terms, key=lambda t: snapshot.frequency(*t))
+    if snapshot.frequency(*terms[0]) > len(pool) // 2:
+        return None
+    exact = set(pool.keep(snapshot.postings(*terms[0]).ids))
+    for term in terms[1:]:
+        exact.intersection_update(snapshot.postings(*term).ids)
+    return exact
+
+
+def best(snapshot: Snapshot, found: Match, pool: Pool, limit: int,
+          direct: int = DIRECT_SCORING) -> list[Ranked]:
+    """Scored and sorted; of more than `direct`, only those the rarest term is most in."""
+    if len(pool) <= direct:
+        return score(snapshot, found, pool.docnums())
+    # Scoring costs tens of microseconds a page: a first pass keeps the pages where the rarest
+    # term is most frequent, read straight from its posting list.
+    rarest = min(found.plan.terms, key=lambda t: snapshot.frequency(*t))
+    by_frequency = pool.keep(snapshot.postings(*rarest).by_frequency)
+    keep = max(limit, FIRST_PASS)
+    if found.unchecked:  # those failing the phrase check make room for the next ones
+        return score(snapshot, found, found.proven(snapshot, by_frequency, keep))
+    return score(snapshot, found, list(islice(by_frequency, keep)))
+
+
+def score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
+    """Tier and score of given matching documents, best first: the BM25 sums of Whoosh's And.
+
+    Weights come from the terms' whole posting lists (read once, kept by the snapshot): moving
+    Whoosh's matchers to scattered documents reads every block header on the way.
+    """
+    docnums = found.proven(snapshot, docnums)
+    if not docnums:
+        return []
+    plan = found.plan
+    every = [_TermScore(snapshot, t) for t in plan.terms]
+    exact = [_TermScore(snapshot, t) for t in plan.exact_terms]
+    implied = plan.implied
+    fields = {t.field for t in every + exact}
+    length = snapshot.reader.doc_field_length
+    ranked: list[Ranked] = []
+    for docnum in docnums:
+        lengths = {name: length(docnum, name) for name in fields}
+        if exact and all(term.weight(docnum) for term in exact):
+            scored = [t for t in every if t.term not in implied] + exact
+            ranked.append((docnum, 0, sum(t.score(docnum, lengths) for t in scored)))
+        else:
+            ranked.append((docnum, 1, sum(t.score(docnum, lengths) for t in every)))
+    return sorted(ranked, key=lambda r: (r[1], -r[2]))
+
+
+class _TermScore:
+    """One term's BM25 on any document, by bisecting its posting list."""
+
+    def __init__(self, snapshot: Snapshot, term: tuple[str, str]):
+        self.term = term
+        self.field = term[0]
+        self.postings = snapshot.postings(*term)
+        searcher = snapshot.searcher
+        # an exact form typed but found nowhere has no statistics to score with
+        self.scorer = (searcher.weighting.scorer(searcher, *term)
+                       if snapshot.frequency(*term) else None)
+
+    def weight(self, docnum: int) -> float:
+        ids = self.postings.ids
+        at = bisect_left(ids, docnum)
+        return self.postings.weights[at] if at < len(ids) and ids[at] == docnum else 0.0
+
+    def score(self, docnum: int, lengths: dict) -> float:
+        weight = self.weight(docnum)
+        if not weight:
+            return 0.0
+        return self.scorer._score(weight, lengths[self.field])
