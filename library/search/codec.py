@@ -5,7 +5,8 @@ disables inlining; every rare term then costs a pickled, compressed block of its
 looks for a length column on disk for every posting of a field that keeps no lengths.
 The codec is pickled into the index's table of contents: keep this import path stable.
 """
-from itertools import accumulate, repeat
+from array import array
+from itertools import accumulate, compress, repeat
 
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PerDocReader, W3PostingsWriter, _lenfield,
@@ -73,8 +74,8 @@ class LibraryCodec(W3Codec):
         return LengthCachingReader(storage, segment)
 
 
-def posting_arrays(matcher) -> tuple[list[int], list[float]]:
-    """The docnums and weights of a term's postings in one segment, read block by block.
+def posting_arrays(matcher) -> tuple[array, array]:
+    """The docnums ('I') and weights ('f') of a term's postings in one segment, block by block.
 
     A Python loop over the matcher costs a few microseconds a posting; decoding whole blocks
     leaves the rest to C (set algebra, sorting). Leans on W3LeafMatcher's block attributes.
@@ -83,8 +84,7 @@ def posting_arrays(matcher) -> tuple[list[int], list[float]]:
     if isinstance(matcher, FilterMatcher):  # the segment has deletions
         deleted, matcher = matcher._ids, matcher.child
         matcher.reset()
-    ids: list[int] = []
-    weights: list[float] = []
+    ids, weights = array("I"), array("f")
     if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
         while matcher.is_active():
             matcher._read_data()
@@ -103,6 +103,6 @@ def posting_arrays(matcher) -> tuple[list[int], list[float]]:
             weights.append(matcher.weight())
             matcher.next()
     if deleted:
-        kept = [i for i, docnum in enumerate(ids) if docnum not in deleted]
-        ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+        live = [docnum not in deleted for docnum in ids]
+        ids, weights = array("I", compress(ids, live)), array("f", compress(weights, live))
     return ids, weights

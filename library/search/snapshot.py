@@ -1,6 +1,7 @@
 """One committed generation of the index as a searcher sees it, with what searches look up in it."""
 from __future__ import annotations
 
+import threading
 from array import array
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from library.search.layout import BOOK
 from library.search.vocabulary import accented_forms, edit_distance
 
 
-POSTINGS_KEPT = 1_000_000  # postings cached per snapshot (per thread): 8 to 40 MB
+POSTINGS_KEPT = 4_000_000  # postings kept by a worker process, shared by its threads: ~50 MB
 
 
 class Postings:
@@ -29,12 +30,41 @@ class Postings:
         self._by_frequency = None
 
     @property
-    def by_frequency(self) -> list[int]:
+    def by_frequency(self) -> array:
         """The docnums, those holding the term most often first (ties in index order)."""
         if self._by_frequency is None:
             order = sorted(range(len(self.ids)), key=self.weights.__getitem__, reverse=True)
-            self._by_frequency = list(map(self.ids.__getitem__, order))
+            self._by_frequency = array("I", map(self.ids.__getitem__, order))
         return self._by_frequency
+
+
+class PostingsCache:
+    """Posting lists read whole, kept for the threads of a worker, the most recent first.
+
+    Keys name the index generation and its segments, so a list never outlives its index.
+    """
+
+    def __init__(self, budget: int = POSTINGS_KEPT):
+        self.budget = budget
+        self._items: OrderedDict[tuple, Postings] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Postings | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, postings: Postings) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = postings
+            self._size += len(postings.ids)
+            while self._size > self.budget and len(self._items) > 1:
+                self._size -= len(self._items.popitem(last=False)[1].ids)
 
 
 @dataclass
@@ -50,15 +80,17 @@ class BookInfo:
 
 
 class Snapshot:
-    def __init__(self, searcher, segment_columns: dict):
+    def __init__(self, searcher, segment_columns: dict, postings: PostingsCache):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.generation = self.reader.generation()
         self.book_of, self.position_of = self._columns(segment_columns)
         self.books = self._books()
         self._frequencies: dict[tuple[str, str], int] = {}
-        self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
-        self._cached_postings = 0
+        self._postings = postings
+        segments = tuple(leaf.segment().segment_id() for leaf, _ in self.reader.leaf_readers()
+                         if getattr(leaf, "segment", lambda: None)() is not None)
+        self._postings_key = (self.generation, segments)
         self.memo: dict = {}  # what other modules derive from this generation, kept with it
 
     def _columns(self, cache: dict) -> tuple[list[int], list[int]]:
@@ -188,25 +220,29 @@ class Snapshot:
 
     def postings(self, field: str, term: str) -> Postings:
         """A term's postings over the whole index; the most recent ones are kept."""
-        key = (field, term)
-        cache = self._postings
-        found = cache.get(key)
+        key = (self._postings_key, field, term)
+        found = self._postings.get(key)
         if found is not None:
-            cache.move_to_end(key)
             return found
-        ids, weights = array("I"), array("f")
+        parts = []
         for leaf, offset in self.reader.leaf_readers():
             try:
-                leaf_ids, leaf_weights = posting_arrays(leaf.postings(field, term))
+                parts.append((offset, *posting_arrays(leaf.postings(field, term))))
             except TermNotFound:
                 continue
-            ids.extend([d + offset for d in leaf_ids] if offset else leaf_ids)
-            weights.extend(leaf_weights)
-        found = cache[key] = Postings(ids, weights)
-        self._cached_postings += len(ids)
-        while self._cached_postings > POSTINGS_KEPT and len(cache) > 1:
-            self._cached_postings -= len(cache.popitem(last=False)[1].ids)
+        if len(parts) == 1 and not parts[0][0]:
+            found = Postings(parts[0][1], parts[0][2])
+        else:
+            ids, weights = array("I"), array("f")
+            for offset, leaf_ids, leaf_weights in parts:
+                ids.extend(map(offset.__add__, leaf_ids) if offset else leaf_ids)
+                weights.extend(leaf_weights)
+            found = Postings(ids, weights)
+        self._postings.put(key, found)
         return found
+
+    def has_postings(self, field: str, term: str) -> bool:
+        return self._postings.get((self._postings_key, field, term)) is not None
 
     def docnums(self, query: wq.Query) -> list[int]:
         """Every live document matching a query of terms, And, Or and AndNot, in order."""
@@ -226,7 +262,7 @@ class Snapshot:
                 if not found:
                     break
                 if (isinstance(part, wq.Term) and len(found) * 256 < self._estimate(part)
-                        and (part.fieldname, part.text) not in self._postings):
+                        and not self.has_postings(part.fieldname, part.text)):
                     found = self._containing(found, part.fieldname, part.text)
                 else:
                     found &= self._evaluate(part)

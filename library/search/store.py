@@ -14,7 +14,7 @@ from whoosh.multiproc import MpWriter
 from library.search.codec import LibraryCodec
 from library.search.errors import IndexBusy, SearchUnavailable
 from library.search.layout import INDEX_NAME, make_schema
-from library.search.snapshot import Snapshot
+from library.search.snapshot import PostingsCache, Snapshot
 
 log = logging.getLogger(__name__)
 OPEN_ATTEMPTS = 5
@@ -73,6 +73,7 @@ class IndexStore:
         self.write_timeout = write_timeout
         self._local = threading.local()
         self._segment_columns: dict = {}
+        self._postings = PostingsCache()
         self._index: index.Index | None = None
         self._lock = threading.Lock()
 
@@ -115,7 +116,7 @@ class IndexStore:
                 return current
             searcher = _retrying(lambda: self.open(create=False).searcher())
             with self._lock:  # the segment cache is shared by the worker's threads
-                snapshot = Snapshot(searcher, self._segment_columns)
+                snapshot = Snapshot(searcher, self._segment_columns, self._postings)
         except SearchUnavailable:
             self._index = None
             self._forget()
