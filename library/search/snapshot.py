@@ -235,7 +235,7 @@ class Snapshot:
         else:
             ids, weights = array("I"), array("f")
             for offset, leaf_ids, leaf_weights in parts:
-                ids.extend(map(offset.__add__, leaf_ids) if offset else leaf_ids)
+                ids.extend(array("I", map(offset.__add__, leaf_ids)) if offset else leaf_ids)
                 weights.extend(leaf_weights)
             found = Postings(ids, weights)
         self._postings.put(key, found)
