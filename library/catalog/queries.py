@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from library.catalog.models import Book, BookStatus, Shelf
+from library.catalog.models import Book, BookStatus, Section, Shelf
 from library.extensions import db
 
 
@@ -43,6 +43,14 @@ def recent_books(limit: int = 8) -> list[Book]:
 def visible_book(book_id: int) -> Book | None:
     book = db.session.get(Book, book_id)
     return book if book is not None and book.status == BookStatus.READY else None
+
+
+def chapter_titles(book_id: int) -> list:
+    """(position, chapter) of a book's sections, without loading their text."""
+    return db.session.execute(
+        select(Section.position, Section.chapter)
+        .where(Section.book_id == book_id).order_by(Section.position)
+    ).all()
 
 
 def books_by_ids(ids) -> dict[int, Book]:

@@ -28,7 +28,8 @@ def shelf(slug: str):
 @bp.get("/sach/<int:book_id>")
 def book(book_id: int):
     found = queries.visible_book(book_id) or abort(404)
-    return render_template("catalog/book.html", book=found)
+    chapters = [] if found.is_pdf else queries.chapter_titles(found.id)
+    return render_template("catalog/book.html", book=found, chapters=chapters)
 
 
 @bp.get("/sach/<int:book_id>/anh-bia")
