@@ -27,7 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
 
-    from library import cli, database, errors, i18n, indexing, search, storage
+    from library import audit, cli, database, errors, i18n, indexing, navigation, search, storage
+    from library import admin, console, jobs, reading_lists
+    from library.reader import models as reader_models  # noqa: F401  (tables known to the metadata)
     from library.auth import init_app as init_auth
     from library.catalog import bp as catalog_bp
     from library.search.views import bp as search_bp
@@ -41,9 +43,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     init_auth(app)
+    navigation.init_app(app)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(reader_bp)
+    jobs.init_app(app)
+    console.init_app(app)
+    admin.init_app(app)
+    reading_lists.init_app(app)
     cli.init_app(app)
     return app

@@ -52,7 +52,8 @@ def prepare(app: Flask) -> None:
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     with app.app_context(), _exclusive(Path(app.instance_path) / "migrate.lock"):
-        upgrade(directory=app.extensions["migrate"].directory)
+        # "heads": parallel branches of migrations apply without a merge revision.
+        upgrade(directory=app.extensions["migrate"].directory, revision="heads")
         ensure_shelves()
 
 

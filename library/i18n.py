@@ -1,15 +1,22 @@
 """Vietnamese first, English second: templates write Vietnamese and `_()` translates.
 
-The catalogue is small and lives in one place (`ENGLISH`); a missing entry falls back
+The core catalogue is `library/i18n_en.py`; each area of the site adds its own
+strings with `add_translations` (from its `i18n_en.py`). A missing entry falls back
 to the Vietnamese text, which is always correct for the primary audience.
 """
 from flask import Blueprint, Flask, g, redirect, request, url_for
 
-from library.i18n_en import ENGLISH
+from library.i18n_en import ENGLISH as _CORE
 from library.redirects import safe_next
 
 LANGUAGES = ("vi", "en")
 bp = Blueprint("i18n", __name__)
+ENGLISH: dict[str, str] = dict(_CORE)
+
+
+def add_translations(english: dict[str, str]) -> None:
+    """Add an area's Vietnamese → English strings to the catalogue."""
+    ENGLISH.update(english)
 
 
 def current_language() -> str:

@@ -82,3 +82,24 @@ def api_headers(app, member):
 @pytest.fixture
 def anonymous(app):
     return app.test_client()
+
+
+def signed_in(app, username, role, branch="cb01"):
+    """A test client signed in as a new user with this role and branch."""
+    make_user(app, username, role, branch)
+    return sign_in(app.test_client(), app, username)
+
+
+@pytest.fixture
+def librarian_client(app):
+    return signed_in(app, "thuthu1", "librarian")
+
+
+@pytest.fixture
+def secretary_client(app):
+    return signed_in(app, "bithu1", "secretary")
+
+
+@pytest.fixture
+def admin_client(app):
+    return signed_in(app, "quantri1", "admin")
