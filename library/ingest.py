@@ -23,6 +23,7 @@ from library import extraction, indexing
 from library.catalog.manifest import BookMetadata, parse_year
 from library.catalog.models import EPUB, Book, IndexStatus, Section, Shelf
 from library.extensions import db
+from library.maintenance import faults
 from library.storage import StorageFull, file_sha256, get_store
 from library.vietnamese import clean_text, fold, looks_vietnamese
 
@@ -184,6 +185,7 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
     store = get_store()
     ext = "epub" if extracted.media_type == EPUB else "pdf"
     stored = store.save_file(job.path, ext)
+    faults.checkpoint(faults.AFTER_STORE)
     cover = None
     try:
         if extracted.cover:
@@ -214,6 +216,7 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
         ]
         db.session.add(book)
         db.session.commit()
+        faults.checkpoint(faults.AFTER_COMMIT)
         return book
     except BaseException:
         db.session.rollback()
