@@ -1,11 +1,13 @@
 """Account operations shared by the CLI, the profile page and (later) the admin pages."""
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import select
 
 from library.auth import passwords, throttle
 from library.auth.models import (
-    ROLES, SECRETARY, Branch, User, normalize_username, utcnow, valid_username,
+    ROLES, SECRETARY, Branch, User, normalize_username, utcnow, valid_branch_code, valid_username,
 )
 from library.extensions import db
 
@@ -25,17 +27,62 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == normalize_username(username)))
 
 
-def branch_for_code(code: str, name: str | None = None) -> Branch:
-    """The branch with that code, created (named after its code) when absent."""
-    code = code.strip()
+def find_branch(code: str) -> Branch | None:
+    return db.session.scalar(select(Branch).where(Branch.code == (code or "").strip()))
+
+
+def _checked_branch_code(code: str) -> str:
+    code = (code or "").strip()
     if not code:
         raise AccountError("Mã chi bộ không được để trống.")
-    branch = db.session.scalar(select(Branch).where(Branch.code == code))
+    if not valid_branch_code(code):
+        raise AccountError(
+            f"Mã chi bộ không hợp lệ: {code[:60]!r} (chữ không dấu, số, . _ -; tối đa 50 ký tự)."
+        )
+    return code
+
+
+def _checked_branch_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise AccountError("Tên chi bộ không được để trống.")
+    if len(name) > 300:
+        raise AccountError("Tên chi bộ dài tối đa 300 ký tự.")
+    return unicodedata.normalize("NFC", name)
+
+
+def branch_for_code(code: str, name: str | None = None) -> Branch:
+    """The branch with that code, created (named after its code) when absent."""
+    code = _checked_branch_code(code)
+    branch = find_branch(code)
     if branch is None:
-        branch = Branch(code=code, name=(name or code).strip())
+        branch = Branch(code=code, name=_checked_branch_name(name or code))
         db.session.add(branch)
         db.session.flush()
     return branch
+
+
+def create_branch(code: str, name: str) -> Branch:
+    code = _checked_branch_code(code)
+    if find_branch(code) is not None:
+        raise AccountError(f"Mã chi bộ đã tồn tại: {code}")
+    branch = Branch(code=code, name=_checked_branch_name(name))
+    db.session.add(branch)
+    db.session.flush()
+    return branch
+
+
+def edit_branch(branch: Branch, code: str, name: str) -> dict:
+    """Rename a branch or change its code; returns {field: [old, new]} of what changed."""
+    code, name = _checked_branch_code(code), _checked_branch_name(name)
+    other = find_branch(code)
+    if other is not None and other.id != branch.id:
+        raise AccountError(f"Mã chi bộ đã tồn tại: {code}")
+    changes = {field: [getattr(branch, field), new]
+               for field, new in (("code", code), ("name", name)) if getattr(branch, field) != new}
+    branch.code, branch.name = code, name
+    db.session.flush()
+    return changes
 
 
 def create_user(username: str, role: str, *, branch_code: str | None = None,
@@ -51,7 +98,7 @@ def create_user(username: str, role: str, *, branch_code: str | None = None,
         raise AccountError("Bí thư chi bộ phải thuộc một chi bộ (--branch).")
     if find_user(username) is not None:
         raise AccountError(f"Tên đăng nhập đã tồn tại: {username}")
-    user = User(username=username, role=role, full_name=full_name.strip())
+    user = User(username=username, role=role, full_name=_checked_full_name(full_name))
     if branch_code:
         user.branch = branch_for_code(branch_code)
     if password is not None:
@@ -80,14 +127,39 @@ def change_password(user: User, current: str, new: str, ip: str) -> None:
     set_password(user, new)
 
 
+def _checked_full_name(full_name: str) -> str:
+    full_name = unicodedata.normalize("NFC", " ".join((full_name or "").split()))
+    if len(full_name) > 200:
+        raise AccountError("Họ và tên dài tối đa 200 ký tự.")
+    return full_name
+
+
+def set_full_name(user: User, full_name: str) -> None:
+    user.full_name = _checked_full_name(full_name)
+
+
 def set_role(user: User, role: str) -> None:
     """Change a role; sessions opened under the old role end."""
     if role not in ROLES:
         raise AccountError(f"Vai trò không hợp lệ: {role!r}")
+    if role == SECRETARY and user.branch_id is None and user.branch is None:
+        raise AccountError("Bí thư chi bộ phải thuộc một chi bộ.")
     if role != user.role:
         user.role = role
         user.revoke_sessions()
 
+
+def set_branch(user: User, branch: Branch | None) -> None:
+    if branch is None and user.role == SECRETARY:
+        raise AccountError("Bí thư chi bộ phải thuộc một chi bộ.")
+    user.branch = branch
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate (every session and token stops working at once) or reactivate."""
+    if user.active != active:
+        user.active = active
+        user.revoke_sessions()
 
 
 def authenticate(username: str, password: str, ip: str) -> User:

@@ -6,10 +6,11 @@ import unicodedata
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from library.extensions import db
+from library.vietnamese import fold
 
 # The four roles of BRIEF.md, in one place; the strings are stored and shown by the CLI.
 MEMBER = "member"
@@ -42,6 +43,20 @@ def valid_username(username: str) -> bool:
     return USERNAME_RE.fullmatch(username) is not None
 
 
+# Branch codes appear in URLs of reports, CSV sheets and the CLI: no spaces, no look-alikes.
+BRANCH_CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}")
+
+
+def valid_branch_code(code: str) -> bool:
+    return BRANCH_CODE_RE.fullmatch(code) is not None
+
+
+def search_key(username: str, full_name: str) -> str:
+    """What the admin's user search matches: 'nguyen van an' finds 'Nguyễn Văn An'."""
+    text = unicodedata.normalize("NFC", f"{username or ''} {full_name or ''}")
+    return " ".join(fold(text).split())[:300]
+
+
 class Branch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(50), unique=True)
@@ -63,6 +78,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Folded username and full name (search_key), kept up to date by the listeners below.
+    search_key: Mapped[str] = mapped_column(String(300), default="")
 
     branch: Mapped[Branch | None] = relationship(back_populates="users")
     tokens: Mapped[list[ApiToken]] = relationship(
@@ -85,8 +102,19 @@ class User(UserMixin, db.Model):
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
 
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _refresh_search_key(mapper, connection, user: User) -> None:
+    # Bulk statements (the member import) bypass these events and set the key themselves.
+    user.search_key = search_key(user.username, user.full_name)
 
 
 class ApiToken(db.Model):

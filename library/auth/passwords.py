@@ -53,6 +53,16 @@ def _dummy_verify(password: str) -> None:
         pass
 
 
+# No 0/O, 1/l/I: a generated password is read off a screen and typed on a phone.
+_GENERATED_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def generate_password(groups: int = 4, size: int = 4) -> str:
+    """A random password like 'k7qm-x2vd-9hte-wpa3' (80 bits), for an admin to hand over once."""
+    return "-".join("".join(secrets.choice(_GENERATED_ALPHABET) for _ in range(size))
+                    for _ in range(groups))
+
+
 def password_problem(password: str) -> str | None:
     """Why a new password is refused (Vietnamese, for the user), or None."""
     if len(password) < MIN_LENGTH:
