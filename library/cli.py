@@ -1,6 +1,7 @@
 """Command line: `flask --app wsgi books|index|demo ...` — thin wrappers over the services."""
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -10,7 +11,8 @@ from flask.cli import AppGroup, with_appcontext
 from library import indexing
 from library.catalog import queries
 from library.catalog.manifest import ManifestError, lookup, read_manifest
-from library.ingest import DUPLICATE, FAILED, IMPORTED, ImportJob, import_files
+from library.ingest import DUPLICATE, FAILED, IMPORTED
+from library.jobs import runner
 
 BOOK_SUFFIXES = {".pdf", ".epub"}
 books_cli = AppGroup("books", help="Nhập và quản lý sách.")
@@ -41,26 +43,32 @@ def _line(result) -> str:
 
 
 def run_import(files, shelf, manifest, manifest_base, echo=click.echo) -> dict[str, int]:
+    """Through the same job runner as uploads: a job with source "cli", run in this process."""
     counts = {IMPORTED: 0, DUPLICATE: 0, FAILED: 0}
-    jobs = (ImportJob(path, shelf, lookup(manifest, path, manifest_base) if manifest else None)
-            for path in _with_progress(files))
-    for result in import_files(jobs):
-        counts[result.status] += 1
-        echo(_line(result))
+    job = runner.create_cli_job(
+        files, shelf=queries.shelf_by_slug(shelf) if shelf else None,
+        metadata_for=lambda path: lookup(manifest, path, manifest_base) if manifest else None)
+    with _progress(len(files)) as advance:
+        def report(result):
+            counts[result.status] += 1
+            advance()
+            echo(_line(result))
+
+        runner.run_job(job.id, on_result=report)
     if counts[IMPORTED]:
         click.echo("Đang lập chỉ mục tìm kiếm…", err=True)
         current_app.extensions["indexer"].drain()
     return counts
 
 
-def _with_progress(files):
+@contextmanager
+def _progress(total: int):
     """A progress bar on a terminal (on stderr, so the per-file lines stay parseable)."""
     if not sys.stderr.isatty():
-        yield from files
+        yield lambda: None
         return
-    with click.progressbar(files, label="Đang nhập", file=sys.stderr,
-                           item_show_func=lambda p: p.name if p else "") as bar:
-        yield from bar
+    with click.progressbar(length=total, label="Đang nhập", file=sys.stderr) as bar:
+        yield lambda: bar.update(1)
 
 
 @books_cli.command("import")

@@ -223,3 +223,67 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
         store.delete(stored.name)
         store.delete(cover.name if cover else None)
         raise
+
+
+def replace_book_file(book_id: int, path: str | Path, original_filename: str | None = None) -> ImportResult:
+    """Re-ingest a book from a new file: parsed first, then the file, sections and file facts
+    swapped in one commit; the old file goes only after that commit. The librarian's metadata
+    (title, authors, shelf...) stays. The book is left `pending` for the indexer."""
+    filename = clean_text(original_filename or Path(path).name)
+    book = db.session.get(Book, book_id)
+    if book is None:
+        return ImportResult(FAILED, filename, reason="Sách không còn trong thư viện")
+    try:
+        sha256, size = file_sha256(path)
+    except OSError:
+        return ImportResult(FAILED, filename, reason="Không đọc được tệp")
+    existing = find_by_sha256(sha256)
+    if existing is not None:
+        if existing.id == book.id:
+            return ImportResult(DUPLICATE, filename, book.id, book.title,
+                                reason="Tệp mới giống hệt tệp đang dùng")
+        return _duplicate(ImportJob(Path(path), original_filename=filename), existing)
+    config = current_app.config
+    try:
+        extracted = extraction.extract(path, timeout=config["EXTRACT_TIMEOUT_SECONDS"],
+                                       memory_mb=config["EXTRACT_MEMORY_MB"])
+    except extraction.ExtractionError as exc:
+        return ImportResult(FAILED, filename, reason=exc.reason)
+    store = get_store()
+    old_files = [book.stored_name]
+    try:
+        stored = store.save_file(path, "epub" if extracted.media_type == EPUB else "pdf")
+    except OSError:
+        return ImportResult(FAILED, filename, reason="Không lưu được tệp")
+    cover = None
+    try:
+        if extracted.cover:
+            cover = store.save_bytes(extracted.cover, extracted.cover_ext or "jpg", "covers")
+            old_files.append(book.cover_name)
+            book.cover_name = cover.name
+        book.media_type, book.sha256, book.size = extracted.media_type, sha256, size
+        book.original_filename, book.stored_name = filename, stored.name
+        book.page_count, book.searchable = extracted.page_count, extracted.searchable
+        book.toc = [vars(entry) for entry in extracted.toc]
+        book.warnings = extracted.warnings
+        book.index_status = IndexStatus.PENDING
+        book.sections = []
+        db.session.flush()  # the old sections go before the new take their positions
+        book.sections = [
+            Section(position=s.position, page=s.page, chapter=s.chapter, href=s.href, text=s.text)
+            for s in extracted.sections
+        ]
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        store.delete(stored.name)
+        store.delete(cover.name if cover else None)
+        return _duplicate(ImportJob(Path(path), original_filename=filename), find_by_sha256(sha256))
+    except BaseException:
+        db.session.rollback()
+        store.delete(stored.name)
+        store.delete(cover.name if cover else None)
+        raise
+    for name in old_files:
+        store.delete(name)
+    return ImportResult(IMPORTED, filename, book.id, book.title, warnings=list(book.warnings))

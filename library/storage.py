@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1024 * 1024
-_STORED_NAME = re.compile(r"(covers/)?[0-9a-f]{32}\.[a-z0-9]{2,5}")
+_STORED_NAME = re.compile(r"((covers|staging)/)?[0-9a-f]{32}\.[a-z0-9]{2,5}")
+# Uploads wait here, fsync'd, until the job runner has parsed them; then they are removed.
+STAGING = "staging"
 
 
 class StorageFull(OSError):
@@ -73,6 +75,10 @@ class BookStore:
 
     def save_bytes(self, data: bytes, ext: str, folder: str = "") -> StoredFile:
         return self.save_stream(io.BytesIO(data), ext, folder)
+
+    def stage(self, stream: BinaryIO) -> StoredFile:
+        """Keep an upload until its ingest job has run; the client's name is not used."""
+        return self.save_stream(stream, "upl", STAGING)
 
     def delete(self, name: str | None) -> None:
         if name:

@@ -56,6 +56,8 @@ class IngestJobFile(db.Model):
     original_filename: Mapped[str] = mapped_column(String(500))
     # The uploaded bytes wait under this name in the store's staging folder until parsed.
     staged_name: Mapped[str | None] = mapped_column(String(200))
+    # Or, for `books import`, the file where it lies on the server (read in place, not copied).
+    source_path: Mapped[str | None] = mapped_column(Text)
     # Optional metadata given with the file (title, authors, year, ...).
     book_metadata: Mapped[dict] = mapped_column(JSON, default=dict)
     # Set when the file replaces an existing book's file (re-ingest of that book).
