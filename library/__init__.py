@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
 
-    from library import audit, cli, database, errors, i18n, indexing, navigation, search, storage
+    from library import audit, cli, database, errors, i18n, indexing, navigation, search, security, storage
     from library import admin, console, jobs, reading_lists
     from library.reader import models as reader_models  # noqa: F401  (tables known to the metadata)
     from library.auth import init_app as init_auth
@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     indexing.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     init_auth(app)
     navigation.init_app(app)
     app.register_blueprint(catalog_bp)
