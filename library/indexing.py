@@ -162,3 +162,22 @@ def enqueue(book_id: int) -> None:
         current_app.extensions["indexer"].drain()
     else:
         current_app.extensions["indexer"].wake()
+
+
+def enqueue_removal(book_id: int) -> None:
+    """Drop a deleted book's entries from the index. Its row is gone, so it cannot wait as
+    `pending`: under INDEX_INLINE at once, else in a short thread of its own (should that
+    fail, the next `index rebuild` forgets the book as well)."""
+    if current_app.config.get("INDEX_INLINE"):
+        get_index().remove_book(book_id)
+        return
+    app = current_app._get_current_object()
+
+    def remove():
+        with app.app_context():
+            try:
+                get_index().remove_book(book_id)
+            except Exception:
+                log.exception("removing book %s from the index failed", book_id)
+
+    threading.Thread(target=remove, name=f"unindex-{book_id}", daemon=True).start()
