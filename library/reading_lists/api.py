@@ -1,0 +1,271 @@
+"""The reading lists' JSON API (CONTRACT.md), with the same scoping as the pages."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from library.auth.models import Branch
+from library.auth.permissions import can_manage_reading_lists, json_error, MSG_FORBIDDEN
+from library.catalog.models import PDF, Book, BookStatus, Section
+from library.extensions import db
+from library.reading_lists import bp, report, service
+from library.reading_lists.member import my_lists
+from library.reading_lists.service import AssignSpec, ItemSpec, ReadingListError
+
+
+class BadPayload(ReadingListError):
+    pass
+
+
+def parse_date(value, field="due") -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise BadPayload(f"«{field}» phải có dạng YYYY-MM-DD.") from None
+
+
+def _int(value, what) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise BadPayload(f"{what} phải là số nguyên.")
+    try:
+        return int(value)
+    except ValueError:
+        raise BadPayload(f"{what} phải là số nguyên.") from None
+
+
+def parse_items(raw) -> list[ItemSpec]:
+    if not isinstance(raw, list):
+        raise BadPayload("«items» phải là một danh sách.")
+    specs = []
+    for entry in raw:
+        if not isinstance(entry, dict) or "book_id" not in entry:
+            raise BadPayload("Mỗi mục cần «book_id».")
+        pages = entry.get("pages")
+        if pages is not None:
+            if not isinstance(pages, list) or len(pages) != 2:
+                raise BadPayload("«pages» phải là [trang đầu, trang cuối].")
+            pages = (_int(pages[0], "Trang"), _int(pages[1], "Trang"))
+        chapters = entry.get("chapters")
+        if chapters is not None:
+            if not isinstance(chapters, list):
+                raise BadPayload("«chapters» phải là một danh sách số.")
+            chapters = [_int(c, "Chương") for c in chapters]
+        note = entry.get("note") or ""
+        if not isinstance(note, str):
+            raise BadPayload("«note» phải là chuỗi.")
+        specs.append(ItemSpec(_int(entry["book_id"], "book_id"), pages, chapters or None, note))
+    return specs
+
+
+def parse_assign(raw) -> AssignSpec | None:
+    """{"branch": CODE} | {"branches": [CODE]} | {"all": true} | {"members": [USERNAME]}."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise BadPayload("«assign» không hợp lệ.")
+    if "members" in raw:
+        members = raw["members"]
+        if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
+            raise BadPayload("«assign.members» phải là danh sách tên đăng nhập.")
+        return AssignSpec(members=members)
+    if raw.get("all") is True:
+        return AssignSpec(everyone=True)
+    codes = raw.get("branches") if "branches" in raw else [raw.get("branch")]
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) and c for c in codes):
+        raise BadPayload("«assign» cần «branch», «branches», «all» hoặc «members».")
+    return AssignSpec(branches=codes)
+
+
+def _payload() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadPayload("Cần một đối tượng JSON.")
+    return data
+
+
+def _error(exc: ReadingListError):
+    db.session.rollback()
+    return json_error(exc.status, str(exc))
+
+
+def list_json(reading_list, with_items=False) -> dict:
+    data = {
+        "id": reading_list.id,
+        "title": reading_list.title,
+        "purpose": reading_list.purpose,
+        "description": reading_list.description,
+        "status": reading_list.status,
+        "due": reading_list.due_date.isoformat() if reading_list.due_date else None,
+        "branch": _code(reading_list.branch_id),
+        "organisation_wide": reading_list.branch_id is None,
+        "items_count": len(reading_list.items),
+    }
+    if with_items:
+        data["items"] = [{
+            "item_id": item.id, "position": item.position, "book_id": item.book_id,
+            "pages": [item.first_page, item.last_page] if item.first_page else None,
+            "chapters": item.chapters, "note": item.note,
+        } for item in reading_list.items]
+        data["assign"] = {
+            "branches": [{"code": _code(a.branch_id),
+                          "due": a.due_date.isoformat() if a.due_date else None}
+                         for a in reading_list.assignments if a.branch_id],
+            "members": sorted(_username(a.user_id) for a in reading_list.assignments if a.user_id),
+        }
+    return data
+
+
+def _code(branch_id):
+    return db.session.scalar(select(Branch.code).where(Branch.id == branch_id)) if branch_id else None
+
+
+def _username(user_id):
+    from library.auth.models import User
+    return db.session.scalar(select(User.username).where(User.id == user_id))
+
+
+@bp.post("/api/reading-lists")
+def api_create():
+    if not can_manage_reading_lists(current_user):
+        return json_error(403, MSG_FORBIDDEN)
+    try:
+        data = _payload()
+        reading_list = service.create_list(
+            current_user, title=data.get("title") if isinstance(data.get("title"), str) else "",
+            due=parse_date(data.get("due")), items=parse_items(data.get("items")),
+            purpose=data.get("purpose") or "topic",
+            description=data.get("description") if isinstance(data.get("description"), str) else "",
+            assign=parse_assign(data.get("assign")))
+    except ReadingListError as exc:
+        return _error(exc)
+    db.session.commit()
+    return {"id": reading_list.id}, 201
+
+
+@bp.get("/api/reading-lists")
+def api_lists():
+    """Assigned to the user (`assigned`), and managed by them (`managed`); `lists` holds both."""
+    assigned = service.assigned_lists(current_user, statuses=service.STATUSES[:2])
+    managed = []
+    if can_manage_reading_lists(current_user):
+        managed = list(db.session.scalars(service.managed_lists(
+            current_user, status=request.args.get("status") or None,
+            branch_code=request.args.get("branch"))))
+    seen, lists = set(), []
+    for reading_list in assigned + managed:
+        if reading_list.id not in seen:
+            seen.add(reading_list.id)
+            lists.append(list_json(reading_list))
+    return {"lists": lists, "assigned": [r.id for r in assigned], "managed": [r.id for r in managed]}
+
+
+@bp.get("/api/reading-lists/<int:list_id>")
+def api_detail(list_id: int):
+    try:
+        reading_list = service.managed_list(current_user, list_id)
+    except ReadingListError:
+        try:
+            reading_list = service.assigned_list(current_user, list_id)
+        except ReadingListError as exc:
+            return _error(exc)
+        data = list_json(reading_list, with_items=True)
+        data.pop("assign")  # who else reads it is the managers' business
+        return data
+    return list_json(reading_list, with_items=True)
+
+
+@bp.patch("/api/reading-lists/<int:list_id>")
+def api_update(list_id: int):
+    """Change title, purpose, description, due, status, items or assign (any of them)."""
+    try:
+        reading_list = service.managed_list(current_user, list_id)
+        data = _payload()
+        service.update_list(
+            current_user, reading_list,
+            title=data["title"] if isinstance(data.get("title"), str) else None,
+            purpose=data.get("purpose"),
+            description=data["description"] if isinstance(data.get("description"), str) else None,
+            due=parse_date(data["due"]) if "due" in data else False,
+            items=parse_items(data["items"]) if "items" in data else None,
+            assign=parse_assign(data.get("assign")))
+        if "status" in data:
+            service.set_status(current_user, reading_list, data["status"])
+    except ReadingListError as exc:
+        return _error(exc)
+    db.session.commit()
+    return list_json(reading_list, with_items=True)
+
+
+@bp.get("/api/reading-lists/<int:list_id>/report")
+def api_report(list_id: int):
+    """Members × items; `?branch=CODE` narrows an organisation-wide list to one branch."""
+    try:
+        reading_list = service.managed_list(current_user, list_id)
+    except ReadingListError as exc:
+        return _error(exc)
+    branch_id = None
+    if code := request.args.get("branch"):
+        branch_id = db.session.scalar(select(Branch.id).where(Branch.code == code))
+        if branch_id is None:
+            return json_error(400, f"Không có chi bộ «{code}».")
+    return report.report_json(report.build(reading_list, branch_id))
+
+
+@bp.get("/api/reading-lists/<int:list_id>/overview")
+def api_overview(list_id: int):
+    """Completion per assigned branch (organisation-wide lists; staff only)."""
+    try:
+        reading_list = service.managed_list(current_user, list_id)
+    except ReadingListError as exc:
+        return _error(exc)
+    if not service.is_staff(current_user):
+        return json_error(404, "Không tìm thấy danh sách đọc.")
+    return {"branches": [{
+        "code": line.code, "name": line.name, "members": line.members, "complete": line.complete,
+        "overdue": line.overdue, "due": line.due.isoformat() if line.due else None,
+        "items_complete": line.item_complete,
+    } for line in report.overview(reading_list)]}
+
+
+@bp.get("/api/my-reading")
+def api_my_reading():
+    """The signed-in member's open lists, each item's progress and where to resume."""
+    return {"lists": [{
+        **list_json(entry.reading_list),
+        "due": entry.due.isoformat() if entry.due else None,
+        "overdue": entry.overdue,
+        "items": [{
+            "item_id": line.info.item.id, "book_id": line.info.item.book_id,
+            "title": line.info.title, "progress": line.cell.progress,
+            "complete": line.cell.complete, "marked_read": line.cell.marked,
+            "read_url": line.read_url,
+        } for line in entry.lines],
+    } for entry in my_lists(current_user)]}
+
+
+@bp.route("/api/reading-lists/<int:list_id>/items/<int:item_id>/read", methods=["POST", "DELETE"])
+def api_mark_read(list_id: int, item_id: int):
+    """POST marks the item read for the signed-in member; DELETE takes the mark back."""
+    try:
+        service.mark_read(current_user, list_id, item_id, read=request.method == "POST")
+    except ReadingListError as exc:
+        return _error(exc)
+    db.session.commit()
+    return {"item_id": item_id, "marked_read": request.method == "POST"}
+
+
+@bp.get("/api/reading-lists/books")
+def api_book_choices():
+    """The item picker: books whose title matches `q` (diacritics optional), with their
+    pages or chapters."""
+    if not can_manage_reading_lists(current_user):
+        return json_error(403, MSG_FORBIDDEN)
+    from library.reading_lists.picker import find_books
+
+    return {"books": find_books(request.args.get("q", ""),
+                                request.args.get("id", type=int))}
