@@ -1,6 +1,6 @@
 """Errors as pages for people and as JSON for the API: never a bare traceback."""
-from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from library.i18n import gettext as _
 
@@ -23,6 +23,17 @@ def _handle_http(error: HTTPException):
     return render_template("errors/error.html", heading=_(heading), message=_(message)), error.code
 
 
+def _handle_too_large(error: RequestEntityTooLarge):
+    """The upload is over MAX_CONTENT_LENGTH: say what the limit is, in the reader's words."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    megabytes = f"{limit / (1024 * 1024):.0f}" if limit >= 1024 * 1024 else f"{limit / (1024 * 1024):.2f}"
+    message = _("Tệp tải lên quá lớn: tối đa {mb} MB mỗi lần. Hãy chia thành nhiều lần tải "
+                "hoặc dùng lệnh books import trên máy chủ.", mb=megabytes)
+    if wants_json():
+        return {"error": message, "max_bytes": limit}, 413
+    return render_template("errors/error.html", heading=_("Tệp quá lớn"), message=message), 413
+
+
 def _handle_unexpected(error: Exception):
     # Flask has logged the traceback; the user sees a plain page or JSON.
     if wants_json():
@@ -32,5 +43,6 @@ def _handle_unexpected(error: Exception):
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)

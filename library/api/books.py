@@ -1,11 +1,20 @@
-"""GET /api/books and /api/books/<id>: the catalogue as JSON."""
+"""GET /api/books and /api/books/<id>: the catalogue as JSON; POST /api/books: one upload."""
 from flask import abort, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
+from library import extraction
 from library.api import bp
+from library.auth.models import ADMIN, LIBRARIAN
+from library.auth.permissions import role_required
+from library.catalog.manifest import BookMetadata, split_authors
 from library.catalog import queries
 from library.catalog.models import Book, Section
 from library.extensions import db
+from library.jobs import runner
+from library.jobs.models import FileStatus
+from library.storage import get_store
+from library.vietnamese import clean_text
 
 MAX_PER_PAGE = 500
 
@@ -55,3 +64,49 @@ def get_book(book_id: int):
                      for s in sections],
         "toc": book.toc,
     }
+
+
+@bp.post("/api/books")
+@role_required(LIBRARIAN, ADMIN)
+def upload_book():
+    """One file, parsed before the answer so a bad file is refused with its reason (and
+    nothing kept); a good one is 202: stored and readable, its indexing still under way."""
+    from library.console.uploads import client_name
+
+    storage = request.files.get("file")
+    if storage is None or not storage.filename:
+        return {"error": "Thiếu tệp: gửi multipart/form-data với trường 'file'"}, 400
+    shelf = None
+    if slug := request.form.get("shelf"):
+        if (shelf := queries.shelf_by_slug(slug)) is None:
+            return {"error": f"Không có tủ sách «{slug}»"}, 400
+    filename = client_name(storage.filename)
+    if reason := runner.extension_refusal(filename):
+        return {"error": reason}, 415
+    title = clean_text(request.form.get("title", "")).strip() or None
+    authors = split_authors(request.form["authors"]) if request.form.get("authors", "").strip() else None
+    job = runner.create_job([runner.Upload(filename, storage.stream, BookMetadata(title, authors))],
+                            shelf=shelf, source="api", user=current_user)
+    row = job.files[0]
+    refused_status = _content_status(get_store().path(row.staged_name), filename)
+    if runner.claim(job.id) is not None:
+        runner.run_job(job.id)
+    db.session.refresh(row)
+    if row.status == FileStatus.IMPORTED:
+        book = db.session.get(Book, row.book_id)
+        return {**book_json(book), "job_id": job.id, "warnings": row.warnings,
+                "url": url_for("catalog.book", book_id=book.id)}, 202
+    if row.status == FileStatus.DUPLICATE:
+        return {"error": row.reason, "existing_id": row.book_id, "job_id": job.id}, 409
+    return {"error": row.reason or "Không nhập được tệp", "job_id": job.id}, refused_status or 422
+
+
+def _content_status(path, filename: str) -> int | None:
+    """415 when the bytes are not a PDF/EPUB (or not what the name says), else None."""
+    try:
+        media_type = extraction.sniff(path)
+    except extraction.UnsupportedFile:
+        return 415
+    except extraction.ExtractionError:
+        return None
+    return 415 if runner.extension_refusal(filename, media_type) else None

@@ -1,8 +1,26 @@
 """The librarian's console: uploads with progress, metadata edits, replace, withdraw, delete."""
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, abort
+from flask_login import current_user
+
+from library.auth.permissions import can_manage_catalog, deny_unauthenticated
 
 bp = Blueprint("console", __name__, url_prefix="/thu-vien")
 
 
+@bp.before_request
+def _librarians_only():
+    # One check for every console route, so a new page cannot forget it.
+    if not current_user.is_authenticated:
+        deny_unauthenticated()
+    if not can_manage_catalog(current_user):
+        abort(403)
+
+
 def init_app(app: Flask) -> None:
+    from library import i18n, navigation
+    from library.console import views  # noqa: F401  (registers the routes on bp)
+    from library.console.i18n_en import ENGLISH
+
     app.register_blueprint(bp)
+    i18n.add_translations(ENGLISH)
+    navigation.add_link(app, "console.index", "Thư viện", visible=can_manage_catalog, order=60)

@@ -1,0 +1,55 @@
+"""An ingest job as the job page shows it, and as its JSON status for the progress bar."""
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import url_for
+from sqlalchemy import select
+
+from library.catalog.models import Book
+from library.extensions import db
+from library.i18n import gettext as _
+from library.jobs.models import FileStatus, IngestJob, IngestJobFile
+
+STATUS_LABELS = {
+    FileStatus.QUEUED: "Đang chờ",
+    FileStatus.RUNNING: "Đang xử lý",
+    FileStatus.IMPORTED: "Đã nhập",
+    FileStatus.DUPLICATE: "Trùng lặp",
+    FileStatus.FAILED: "Lỗi",
+}
+JOB_LABELS = {"queued": "Đang chờ", "running": "Đang chạy", "finished": "Xong"}
+SOURCE_LABELS = {"web": "Trang web", "api": "API", "cli": "Dòng lệnh"}
+
+
+def file_json(row: IngestJobFile, books: dict[int, Book]) -> dict:
+    book = books.get(row.book_id) if row.book_id else None
+    return {
+        "position": row.position,
+        "filename": row.original_filename,
+        "status": row.status,
+        "label": _(STATUS_LABELS.get(row.status, row.status)),
+        "reason": row.reason,
+        "warnings": list(row.warnings or []),
+        "book_id": book.id if book else None,
+        "book_title": book.title if book else None,
+        "book_url": url_for("catalog.book", book_id=book.id) if book else None,
+        "edit_url": url_for("console.edit", book_id=book.id) if book else None,
+        "replaces_book_id": row.replaces_book_id,
+    }
+
+
+def job_json(job: IngestJob) -> dict:
+    ids = {row.book_id for row in job.files if row.book_id}
+    books = {b.id: b for b in db.session.scalars(select(Book).where(Book.id.in_(ids)))} if ids else {}
+    counts = Counter(row.status for row in job.files)
+    return {
+        "id": job.id,
+        "status": job.status,
+        "label": _(JOB_LABELS.get(job.status, job.status)),
+        "source": job.source,
+        "total": len(job.files),
+        "done": sum(counts[s] for s in FileStatus.DONE),
+        "counts": {s: counts[s] for s in FileStatus.DONE},
+        "files": [file_json(row, books) for row in job.files],
+    }
