@@ -6,7 +6,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from library.auth.models import User
+from library.auth.models import User, normalize_username
 from library.auth.permissions import deny_unauthenticated, is_api_request, json_error
 from library.auth.tokens import user_for_token
 from library.extensions import db
@@ -36,6 +36,27 @@ def bearer_token(req) -> str | None:
     if auth is not None and auth.type == "bearer" and auth.token:
         return auth.token
     return None
+
+
+# Where HTTP Basic is accepted: the OPDS feeds and the two links their entries carry
+# (the book file and its cover). Many e-reader apps speak only Basic; they send the
+# username and an API token as the password. A real password is never accepted here:
+# each guess would cost an argon2 hash without the sign-in form's throttle.
+BASIC_ENDPOINTS = {"reader.download", "catalog.cover"}
+
+
+def is_opds_path(path: str) -> bool:
+    return path == "/opds" or path.startswith("/opds/")
+
+
+def basic_credentials(req) -> tuple[str, str] | None:
+    """(username, token) of an `Authorization: Basic` header where Basic is accepted."""
+    auth = req.authorization
+    if auth is None or auth.type != "basic" or req.method not in ("GET", "HEAD"):
+        return None
+    if not (is_opds_path(req.path) or req.endpoint in BASIC_ENDPOINTS):
+        return None
+    return auth.username or "", auth.password or ""
 
 
 class _TokenRequestSession(SecureCookieSession):
@@ -141,7 +162,16 @@ def _load_user(user_id: str):
 @login_manager.request_loader
 def _load_user_from_request(req):
     raw = bearer_token(req)
-    return user_for_token(raw) if raw else None
+    if raw:
+        return user_for_token(raw)
+    basic = basic_credentials(req)
+    if basic:
+        username, token = basic
+        user = user_for_token(token)
+        # The name must match too: a token alone is enough, but a mismatch means confusion.
+        if user is not None and user.username == normalize_username(username):
+            return user
+    return None
 
 
 from library.auth import views  # noqa: E402,F401  (registers the routes on bp)

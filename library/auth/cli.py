@@ -6,6 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from library import audit
 from library.auth import accounts
 from library.auth.models import ROLES
 from library.auth.tokens import issue_token
@@ -31,6 +32,9 @@ def create_user(username, role, branch_code, full_name, password_stdin):
     except accounts.AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
+    audit.record("user.create", "user", user.id, user.username, role=user.role,
+                 branch=user.branch.code if user.branch else None,
+                 password="set" if password else "none")
     db.session.commit()
     branch = f", chi bộ {user.branch.code}" if user.branch else ""
     how = "có mật khẩu" if user.password_hash else "không có mật khẩu, chỉ dùng token"

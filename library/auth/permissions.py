@@ -21,7 +21,11 @@ def is_api_request() -> bool:
 def json_error(status: int, message: str):
     response = make_response(jsonify({"error": message}), status)
     if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="tu-sach"'
+        challenge = 'Bearer realm="tu-sach"'
+        if request.path == "/opds" or request.path.startswith("/opds/"):
+            # E-reader apps that know only Basic ask for a name and a password (an API token).
+            challenge += ', Basic realm="tu-sach", charset="UTF-8"'
+        response.headers["WWW-Authenticate"] = challenge
     return response
 
 
