@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
 
     from library import audit, cli, database, errors, i18n, indexing, navigation, search, security, storage
-    from library import admin, console, jobs, reading_lists
+    from library import admin, console, jobs, maintenance, reading_lists
     from library.reader import models as reader_models  # noqa: F401  (tables known to the metadata)
     from library.auth import init_app as init_auth
     from library.catalog import bp as catalog_bp
@@ -54,4 +54,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     admin.init_app(app)
     reading_lists.init_app(app)
     cli.init_app(app)
+    maintenance.init_app(app)  # after cli: adds `index check`; the start-up reconcile
     return app

@@ -25,7 +25,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 @contextmanager
-def _exclusive(lock_path: Path):
+def exclusive(lock_path: Path):
     """Several gunicorn workers start at once; only one may migrate."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as fh:
@@ -51,7 +51,7 @@ def prepare(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    with app.app_context(), _exclusive(Path(app.instance_path) / "migrate.lock"):
+    with app.app_context(), exclusive(Path(app.instance_path) / "migrate.lock"):
         # "heads": parallel branches of migrations apply without a merge revision.
         upgrade(directory=app.extensions["migrate"].directory, revision="heads")
         ensure_shelves()

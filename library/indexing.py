@@ -6,19 +6,31 @@ so the queue survives restarts.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import threading
+from datetime import timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from library.catalog.models import Book, BookStatus, IndexStatus
+from library.catalog.models import Book, BookStatus, IndexStatus, utcnow
 from library.extensions import db
 from library.search import BookDocument, SectionText, get_index
 
 log = logging.getLogger(__name__)
 INDEXING = "indexing"  # claimed by one indexer, so two workers never index the same book
+# A claim older than this, while no process holds the index's write lock, belongs to an
+# indexer that died (kill -9, a restart mid-batch): its books go back to the queue.
+STALE_CLAIM = timedelta(minutes=10)
+STORAGE_FULL = "Hết dung lượng lưu trữ"
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return STORAGE_FULL
+    return str(exc)[:500]
 
 
 def book_document(book: Book) -> BookDocument:
@@ -60,7 +72,7 @@ def index_books(book_ids: list[int]) -> None:
     except Exception as exc:  # the books stay readable; `index rebuild` retries
         log.exception("indexing books %s failed", book_ids)
         for book in books:
-            book.index_status, book.index_error = IndexStatus.FAILED, str(exc)[:500]
+            book.index_status, book.index_error = IndexStatus.FAILED, _reason(exc)
     else:
         for book in books:
             book.index_status, book.index_error = IndexStatus.INDEXED, None
@@ -108,6 +120,23 @@ def claim_pending(limit: int = 20) -> list[int]:
     return claimed
 
 
+def reset_stale_claims(older_than: timedelta = STALE_CLAIM) -> int:
+    """Put back in the queue the books claimed by an indexer that is gone; how many."""
+    cutoff = utcnow() - older_than
+    stale = select(func.count(Book.id)).where(Book.index_status == INDEXING,
+                                              Book.updated_at <= cutoff)
+    if not db.session.scalar(stale) or get_index().write_locked():
+        return 0  # nothing claimed long ago, or an indexer is writing right now
+    count = db.session.execute(
+        update(Book).where(Book.index_status == INDEXING, Book.updated_at <= cutoff)
+        .values(index_status=IndexStatus.PENDING)
+    ).rowcount
+    db.session.commit()
+    if count:
+        log.warning("%d books claimed by an indexer that stopped are queued again", count)
+    return count
+
+
 class BackgroundIndexer:
     """One thread per process that indexes pending books; `wake()` after an upload."""
 
@@ -117,6 +146,12 @@ class BackgroundIndexer:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._settle = threading.Event()
+
+    def settle_soon(self) -> None:
+        """Run the reconciler's start-up pass in this thread, then index what is pending."""
+        self._settle.set()
+        self.wake()
 
     def wake(self) -> None:
         with self._lock:
@@ -141,11 +176,18 @@ class BackgroundIndexer:
             self._wake.clear()
             with self.app.app_context():
                 try:
+                    if self._settle.is_set():
+                        self._settle.clear()
+                        from library.maintenance.reconcile import settle
+
+                        settle()
+                    reset_stale_claims()
                     self.drain()
                 except Exception:
                     log.exception("background indexer")
                 finally:
                     db.session.remove()
+
 
 
 def init_app(app: Flask) -> None:

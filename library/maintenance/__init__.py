@@ -3,3 +3,64 @@
 Kept light on import: library.maintenance.faults is called from the ingest pipeline and
 the search engine, which know nothing of Flask.
 """
+import threading
+from pathlib import Path
+
+
+def init_app(app) -> None:
+    from library.i18n import add_translations
+    from library.maintenance import cli, reconcile
+    from library.maintenance.i18n_en import ENGLISH
+
+    add_translations(ENGLISH)
+    cli.init_app(app)
+    # The book page shows librarians a book whose file went missing (see reconcile).
+    app.jinja_env.globals["file_missing"] = reconcile.file_missing
+    _new_instance_index(app)
+    _settle_on_first_request(app)
+
+
+def _new_instance_index(app) -> None:
+    """A new instance gets an empty index; an instance with books never gets one silently."""
+    from sqlalchemy import func, select
+
+    from library.catalog.models import Book, BookStatus
+    from library.database import exclusive
+    from library.extensions import db
+    from library.search import get_index
+
+    with app.app_context():
+        search_index = get_index()
+        if search_index.store.exists() or search_index.store.older_versions():
+            return
+        with exclusive(Path(app.instance_path) / "migrate.lock"):
+            books = db.session.scalar(select(func.count(Book.id))
+                                      .where(Book.status == BookStatus.READY))
+            if not books and not search_index.store.exists():
+                search_index.store.create_empty()
+
+
+def _settle_on_first_request(app) -> None:
+    """The reconciler's start-up pass, once per process, off the request's thread.
+
+    Not at import or in create_app: CLI commands (index rebuild, backup) create the app
+    too and must not find a background rebuild racing them. Off by default under TESTING,
+    where the tests that want it turn it on (RECONCILE_ON_START).
+    """
+    lock = threading.Lock()
+    pending = [app.config.get("RECONCILE_ON_START", not app.testing)]
+
+    @app.before_request
+    def _settle_once():
+        if not pending[0]:
+            return
+        with lock:
+            if not pending[0]:
+                return
+            pending[0] = False
+        if app.config.get("INDEX_INLINE"):
+            from library.maintenance.reconcile import settle
+
+            settle()
+        else:
+            app.extensions["indexer"].settle_soon()

@@ -19,10 +19,12 @@ __all__ = [
 def init_app(app) -> None:
     """Nothing is read from disk here: a missing or corrupt index must not stop the app.
 
-    The index is opened (or created, when missing) on first use; an unreadable one makes
-    searches raise SearchUnavailable, which the views show as "tạm thời không tìm kiếm được".
+    The index is opened on first use; a missing, older or unreadable one makes searches
+    raise SearchUnavailable, which the views show as "tạm thời không tìm kiếm được", until
+    the reconciler (library.maintenance) makes it anew. A new instance gets an empty one
+    at start-up.
     """
-    app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"])
+    app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"], create_missing=False)
 
 
 def get_index() -> SearchIndex:

@@ -23,8 +23,8 @@ Progress = Callable[[int], None]
 class SearchIndex:
     """A Whoosh index in `index_dir`; safe to share between the threads of a web worker."""
 
-    def __init__(self, index_dir: str, write_timeout: float = 60.0):
-        self.store = IndexStore(index_dir, write_timeout)
+    def __init__(self, index_dir: str, write_timeout: float = 60.0, create_missing: bool = True):
+        self.store = IndexStore(index_dir, write_timeout, create_missing)
 
     @property
     def index_dir(self) -> str:
@@ -67,9 +67,10 @@ class SearchIndex:
                 procs: int | None = None) -> int:
         """Index everything anew. Searches answer from the old index until the one commit."""
         try:
-            ix = self.store.open()
-        except SearchUnavailable:
-            log.warning("the search index in %s is unreadable: starting a new one", self.index_dir)
+            ix = self.store.open(create=True)
+        except SearchUnavailable as error:
+            log.warning("the search index in %s is %s: starting a new one", self.index_dir,
+                        error.reason)
             ix = self.store.create_empty()
         procs = procs or min(2, os.cpu_count() or 1)
         writer = self.store.writer(ix, procs=procs)
@@ -85,7 +86,15 @@ class SearchIndex:
         except BaseException:
             writer.cancel()
             raise
+        self.store.remove_other_versions()
         return count
+
+    def create_if_missing(self) -> bool:
+        """Make an empty index when there is none at all (a new instance); True if made."""
+        if self.store.state() != "missing":
+            return False
+        self.store.create_empty()
+        return True
 
     # Reading
 
@@ -132,13 +141,23 @@ class SearchIndex:
     def doc_count(self) -> int:
         return self.store.snapshot().reader.doc_count()
 
-    def is_healthy(self) -> bool:
+    def state(self) -> str:
+        """"ok", or why searches cannot answer: "missing", "outdated" or "unreadable"."""
         try:
             snapshot = self.store.snapshot()
             snapshot.searcher.docs_for_query(wq.Term("kind", "book"))
-            return True
-        except SearchUnavailable:
-            return False
+            return "ok"
+        except SearchUnavailable as error:
+            return error.reason
+        except OSError:
+            self.store.close()
+            return "unreadable"
+
+    def is_healthy(self) -> bool:
+        return self.state() == "ok"
+
+    def write_locked(self) -> bool:
+        return self.store.write_locked()
 
     def close(self) -> None:
         self.store.close()

@@ -16,12 +16,28 @@ class QueryError(SearchError, ValueError):
 class SearchUnavailable(SearchError):
     """The index is missing, corrupt or locked too long: "tạm thời không tìm kiếm được"."""
 
+    reason = "unreadable"  # for /healthz and the reconciler; the user sees `message`
+
     def __init__(self, message: str = "Tạm thời không tìm kiếm được. Vui lòng thử lại sau."):
         super().__init__(message)
 
 
+class IndexMissing(SearchUnavailable):
+    """No index where one should be (deleted, or never built while books exist)."""
+
+    reason = "missing"
+
+
+class IndexOutdated(SearchUnavailable):
+    """Only an index of an older format is there: it is not misread, it is rebuilt."""
+
+    reason = "outdated"
+
+
 class IndexBusy(SearchUnavailable):
     """Another process held the write lock for longer than the writer would wait."""
+
+    reason = "busy"
 
     def __init__(self):
         super().__init__("Chỉ mục tìm kiếm đang được cập nhật. Vui lòng thử lại sau.")

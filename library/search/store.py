@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import traceback
@@ -10,14 +11,54 @@ import warnings
 
 from whoosh import index
 from whoosh.multiproc import MpWriter
+from whoosh.writing import SegmentWriter
 
+from library.maintenance import faults
 from library.search.codec import LibraryCodec
-from library.search.errors import IndexBusy, SearchUnavailable
+from library.search.errors import IndexBusy, IndexMissing, IndexOutdated, SearchUnavailable
 from library.search.layout import INDEX_NAME, make_schema
 from library.search.snapshot import PostingsCache, Snapshot
 
 log = logging.getLogger(__name__)
 OPEN_ATTEMPTS = 5
+_ANY_TOC = re.compile(r"^_(.+)_\d+\.toc$")
+OK, MISSING, OUTDATED, UNREADABLE = "ok", "missing", "outdated", "unreadable"
+
+
+class LibrarySegmentWriter(SegmentWriter):
+    """Whoosh's writer, made to leave nothing behind when it fails (a full disk, say).
+
+    Whoosh keeps the write lock when setting up a writer fails after taking it, and a
+    cancelled writer leaves its half-written segment files in the folder until some later
+    commit: here both are undone at once, while the lock is still ours.
+    """
+
+    def __init__(self, ix, **options):
+        self._ix = ix
+        try:
+            super().__init__(ix, **options)
+        except BaseException:
+            lock = getattr(self, "writelock", None)
+            if lock is not None and lock.fd is not None:
+                lock.release()
+            raise
+
+    def _commit_toc(self, segments):
+        faults.checkpoint(faults.DURING_INDEX_COMMIT)
+        super()._commit_toc(segments)
+
+    def cancel(self):
+        self._check_state()
+        try:
+            self._close_segment()
+        except Exception:  # the disk may still be full: the files go below anyway
+            log.warning("closing a cancelled index segment failed", exc_info=True)
+        try:
+            toc = self._ix._read_toc()
+            index.clean_files(self.storage, self.indexname, toc.generation, toc.segments)
+        except Exception:
+            log.warning("removing the files of a cancelled index write failed", exc_info=True)
+        self._finish()
 
 
 class CheckedMpWriter(MpWriter):
@@ -67,10 +108,30 @@ def _drop_traceback(error: BaseException) -> None:
         error.__traceback__ = None
 
 
+def other_versions(path: str) -> list[str]:
+    """Index names other than INDEX_NAME with a table of contents in `path`."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return []
+    return sorted({m.group(1) for n in names if (m := _ANY_TOC.match(n)) and m.group(1) != INDEX_NAME})
+
+
+def _current_tocs(path: str) -> list[str]:
+    try:
+        return [n for n in os.listdir(path) if (m := _ANY_TOC.match(n)) and m.group(1) == INDEX_NAME]
+    except OSError:
+        return []
+
+
 class IndexStore:
-    def __init__(self, path: str, write_timeout: float = 60.0):
+    """`create_missing=False` (the app): an index that is not there is reported missing
+    rather than silently made empty, so books never vanish from search with /healthz ok."""
+
+    def __init__(self, path: str, write_timeout: float = 60.0, create_missing: bool = True):
         self.path = str(path)
         self.write_timeout = write_timeout
+        self.create_missing = create_missing
         self._local = threading.local()
         self._segment_columns: dict = {}
         self._postings = PostingsCache()
@@ -79,11 +140,14 @@ class IndexStore:
 
     # Opening
 
-    def open(self, create: bool = True) -> index.Index:
+    def open(self, create: bool | None = None) -> index.Index:
+        create = self.create_missing if create is None else create
         try:
             if not index.exists_in(self.path, indexname=INDEX_NAME):
+                if other_versions(self.path):
+                    raise IndexOutdated()
                 if not create:
-                    raise SearchUnavailable()
+                    raise IndexMissing()
                 os.makedirs(self.path, exist_ok=True)
                 return index.create_in(self.path, make_schema(), indexname=INDEX_NAME)
             return _retrying(lambda: index.open_dir(self.path, indexname=INDEX_NAME))
@@ -97,9 +161,46 @@ class IndexStore:
             raise SearchUnavailable() from None
 
     def create_empty(self) -> index.Index:
-        """A new, empty index in place of whatever is there (a corrupt one, say)."""
+        """A new, empty index in place of whatever is there (a corrupt or older one, say)."""
         os.makedirs(self.path, exist_ok=True)
-        return index.create_in(self.path, make_schema(), indexname=INDEX_NAME)
+        ix = index.create_in(self.path, make_schema(), indexname=INDEX_NAME)
+        self.remove_other_versions()
+        return ix
+
+    def remove_other_versions(self) -> None:
+        """Delete the files of older index formats: they are never read again."""
+        old = other_versions(self.path)
+        for name in os.listdir(self.path) if old else []:
+            if any(name.startswith((f"_{o}_", f"{o}_")) for o in old):
+                try:
+                    os.remove(os.path.join(self.path, name))
+                except OSError:
+                    log.warning("cannot remove %s from an older index", name)
+
+    def exists(self) -> bool:
+        """Whether an index of this format is there (reads no more than a file name)."""
+        return bool(_current_tocs(self.path))
+
+    def older_versions(self) -> list[str]:
+        return other_versions(self.path)
+
+    def state(self) -> str:
+        """ok, missing, outdated or unreadable: what /healthz and the reconciler report."""
+        try:
+            self.snapshot()
+            return OK
+        except SearchUnavailable as error:
+            return error.reason
+
+    def write_locked(self) -> bool:
+        """Whether some process holds the write lock now (indexing or rebuilding)."""
+        if not index.exists_in(self.path, indexname=INDEX_NAME):
+            return False
+        lock = index.open_dir(self.path, indexname=INDEX_NAME).lock("WRITELOCK")
+        if lock.acquire(blocking=False):
+            lock.release()
+            return False
+        return True
 
     def snapshot(self) -> Snapshot:
         """This thread's view of the latest committed index, refreshed on every call.
@@ -150,6 +251,6 @@ class IndexStore:
         try:
             if procs > 1:
                 return CheckedMpWriter(ix, procs=procs, multisegment=True, **options)
-            return ix.writer(**options)
+            return LibrarySegmentWriter(ix, **options)
         except index.LockError as error:
             raise IndexBusy() from error
