@@ -1,8 +1,10 @@
 """Pages of the catalogue: home, a shelf, a book, its cover."""
 from flask import abort, render_template, request, send_file
+from flask_login import current_user
 
 from library.catalog import bp, queries
 from library.extensions import db
+from library.reader.progress import recent_positions
 from library.storage import get_store
 
 
@@ -12,6 +14,7 @@ def home():
         "catalog/home.html",
         shelves=queries.shelves_with_counts(),
         recent=queries.recent_books(),
+        reading=recent_positions(current_user.id),
     )
 
 

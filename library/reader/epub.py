@@ -1,0 +1,142 @@
+"""EPUB chapters for the reader, read from the stored file: the chapter's body made safe,
+its stylesheets, and the book's pictures and styles (nothing else of the zip).
+
+The zip was vetted at ingest; it is opened again through SafeZip and every document
+parsed with xmlsafe's parser (no entities, no DTD, no network) all the same.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from library.extraction.types import ExtractionError
+from library.extraction.xmlsafe import parse_document
+from library.extraction.zipcheck import SafeZip, resolve_href
+from library.reader.sanitize import clean_css, clean_html
+
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".webp": "image/webp", ".avif": "image/avif"}
+STYLE_TYPES = {".css": "text/css; charset=utf-8"}
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+class ChapterUnreadable(Exception):
+    """The stored book has no readable document at that place."""
+
+
+@dataclass
+class Chapter:
+    html: str                      # the body, sanitised
+    lang: str | None = None
+    stylesheets: list[str] = field(default_factory=list)  # zip paths of the book's CSS
+
+
+@dataclass
+class Links:
+    """How the chapter's references become URLs of this site."""
+
+    chapter_href: str                       # zip path of this chapter
+    positions: dict[str, int]               # zip path of each chapter -> its position
+    resource_url: Callable[[str], str]      # zip path of a picture or stylesheet -> URL
+    chapter_url: Callable[[int, str], str]  # (position, fragment) -> reader URL
+
+
+def resource_type(name: str) -> str | None:
+    """The content type of a zip entry the reader may serve, or None."""
+    suffix = posixpath.splitext(name)[1].lower()
+    return IMAGE_TYPES.get(suffix) or STYLE_TYPES.get(suffix)
+
+
+def _local_names(element) -> None:
+    """XHTML elements lose their namespace so the allowlist sees plain tag names; other
+    namespaced attributes (epub:type, xlink:href) are dropped, xml:lang kept as lang."""
+    for el in element.iter():
+        if not isinstance(el.tag, str):
+            continue
+        el.tag = etree.QName(el).localname
+        for name in list(el.attrib):
+            if name.startswith("{"):
+                value = el.attrib.pop(name)
+                if name == _XML_LANG and "lang" not in el.attrib:
+                    el.attrib["lang"] = value
+
+
+def _rewriter(links: Links, names: set[str]):
+    base = posixpath.dirname(links.chapter_href)
+
+    def rewrite(tag: str, attribute: str, value: str) -> str | None:
+        parts = urlsplit(value.strip())
+        if parts.scheme or parts.netloc:
+            return None  # another site, javascript:, data: and the like
+        if tag == "a" and not parts.path:
+            return f"#{parts.fragment}" if parts.fragment else None
+        try:
+            target = resolve_href(base, value, strict=False)
+        except ExtractionError:
+            return None
+        if target is None:
+            return None
+        if tag == "img":
+            return links.resource_url(target) if target in names and _is_image(target) else None
+        if target == links.chapter_href:
+            return f"#{parts.fragment}" if parts.fragment else "#"
+        position = links.positions.get(target)
+        return links.chapter_url(position, parts.fragment) if position else None
+
+    return rewrite
+
+
+def _is_image(name: str) -> bool:
+    return posixpath.splitext(name)[1].lower() in IMAGE_TYPES
+
+
+def load_chapter(book_path, links: Links) -> Chapter:
+    with SafeZip(book_path) as z:
+        href = links.chapter_href
+        if href not in z.names:
+            raise ChapterUnreadable(href)
+        if _is_image(href):
+            # A picture listed in the spine (a cover, a scanned page) is its own chapter.
+            return Chapter(f'<p><img src="{links.resource_url(href)}" alt=""></p>')
+        root = parse_document(z.read(href))
+        names = z.names
+    if root is None:
+        return Chapter("")
+    body = next((el for el in root.iter() if isinstance(el.tag, str)
+                 and etree.QName(el).localname == "body"), None)
+    head = next((el for el in root.iter() if isinstance(el.tag, str)
+                 and etree.QName(el).localname == "head"), None)
+    stylesheets = []
+    for link in head.iter() if head is not None else ():
+        if isinstance(link.tag, str) and etree.QName(link).localname == "link" \
+                and "stylesheet" in (link.get("rel") or "").lower().split():
+            try:
+                target = resolve_href(posixpath.dirname(href), link.get("href") or "", strict=False)
+            except ExtractionError:
+                target = None
+            if target in names and resource_type(target) in STYLE_TYPES.values():
+                stylesheets.append(target)
+    lang = root.get("lang") or root.get(_XML_LANG)
+    if body is None:
+        return Chapter("", lang, stylesheets)
+    _local_names(body)
+    raw = etree.tostring(body, method="html", encoding="unicode")
+    return Chapter(clean_html(raw, _rewriter(links, names)), lang, stylesheets)
+
+
+def read_resource(book_path, name: str) -> tuple[bytes, str]:
+    """A picture or stylesheet of the book: (bytes, content type). KeyError otherwise."""
+    kind = resource_type(name)
+    if kind is None:
+        raise KeyError(name)
+    with SafeZip(book_path) as z:
+        if name not in z.names:
+            raise KeyError(name)
+        data = z.read(name)
+    if kind in STYLE_TYPES.values():
+        data = clean_css(data.decode("utf-8", errors="replace")).encode("utf-8")
+    return data, kind

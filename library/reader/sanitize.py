@@ -1,0 +1,133 @@
+"""A book's XHTML and CSS made safe to show: an allowlist of tags and attributes (nh3),
+links and images only to the book's own files, CSS without url() or @import.
+
+Books come from outside: a chapter may carry scripts, event handlers, forms, frames,
+`javascript:` links or requests to other sites. What survives here is text, structure
+and the book's own pictures; a frame sandbox and a strict policy come on top of it.
+"""
+from __future__ import annotations
+
+import re
+from html import escape
+from html.parser import HTMLParser
+from typing import Callable
+
+import nh3
+
+TAGS = {
+    "a", "abbr", "article", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite",
+    "code", "col", "colgroup", "dd", "del", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
+    "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins", "kbd", "li",
+    "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span",
+    "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
+    "ul", "var", "wbr",
+}
+# Removed with everything inside them: their content is code or a foreign document.
+DROPPED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "embed",
+                        "svg", "math", "form", "select", "textarea", "button", "title", "head"}
+ATTRIBUTES = {
+    "*": {"id", "class", "lang", "dir", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "type", "reversed"},
+    "li": {"value"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "time": {"datetime"},
+}
+URL_ATTRIBUTES = {("a", "href"), ("img", "src")}
+
+# url(...) in any spelling (escapes included), image-set(), @import and legacy IE hooks.
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}\s?|.)", re.S)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_CSS_URL = re.compile(r"(url|image-set|image|src)\s*\((?:[^()\"']|\"[^\"]*\"|'[^']*')*\)", re.I)
+_CSS_IMPORT = re.compile(r"@import[^;]*;?|@namespace[^;]*;?|@charset[^;]*;?", re.I)
+_CSS_LEGACY = re.compile(r"expression\s*\(|behavior\s*:|-moz-binding\s*:|javascript:", re.I)
+
+
+def _css_unescape(match: re.Match) -> str:
+    body = match.group(1)
+    if re.fullmatch(r"[0-9a-fA-F]{1,6}\s?", body):
+        code = int(body.strip(), 16)
+        return chr(code) if 0 < code < 0x110000 else "\ufffd"
+    return body
+
+
+def clean_css(css: str) -> str:
+    """The book's stylesheet without any way to fetch or run something."""
+    css = _CSS_COMMENT.sub("", css)
+    # Escapes first, so that u\72l( or \75 rl( cannot hide a url().
+    css = _CSS_ESCAPE.sub(_css_unescape, css)
+    css = _CSS_IMPORT.sub("", css)
+    css = _CSS_URL.sub("none", css)
+    css = _CSS_LEGACY.sub("/* removed */", css)
+    return css.replace("<", "")  # never able to close a <style> it might be put in
+
+
+def clean_html(fragment: str, rewrite_url: Callable[[str, str, str], str | None]) -> str:
+    """The fragment through the allowlist; `rewrite_url(tag, attribute, value)` returns the
+    URL to keep for a link or image (the book's own files only), or None to drop it."""
+
+    def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+        if (tag, attribute) in URL_ATTRIBUTES:
+            return rewrite_url(tag, attribute, value)
+        return value
+
+    return nh3.clean(
+        fragment,
+        tags=TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ATTRIBUTES,
+        attribute_filter=attribute_filter,
+        strip_comments=True,
+        link_rel="noopener noreferrer",
+        # Only relative URLs, and those only as rewrite_url made them.
+        url_schemes=set(),
+    )
+
+
+class _Highlighter(HTMLParser):
+    """Re-emits sanitised HTML with the query's words in <mark> inside text only."""
+
+    def __init__(self, mark: Callable[[str], str]):
+        super().__init__(convert_charrefs=True)
+        self.mark = mark
+        self.out: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.out.append(self.get_starttag_text())
+
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        self.out.append(self.mark(data) if data.strip() else escape(data, quote=False))
+
+
+def highlight(clean: str, query: str) -> str:
+    """Sanitised HTML with the searched words marked (diacritics folded, as search does);
+    the first mark gets id="hit" so the chapter can open there."""
+    if not query.strip():
+        return clean
+    from markupsafe import Markup
+
+    from library.search import highlight_html
+
+    def mark(text: str) -> str:
+        marked = highlight_html(text, query) if _has_letters(text) else text
+        # An unparsable query gives the text back as it came: plain, to be escaped.
+        return str(marked) if isinstance(marked, Markup) else escape(marked, quote=False)
+
+    parser = _Highlighter(mark)
+    parser.feed(clean)
+    parser.close()
+    return "".join(parser.out).replace("<mark>", '<mark id="hit">', 1)
+
+
+def _has_letters(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
