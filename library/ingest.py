@@ -153,11 +153,14 @@ def find_by_sha256(sha256: str) -> Book | None:
 
 def same_title_and_authors(book: Book) -> Book | None:
     """A different file that is probably the same title: worth a warning, not a refusal."""
+    # SQLite's lower() knows ASCII only ("Đ" stays "Đ"): titles of the same length are
+    # compared here instead, case-insensitively but keeping the diacritics.
     candidates = db.session.scalars(
-        select(Book).where(func.lower(Book.title) == book.title.lower(), Book.id != book.id)
+        select(Book).where(func.length(Book.title) == len(book.title), Book.id != book.id)
     )
-    authors = sorted(fold(a) for a in book.authors)
-    return next((c for c in candidates if sorted(fold(a) for a in c.authors) == authors), None)
+    title, authors = book.title.casefold(), sorted(fold(a) for a in book.authors)
+    return next((c for c in candidates
+                 if c.title.casefold() == title and sorted(fold(a) for a in c.authors) == authors), None)
 
 
 def _resolve_shelf(slug: str | None) -> Shelf:

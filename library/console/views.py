@@ -15,6 +15,7 @@ from library.console.forms import BookForm, ButtonForm, MoveForm, ReplaceForm, U
 from library.console.progress import JOB_LABELS, SOURCE_LABELS, STATUS_LABELS, job_json
 from library.console.uploads import UploadError, metadata_from_form, start_replacement, start_upload
 from library.extensions import db
+from library.i18n import gettext as _
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile
 from library.redirects import safe_next
 from library.storage import get_store
@@ -115,7 +116,7 @@ def move():
         flash("Chọn ít nhất một cuốn sách và một tủ sách.", "error")
     else:
         moved = service.move_books(ids, queries.shelf_by_slug(form.shelf.data))
-        flash(f"Đã chuyển {len(moved)} cuốn sách.", "info")
+        flash(_("Đã chuyển {n} cuốn sách.", n=len(moved)), "info")
     return redirect(safe_next(request.form.get("back")) or url_for("console.book_list"), 303)
 
 
@@ -183,7 +184,7 @@ def delete(book_id: int):
     _button_or_400()
     title = book.title
     service.delete_book(book)
-    flash(f"Đã xoá «{title}».", "info")
+    flash(_("Đã xoá «{title}».", title=title), "info")
     return redirect(url_for("console.book_list"), 303)
 
 
