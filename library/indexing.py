@@ -147,6 +147,7 @@ class BackgroundIndexer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._settle = threading.Event()
+        self._working = threading.RLock()  # held while a batch is claimed and indexed
 
     def settle_soon(self) -> None:
         """Run the reconciler's start-up pass in this thread, then index what is pending."""
@@ -161,13 +162,18 @@ class BackgroundIndexer:
         self._wake.set()
 
     def drain(self, progress=None) -> int:
-        """Index every pending book now, in this thread; returns how many."""
+        """Index every pending book now, in this thread; returns how many.
+
+        Waits first for a batch the background thread has in hand: a CLI command that
+        drains and exits must not leave that thread's books claimed and half done.
+        """
         done = 0
-        while batch := claim_pending():
-            index_books(batch)
-            done += len(batch)
-            if progress:
-                progress(done)
+        with self._working:
+            while batch := claim_pending():
+                index_books(batch)
+                done += len(batch)
+                if progress:
+                    progress(done)
         return done
 
     def _run(self) -> None:
@@ -176,13 +182,14 @@ class BackgroundIndexer:
             self._wake.clear()
             with self.app.app_context():
                 try:
-                    if self._settle.is_set():
-                        self._settle.clear()
-                        from library.maintenance.reconcile import settle
+                    with self._working:
+                        if self._settle.is_set():
+                            self._settle.clear()
+                            from library.maintenance.reconcile import settle
 
-                        settle()
-                    reset_stale_claims()
-                    self.drain()
+                            settle()
+                        reset_stale_claims()
+                        self.drain()
                 except Exception:
                     log.exception("background indexer")
                 finally:
