@@ -15,7 +15,7 @@ PER_PAGE = 50
 @bp.get("/nhat-ky")
 def audit_log():
     form = AuditFilterForm(formdata=request.args)
-    form.action.choices = [("", _("Mọi thao tác"))] + [(a, a) for a in audit_actions()]
+    form.action.choices = {"": _("Mọi thao tác"), **{a: a for a in audit_actions()}}
     form.validate()  # a bad date is shown as a field error and left out of the filter
     filters = AuditFilter(
         actor=(form.actor.data or "")[:80] if not form.actor.errors else "",

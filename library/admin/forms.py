@@ -11,7 +11,8 @@ from library.auth.passwords import MAX_LENGTH
 
 REQUIRED = "Vui lòng nhập trường này."
 TOO_LONG = "Tối đa %(max)d ký tự."
-ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
+# A plain {value: label} dict: WTForms 3.3 deprecates tuples.
+ROLE_CHOICES = {role: ROLE_LABELS[role] for role in ROLES}
 
 
 def _strip(value):
