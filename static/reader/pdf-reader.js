@@ -109,7 +109,6 @@ function updateChrome() {
     textLink.href = url.pathname + url.search;
   }
   if (gotoForm) gotoForm.elements.p.value = current;
-  if (zoomLevel) zoomLevel.textContent = zoom === null ? root.dataset.labelFit || "↔" : `${Math.round(zoom * 100)}%`;
   document.title = document.title.replace(/^[^·]*\d+ /, (m) => m.replace(/\d+/, current));
 }
 
@@ -145,6 +144,7 @@ async function show(n, {scrollTop = true, record = true} = {}) {
   pageBox.style.height = `${Math.floor(viewport.height)}px`;
   pageBox.style.setProperty("--scale-factor", String(scale));
   pageBox.style.setProperty("--total-scale-factor", String(scale));
+  if (zoomLevel) zoomLevel.textContent = `${Math.round(scale * 100)}%`;
   renderTask = page.render({
     canvasContext: canvas.getContext("2d"), canvas, viewport,
     transform: ratio !== 1 ? [ratio, 0, 0, ratio, 0, 0] : null,
