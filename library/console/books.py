@@ -114,7 +114,6 @@ def delete_book(book: Book) -> None:
                  sha256=book.sha256, shelf=book.shelf.slug, authors=list(book.authors or []))
     db.session.execute(delete(Book).where(Book.id == book_id))
     db.session.commit()
-    db.session.expunge_all()
     store = get_store()
     for name in files:
         store.delete(name)
