@@ -163,3 +163,13 @@ def test_book_page_offers_read_text_mode_and_download(client, books):
     page = client.get(f"/sach/{books.pdf}").text
     assert f'href="/doc/{books.pdf}"' in page and f'href="/doc/{books.pdf}/van-ban"' in page
     assert f'href="/sach/{books.pdf}/tep" download' in page
+
+
+def test_the_reader_speaks_english_too(app, client, books):
+    with app.app_context():
+        progress.save_position(user_id(app), books.pdf, 2)
+        db.session.commit()
+    client.set_cookie("lang", "en")
+    assert "Continue reading" in client.get("/").text
+    page = client.get(f"/doc/{books.epub}?p=1").text
+    assert "Bookmark this chapter" in page and "Text mode" in page and "Next chapter" in page
