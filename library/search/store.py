@@ -1,6 +1,7 @@
 """The index on disk: opened lazily, a fresh searcher per thread, writers that wait for the lock."""
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -10,6 +11,7 @@ import traceback
 import warnings
 
 from whoosh import index
+from whoosh.filedb.structfile import StructFile
 from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
@@ -37,9 +39,18 @@ class LibrarySegmentWriter(SegmentWriter):
         self._ix = ix
         try:
             super().__init__(ix, **options)
-        except BaseException:
+        except BaseException as error:
             lock = getattr(self, "writelock", None)
             if lock is not None and lock.fd is not None:
+                _close_open_files(self, depth=4)
+                # a part that failed half-built holds its files only in the failing frames
+                frame = error.__traceback__
+                while frame is not None:
+                    _close_open_files(list(frame.tb_frame.f_locals.values()), depth=2)
+                    frame = frame.tb_next
+                self._remove_leftovers()
+                if hasattr(self, "_tempstorage"):
+                    self._tempstorage.destroy()
                 lock.release()
             raise
 
@@ -53,12 +64,18 @@ class LibrarySegmentWriter(SegmentWriter):
             self._close_segment()
         except Exception:  # the disk may still be full: the files go below anyway
             log.warning("closing a cancelled index segment failed", exc_info=True)
+            for part in (self.perdocwriter, self.fieldwriter, self.pool):
+                _close_open_files(part)
+        self._remove_leftovers()
+        self._finish()
+
+    def _remove_leftovers(self):
+        """Files of no committed generation: what this writer had begun (the lock is ours)."""
         try:
             toc = self._ix._read_toc()
-            index.clean_files(self.storage, self.indexname, toc.generation, toc.segments)
+            index.clean_files(self._ix.storage, self._ix.indexname, toc.generation, toc.segments)
         except Exception:
             log.warning("removing the files of a cancelled index write failed", exc_info=True)
-        self._finish()
 
 
 class CheckedMpWriter(MpWriter):
@@ -88,6 +105,29 @@ class CheckedMpWriter(MpWriter):
             raise RuntimeError(f"indexing workers failed ({failed}); {written} documents written "
                                f"of {self.documents_sent}")
         super()._commit_toc(segments)
+
+
+def _close_open_files(obj, depth: int = 3, seen: set | None = None) -> None:
+    """Close the files a writer left open when closing it failed half-way (ENOSPC): Whoosh
+    keeps them in attributes of its column, term and posting writers, a few levels down."""
+    seen = set() if seen is None else seen
+    if depth < 0 or id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, (io.IOBase, StructFile)):
+        try:
+            obj.close()
+        except Exception:  # nothing more to do for a file that cannot even close
+            pass
+        return
+    values = vars(obj).values() if hasattr(obj, "__dict__") else ()
+    if isinstance(obj, (list, tuple)):
+        values = obj
+    elif isinstance(obj, dict):
+        values = obj.values()
+    for value in list(values):
+        if not isinstance(value, (str, bytes, int, float, bool, type(None))):
+            _close_open_files(value, depth - 1, seen)
 
 
 def _retrying(action):
