@@ -31,7 +31,10 @@ def member_import():
     error, status = None, 200
     if form.validate_on_submit():
         upload = form.sheet.data
-        data = upload.stream.read(MAX_BYTES + 1)
+        try:
+            data = upload.stream.read(MAX_BYTES + 1)
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file
         try:
             _, event_id = import_members(data, current_user._get_current_object(),
                                          upload.filename or "")

@@ -107,7 +107,7 @@ def _checked_rows(sheet: Sheet, report: ImportReport) -> list[_Wanted]:
     for number, cells in sheet.rows:
         raw_username = sheet.value(cells, "username")
         username = normalize_username(raw_username)
-        full_name = sheet.value(cells, "full_name") if "full_name" in sheet.columns else None
+        full_name = sheet.value(cells, "full_name") or None  # an empty cell keeps the old name
         branch = sheet.value(cells, "branch") or None
         role_text = sheet.value(cells, "role")
         role = _ROLE_BY_NAME.get(" ".join(fold(role_text).split())) if role_text else None

@@ -65,6 +65,8 @@ def cell_text(value) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        value = value.date()  # a date cell reads back as midnight
     if isinstance(value, (datetime, date)):
         value = value.isoformat()
     return clean_text(str(value)[:MAX_CELL]).replace("\n", " ").strip()
