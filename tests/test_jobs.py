@@ -214,3 +214,26 @@ def test_books_import_runs_as_a_cli_job(app, runner_cli, files):
 @pytest.fixture
 def runner_cli(app):
     return app.test_cli_runner()
+
+
+def test_a_job_that_breaks_the_runner_is_closed_not_retried_for_ever(background_app, files, monkeypatch):
+    app = background_app
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the pipeline")
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(runner, "import_files", broken)
+    with app.app_context():
+        job = runner.create_job([_upload(files["pdf"])], shelf=None, source="web")
+        job_id = job.id
+        jobs.submit(job_id)
+
+        def finished():
+            db.session.expire_all()
+            return db.session.get(IngestJob, job_id).status == JobStatus.FINISHED
+
+        assert _wait_for(finished), "the broken job was left running"
+        row = db.session.get(IngestJob, job_id).files[0]
+        assert row.status == FileStatus.FAILED and "Lỗi máy chủ" in row.reason
+        assert _staged_files(app) == []

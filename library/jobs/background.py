@@ -59,6 +59,9 @@ class JobRunner:
                             runner.run_job(job_id, self.worker)
                         except runner.JobLost:
                             log.warning("ingest job %s was taken over by another worker", job_id)
+                        except Exception:
+                            log.exception("ingest job %s broke the runner: closed", job_id)
+                            runner.abandon(job_id)
                 except Exception:
                     log.exception("ingest job runner")
                 finally:

@@ -140,8 +140,6 @@ def requeue_stale(quiet_seconds: float) -> list[int]:
     cutoff = utcnow() - timedelta(seconds=quiet_seconds)
     found = []
     for job in db.session.scalars(select(IngestJob).where(IngestJob.status == JobStatus.RUNNING)):
-        if job.claimed_by == WORKER_ID:
-            continue
         if not (job.heartbeat_at is None or job.heartbeat_at < cutoff
                 or _process_gone(job.claimed_by)):
             continue
@@ -173,12 +171,26 @@ def _process_gone(claimed_by: str | None) -> bool:
     return False
 
 
-def _close_interrupted(job: IngestJob) -> None:
+def _close_interrupted(job: IngestJob, reason: str = INTERRUPTED) -> None:
     now = utcnow()
     for row in job.files:
         if row.status not in FileStatus.DONE:
-            row.status, row.reason, row.finished_at = FileStatus.FAILED, INTERRUPTED, now
+            row.status, row.reason, row.finished_at = FileStatus.FAILED, reason, now
     job.status, job.finished_at = JobStatus.FINISHED, now
+
+
+def abandon(job_id: int, reason: str = "Lỗi máy chủ khi nhập tệp; hãy thử tải lên lại") -> None:
+    """Close a job that broke the runner: its unfinished files failed, so it is not retried
+    for ever. Their staged copies go too."""
+    db.session.rollback()
+    job = db.session.get(IngestJob, job_id)
+    staged = [row.staged_name for row in job.files if row.status not in FileStatus.DONE]
+    _close_interrupted(job, reason)
+    for row in job.files:
+        row.staged_name = None if row.staged_name in staged else row.staged_name
+    db.session.commit()
+    for name in staged:
+        get_store().delete(name)
 
 
 def run_job(job_id: int, worker: str = WORKER_ID,
