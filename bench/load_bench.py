@@ -1,0 +1,302 @@
+"""Load benchmark: 400 simulated sites against gunicorn on loopback, bounded in time.
+
+    python bench/load_bench.py [--library demo|bench|both] [--sites 400] [--users 100]
+                               [--duration 60] [--think 8] [--processes 4]
+                               [--workers 2] [--threads 4]
+
+For each library: a temporary instance (the demo library made by `flask demo`, or a copy
+of the database of bench/out made by bench/ingest_bench.py, its books and index used in
+place), `--users` member accounts with API tokens, and gunicorn (2 workers x 4 threads,
+127.0.0.1 only). Then `--processes` load-generator processes run `--sites` sites between
+them for `--duration` seconds: each site waits a random think time (exponential, mean
+`--think` s) and then, like a member at a meeting, searches (the search page or
+/api/search), opens a reader page (/doc/<id>?p=N), records progress (POST /api/progress)
+or saves its place (PUT /api/books/<id>/position). Prints per request kind: requests,
+errors, p50/p95/p99 in ms, and overall throughput. Goals (issue 5): no errors, p95 <= 200 ms
+for pages, <= 50 ms for position saves, on the 2-core machine (client and server share it).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_OUT = REPO / "bench" / "out"
+QUERIES = ["đảng viên", "tu dien bien", "chi bộ", "nghị quyết", '"tự diễn biến"', "kỷ luật",
+           "ho chi minh", "đạo đức", "học tập", "sinh hoạt chi bộ", "phong cách", "cần kiệm liêm chính"]
+KINDS = [("search page", 0.15), ("api search", 0.15), ("reader page", 0.30),
+         ("progress save", 0.20), ("position save", 0.20)]
+GOALS_MS = {"search page": 200, "api search": 200, "reader page": 200,
+            "progress save": 50, "position save": 50}
+MAX_REQUESTS_PER_SITE = 10_000  # bounds each site's loop in count as well as in time
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def instance_env(root: Path, db_file: Path, books: Path, index: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIBRARY_")}
+    env.update(LIBRARY_DATABASE_URL=f"sqlite:///{db_file}", LIBRARY_BOOKS_DIR=str(books),
+               LIBRARY_INDEX_DIR=str(index), LIBRARY_SECRET_KEY="load-bench-secret-key-0123456789abcdef",
+               PYTHONPATH=str(REPO))
+    return env
+
+
+def prepare(kind: str, root: Path) -> dict:
+    if kind == "demo":
+        env = instance_env(root, root / "library.db", root / "books", root / "index")
+        print("  filling the demo library (flask demo)…", flush=True)
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "demo"], cwd=REPO, env=env,
+                       check=True, capture_output=True)
+        return env
+    source = BENCH_OUT / "instance" / "library.db"
+    copy = root / "library.db"
+    src, dst = sqlite3.connect(source), sqlite3.connect(copy)
+    src.backup(dst)  # progress rows and accounts go to the copy, never to bench/out
+    dst.close()
+    src.close()
+    return instance_env(root, copy, BENCH_OUT / "books", BENCH_OUT / "index")
+
+
+SETUP = """
+import json, sys
+from library import create_app
+from library.auth.accounts import create_user, find_user
+from library.auth.tokens import issue_token
+from library.extensions import db
+app = create_app()
+users = int(sys.argv[1])
+with app.app_context():
+    tokens = []
+    for n in range(users):
+        name = f"site{n:03d}"
+        user = find_user(name) or create_user(name, "member", branch_code=f"cb-load-{n % 40:02d}",
+                                              password="load-bench-password-2026")
+        db.session.flush()
+        tokens.append(issue_token(user, "load bench"))
+    db.session.commit()
+    print(json.dumps(tokens))
+"""
+
+
+def make_tokens(env: dict, users: int) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", SETUP, str(users)], cwd=REPO, env=env,
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def start_server(env: dict, workers: int, threads: int, port: int, log: Path):
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+         "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "wsgi:app"],
+        cwd=REPO, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(server.pid, signal.SIGTERM)
+    raise RuntimeError(f"gunicorn did not answer /healthz: see {log}")
+
+
+def catalogue(port: int, token: str) -> list[tuple[int, int, bool]]:
+    """(book id, pages or chapters, is a PDF) of every ready book."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}"}
+    conn.request("GET", "/api/books?per_page=500", headers=headers)
+    books = json.loads(conn.getresponse().read())["books"]
+    found = []
+    for book in books:
+        if book["status"] != "ready":
+            continue
+        conn.request("GET", f"/api/books/{book['id']}", headers=headers)
+        sections = len(json.loads(conn.getresponse().read())["sections"])
+        found.append((book["id"], max(1, sections), book["media_type"] == "application/pdf"))
+    conn.close()
+    return found
+
+
+def site(port, token, books, deadline, think, seed, out):
+    rng = random.Random(seed)
+    headers = {"Authorization": f"Bearer {token}"}
+    kinds, weights = zip(*KINDS)
+    for _ in range(MAX_REQUESTS_PER_SITE):
+        wait = rng.expovariate(1 / think) if think else 0
+        if wait >= deadline - time.monotonic():
+            break
+        time.sleep(wait)
+        kind = rng.choices(kinds, weights)[0]
+        book_id, pages, is_pdf = rng.choice(books)
+        page = rng.randint(1, pages)
+        query = rng.choice(QUERIES)
+        body, send = None, dict(headers)
+        if kind == "search page":
+            method, path = "GET", "/tim-kiem?" + urlencode({"q": query})
+        elif kind == "api search":
+            method, path = "GET", "/api/search?" + urlencode({"q": query})
+        elif kind == "reader page":
+            method, path = "GET", f"/doc/{book_id}?p={page}"
+        elif kind == "progress save":
+            method, path = "POST", "/api/progress"
+            body = {"book_id": book_id, ("page" if is_pdf else "chapter"): page}
+        else:
+            method, path, body = "PUT", f"/api/books/{book_id}/position", {"position": page, "offset": 0.25}
+        if body is not None:
+            body = json.dumps(body)
+            send["Content-Type"] = "application/json"
+        # A new connection per request: after seconds of thinking a phone's connection is
+        # gone anyway, and gunicorn closes idle keep-alive connections after 2 s.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        started = time.perf_counter()
+        try:
+            conn.request(method, path, body=body, headers=send)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except OSError as error:
+            status = f"{type(error).__name__}"
+        finally:
+            conn.close()
+        out.append((kind, (time.perf_counter() - started) * 1000, status))
+
+
+def warm_up(port, token, books) -> None:
+    """Each worker's first searches load its posting lists: not what a member waits for later."""
+    threads = [threading.Thread(target=site, args=(port, token, books, time.monotonic() + 5, 0,
+                                                    10_000 + n, [])) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def urlencode(params: dict) -> str:
+    from urllib.parse import urlencode as encode
+
+    return encode(params)
+
+
+def generator(args):
+    port, tokens, books, deadline_wall, think, first_site, sites = args
+    deadline = time.monotonic() + (deadline_wall - time.time())
+    out: list = []
+    threads = [threading.Thread(target=site, args=(port, tokens[n % len(tokens)], books, deadline,
+                                                   think, n, out), daemon=True)
+               for n in range(first_site, first_site + sites)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(1, deadline - time.monotonic()) + 60)
+    return out
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def report(name: str, samples: list, duration: float) -> bool:
+    by_kind = defaultdict(list)
+    for kind, ms, status in samples:
+        by_kind[kind].append((ms, status))
+    print(f"\n{name}: {len(samples)} requests in {duration:.0f} s = {len(samples) / duration:.1f} req/s")
+    print(f"| kind | requests | errors | p50 ms | p95 ms | p99 ms | goal p95 | met |")
+    print(f"|---|---:|---:|---:|---:|---:|---:|---|")
+    met_all = True
+    for kind, _ in KINDS:
+        rows = by_kind.get(kind, [])
+        times = [ms for ms, _ in rows]
+        errors = sum(1 for _, status in rows if status not in (200, 201, 204))
+        p95 = percentile(times, 95)
+        met = errors == 0 and p95 <= GOALS_MS[kind]
+        met_all &= met
+        print(f"| {kind} | {len(rows)} | {errors} | {percentile(times, 50):.0f} | {p95:.0f} | "
+              f"{percentile(times, 99):.0f} | {GOALS_MS[kind]} | {'yes' if met else 'NO'} |")
+    statuses = defaultdict(int)
+    for kind, _, status in samples:
+        if status not in (200, 201, 204):
+            statuses[f"{kind}: {status}"] += 1
+    if statuses:
+        print("errors by status:", dict(statuses))
+    return met_all
+
+
+def run(kind: str, args) -> bool:
+    with tempfile.TemporaryDirectory(prefix=f"load-{kind}-") as tmp:
+        root = Path(tmp)
+        print(f"{kind} library:", flush=True)
+        env = prepare(kind, root)
+        tokens = make_tokens(env, args.users)
+        port = free_port()
+        server = start_server(env, args.workers, args.threads, port, root / "gunicorn.log")
+        try:
+            books = catalogue(port, tokens[0])
+            print(f"  {len(books)} books, {args.sites} sites, {args.users} accounts, "
+                  f"{args.duration:.0f} s, think {args.think} s", flush=True)
+            deadline = time.time() + args.duration
+            share = [args.sites // args.processes + (1 if n < args.sites % args.processes else 0)
+                     for n in range(args.processes)]
+            jobs = [(port, tokens, books, deadline, args.think, sum(share[:n]), share[n])
+                    for n in range(args.processes)]
+            warm_up(port, tokens[0], books)
+            deadline = time.time() + args.duration
+            jobs = [(port, tokens, books, deadline, args.think, sum(share[:n]), share[n])
+                    for n in range(args.processes)]
+            started = time.monotonic()
+            with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
+                samples = [s for part in pool.map(generator, jobs) for s in part]
+            elapsed = time.monotonic() - started
+            ok = report(f"{kind} library", samples, elapsed)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        log = (root / "gunicorn.log").read_text(errors="replace")
+        for word in ("Traceback", "database is locked", "LockError"):
+            if word in log:
+                print(f"  server log has {log.count(word)} × {word!r}")
+                ok = False
+        return ok
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--library", choices=["demo", "bench", "both"],
+                        default="both" if (BENCH_OUT / "instance" / "library.db").exists() else "demo")
+    parser.add_argument("--sites", type=int, default=400)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--think", type=float, default=8.0)
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args(argv)
+    kinds = ["demo", "bench"] if args.library == "both" else [args.library]
+    results = [run(kind, args) for kind in kinds]
+    print("\nall goals met" if all(results) else "\nsome goals missed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
