@@ -1,18 +1,22 @@
 """Reader benchmark: what opening a large PDF costs, and how fast POST /api/progress answers.
 
     python bench/reader_bench.py [--pages 600] [--out bench/out/reader]
-                                 [--clients 1,20] [--duration 10] [--workers 2] [--threads 4]
+                                 [--clients 1,20] [--rates 50,100,200] [--duration 10]
+                                 [--workers 2] [--threads 4] [--skip-browser] [--skip-load]
 
-1. First page of a large PDF. A PDF of --pages text pages is generated (kept in --out and
-   reused), imported into a fresh instance, served by werkzeug in a thread; a headless
+1. First page of a large PDF. Two PDFs of --pages pages are generated (kept in --out and
+   reused): one shaped like a real book (balanced page tree, a picture per page) and one
+   from the demo typesetter (flat page tree: pdf.js's check of the last page then walks
+   every page object, so it reads nearly the whole file). Imported into a fresh instance, served by werkzeug in a thread; a headless
    Chromium signs in and opens the PDF reader at page 1, then at the middle and last
    pages. Chromium's own network events (CDP Network.dataReceived, which also counts
    requests pdf.js aborts) give the bytes of the book file received before the page was
    drawn (#reader[data-shown]), the number of requests for it, and everything else the
    page loaded (pdf.js itself, cold cache, then warm).
-2. POST /api/progress under gunicorn: for each client level, that many closed-loop clients
-   (one keep-alive connection each, Bearer token, no think time) report random pages for
-   --duration seconds. Prints requests, errors, p50/p95/p99 and req/s. Goal: p95 <= 50 ms.
+2. POST /api/progress under gunicorn: for each --clients level, that many closed-loop
+   clients (one keep-alive connection each, Bearer token, no think time), then 20 clients
+   paced to each --rates total, report random pages for --duration seconds. Prints
+   requests, errors, p50/p95/p99 and req/s. Goal: p95 <= 50 ms.
    Client and server share this machine's cores.
 """
 from __future__ import annotations
@@ -39,19 +43,86 @@ GOAL_P95_MS = 50.0
 
 
 def make_pdf(path: Path, pages: int) -> Path:
-    from library.demo import write_pdf
+    """A book shaped like the real ones: a balanced page tree (nodes of 10, as Acrobat,
+    InDesign, Word or pdfTeX write them), and on every page a scanned-like picture and a
+    few lines of text. Hand-written PDF 1.4, standard Helvetica, JPEG pictures (Pillow)."""
+    import io
+    import random as rnd
+    import zlib
+
+    from PIL import Image
 
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    filler = ("Chi bộ tổ chức sinh hoạt định kỳ, quán triệt nghị quyết và phân công nhiệm vụ cho từng "
-              "đồng chí; đảng viên nêu cao tinh thần tự phê bình và phê bình. ") * 12
-    texts = [f"Trang {n}.\n{filler}" for n in range(2, pages + 1)]
-    write_pdf(path, f"Tuyển tập {pages} trang", ["Ban Tuyên giáo"], 2024, texts)
+    rng = rnd.Random(600)
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    def stream(dictionary: str, data: bytes) -> bytes:
+        return f"<< {dictionary} /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"
+
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    leaves = []
+    for number in range(1, pages + 1):
+        noise = bytes(rng.getrandbits(8) for _ in range(120 * 80))
+        picture = Image.frombytes("L", (120, 80), noise).resize((480, 320))
+        jpeg = io.BytesIO()
+        picture.save(jpeg, "JPEG", quality=70)
+        image = add(stream("/Type /XObject /Subtype /Image /Width 480 /Height 320 /ColorSpace /DeviceGray "
+                           "/BitsPerComponent 8 /Filter /DCTDecode", jpeg.getvalue()))
+        lines = [f"Trang {number}. Chi bo to chuc sinh hoat dinh ky, quan triet nghi quyet." for _ in range(12)]
+        text = "BT /F1 11 Tf 14 TL 50 780 Td " + " ".join(f"({line}) '" for line in lines) + " ET"
+        content = add(stream("/Filter /FlateDecode", zlib.compress(
+            f"q 480 0 0 320 57 200 cm /Im1 Do Q {text}".encode())))
+        leaves.append((image, content))
+    # Page objects are written after the content, then the tree, as most producers do.
+    page_ids = [len(objects) + 1 + i for i in range(pages)]
+    groups = [page_ids[i:i + 10] for i in range(0, pages, 10)]
+    first_node = len(objects) + pages + 1
+    root = first_node + len(groups)
+    for i, (image, content) in enumerate(leaves):
+        add(f"<< /Type /Page /Parent {first_node + i // 10} 0 R /MediaBox [0 0 595 842] /Contents {content} 0 R "
+            f"/Resources << /Font << /F1 {font} 0 R >> /XObject << /Im1 {image} 0 R >> >> >>".encode())
+    for group in groups:
+        kids = " ".join(f"{k} 0 R" for k in group)
+        add(f"<< /Type /Pages /Parent {root} 0 R /Kids [{kids}] /Count {len(group)} >>".encode())
+    kids = " ".join(f"{first_node + i} 0 R" for i in range(len(groups)))
+    add(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
+    catalog = add(f"<< /Type /Catalog /Pages {root} 0 R >>".encode())
+    info = add(f"<< /Title (Tuyen tap {pages} trang) /Author (Ban Tuyen giao) >>".encode())
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{n} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    out.write("".join(f"{o:010d} 00000 n \n" for o in offsets).encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R /Info {info} 0 R >>\n"
+              f"startxref\n{xref}\n%%EOF\n".encode())
+    path.write_bytes(out.getvalue())
     return path
 
 
-def make_instance(root: Path, pdf: Path):
+def make_demo_pdf(path: Path, pages: int) -> Path:
+    """The demo typesetter's PDF (fpdf2): text only, one flat page tree of every page."""
+    from library.demo import write_pdf
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        filler = ("Chi bộ tổ chức sinh hoạt định kỳ, quán triệt nghị quyết và phân công nhiệm vụ cho từng "
+                  "đồng chí; đảng viên nêu cao tinh thần tự phê bình và phê bình. ") * 12
+        write_pdf(path, f"Tuyển tập {pages} trang", ["Ban Tuyên giáo"], 2024,
+                  [f"Trang {n}.\n{filler}" for n in range(2, pages + 1)])
+    return path
+
+
+def make_instance(root: Path, pdfs: list[Path]):
     from library import create_app
     from library.auth.accounts import create_user
     from library.extensions import db
@@ -68,21 +139,23 @@ def make_instance(root: Path, pdf: Path):
     }
     app = create_app(config)
     with app.app_context():
-        result = import_file(pdf)  # indexed now: no indexer at work in the server during the load
-        if result.book_id is None:
-            raise SystemExit(f"import failed: {result.reason}")
-        book_id = result.book_id
+        book_ids = []
+        for pdf in pdfs:
+            result = import_file(pdf)  # indexed now: no indexer at work in the server during the load
+            if result.book_id is None:
+                raise SystemExit(f"import failed: {result.reason}")
+            book_ids.append(result.book_id)
         from library.auth.accounts import find_user
 
         if find_user("bench-reader") is None:
             create_user("bench-reader", "member", branch_code="CB-BENCH", password=PASSWORD)
         db.session.commit()
-    return app, config, book_id
+    return app, config, book_ids
 
 
 # 1. Bytes before the first page ---------------------------------------------------------------
 
-def first_page(app, book_id: int, pages: int, size: int) -> None:
+def first_page(app, book_id: int, pages: int, size: int, label: str) -> None:
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -94,7 +167,8 @@ def first_page(app, book_id: int, pages: int, size: int) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     file_path = f"/sach/{book_id}/tep"
-    print(f"\n1. Opening a {pages}-page PDF of {size / 1e6:.1f} MB in the PDF reader (Chromium, loopback)")
+    print(f"\n1. Opening a {pages}-page PDF of {size / 1e6:.1f} MB, {label}, in the PDF reader "
+          "(Chromium, loopback)")
     print(f"{'open at':<22}{'book bytes':>12}{'% of file':>11}{'requests':>10}{'other bytes':>13}{'ms':>8}")
     try:
         with sync_playwright() as playwright:
@@ -144,14 +218,14 @@ def free_port() -> int:
 
 
 def progress_load(app, config: dict, book_id: int, pages: int, levels: list[int], duration: float,
-                  workers: int, threads: int) -> None:
+                  workers: int, threads: int, rates: list[int]) -> None:
     from library.auth.accounts import find_user
     from library.auth.tokens import issue_token
     from library.extensions import db
 
     with app.app_context():
         tokens = []
-        for n in range(max(levels)):
+        for n in range(max(levels + [20])):
             from library.auth.accounts import create_user
 
             name = f"bench-progress-{n}"
@@ -181,21 +255,31 @@ def progress_load(app, config: dict, book_id: int, pages: int, levels: list[int]
             raise SystemExit("gunicorn did not answer /healthz")
         print(f"\n2. POST /api/progress under gunicorn ({workers} workers x {threads} threads), "
               f"{duration:.0f} s per level, goal p95 <= {GOAL_P95_MS:.0f} ms")
-        print(f"{'clients':>8}{'requests':>10}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>9}")
-        for level in levels:
+        print("   closed loop: each client sends its next report as soon as the last is answered;")
+        print("   paced: 20 clients together send the given reports per second (a page turn every")
+        print("   few seconds per reader), latency counted from when each report was due.")
+        print(f"{'load':>18}{'requests':>10}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>9}")
+        runs = [(f"{n} closed loop", n, None) for n in levels] + [(f"20 paced {r}/s", 20, r) for r in rates]
+        for label, level, rate in runs:
             times: list[float] = []
             errors = [0]
             lock = threading.Lock()
             stop = time.perf_counter() + duration
 
-            def client(token: str):
+            def client(token: str, interval: float | None, start: float):
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
                 mine, bad = [], 0
                 rng = random.Random(token)
+                due = start
                 while time.perf_counter() < stop:
+                    if interval is not None:
+                        due += interval
+                        pause = due - time.perf_counter()
+                        if pause > 0:
+                            time.sleep(pause)
                     body = json.dumps({"book_id": book_id, "page": rng.randint(1, pages)})
-                    started = time.perf_counter()
+                    started = time.perf_counter() if interval is None else due
                     try:
                         conn.request("POST", "/api/progress", body=body, headers=headers)
                         response = conn.getresponse()
@@ -212,7 +296,10 @@ def progress_load(app, config: dict, book_id: int, pages: int, levels: list[int]
                     errors[0] += bad
 
             started = time.perf_counter()
-            pool = [threading.Thread(target=client, args=(tokens[i],)) for i in range(level)]
+            interval = level / rate if rate else None
+            pool = [threading.Thread(target=client, args=(tokens[i], interval,
+                                                          started + (interval or 0) * i / level))
+                    for i in range(level)]
             for t in pool:
                 t.start()
             for t in pool:
@@ -223,7 +310,7 @@ def progress_load(app, config: dict, book_id: int, pages: int, levels: list[int]
             def pct(p):
                 return times[min(len(times) - 1, int(p / 100 * len(times)))] if times else float("nan")
 
-            print(f"{level:>8}{len(times):>10}{errors[0]:>8}{pct(50):>9.1f}{pct(95):>9.1f}{pct(99):>9.1f}"
+            print(f"{label:>18}{len(times):>10}{errors[0]:>8}{pct(50):>9.1f}{pct(95):>9.1f}{pct(99):>9.1f}"
                   f"{len(times) / wall:>9.0f}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -234,7 +321,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=600)
     parser.add_argument("--out", type=Path, default=HERE / "out" / "reader")
-    parser.add_argument("--clients", default="1,20")
+    parser.add_argument("--clients", default="1,20", help="closed-loop client levels")
+    parser.add_argument("--rates", default="50,100,200", help="paced reports per second (20 clients)")
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -243,15 +331,21 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    pdf = make_pdf(args.out / f"tuyen-tap-{args.pages}.pdf", args.pages)
-    app, config, book_id = make_instance(args.out / "instance", pdf)
-    size = pdf.stat().st_size
-    print(f"PDF: {args.pages} pages, {size:,} bytes; instance ready in {time.perf_counter() - started:.1f} s")
+    books = [(make_pdf(args.out / f"sach-{args.pages}-trang.pdf", args.pages),
+              "scanned-like pictures, balanced page tree"),
+             (make_demo_pdf(args.out / f"demo-{args.pages}-trang.pdf", args.pages),
+              "demo typesetter, text only, flat page tree")]
+    app, config, book_ids = make_instance(args.out / "instance", [pdf for pdf, _ in books])
+    for (pdf, label) in books:
+        print(f"{pdf.name}: {args.pages} pages, {pdf.stat().st_size:,} bytes ({label})")
+    print(f"instance ready in {time.perf_counter() - started:.1f} s")
     if not args.skip_browser:
-        first_page(app, book_id, args.pages, size)
+        for (pdf, label), book_id in zip(books, book_ids):
+            first_page(app, book_id, args.pages, pdf.stat().st_size, label)
     if not args.skip_load:
-        progress_load(app, config, book_id, args.pages, [int(c) for c in args.clients.split(",")],
-                      args.duration, args.workers, args.threads)
+        progress_load(app, config, book_ids[0], args.pages, [int(c) for c in args.clients.split(",")],
+                      args.duration, args.workers, args.threads,
+                      [int(r) for r in args.rates.split(",") if r])
 
 
 if __name__ == "__main__":
