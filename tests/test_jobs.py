@@ -173,7 +173,7 @@ def test_the_background_thread_runs_a_queued_job_and_heartbeats(background_app, 
 
         assert _wait_for(finished), "the runner thread did not finish the job"
         done = db.session.get(IngestJob, job_id)
-        assert done.claimed_by == runner.WORKER_ID
+        assert done.claimed_by == runner.worker_id()
         assert [f.status for f in done.files] == ["imported", "imported"]
         assert _staged_files(app) == []
 

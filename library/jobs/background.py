@@ -21,7 +21,6 @@ class JobRunner:
         self.app = app
         self.poll_seconds = poll_seconds
         self.stale_check_seconds = stale_check_seconds
-        self.worker = runner.WORKER_ID
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -47,6 +46,7 @@ class JobRunner:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        worker = runner.worker_id()
         last_check = 0.0
         while not self._stopping.is_set():
             with self.app.app_context():
@@ -54,9 +54,9 @@ class JobRunner:
                     if time.monotonic() - last_check >= self.stale_check_seconds:
                         last_check = time.monotonic()
                         runner.requeue_stale(self.app.config["JOBS_STALE_SECONDS"])
-                    while not self._stopping.is_set() and (job_id := runner.claim(worker=self.worker)):
+                    while not self._stopping.is_set() and (job_id := runner.claim(worker=worker)):
                         try:
-                            runner.run_job(job_id, self.worker)
+                            runner.run_job(job_id, worker)
                         except runner.JobLost:
                             log.warning("ingest job %s was taken over by another worker", job_id)
                         except Exception:

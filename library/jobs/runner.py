@@ -33,7 +33,6 @@ from library.vietnamese import clean_text
 
 log = logging.getLogger(__name__)
 
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 EXTENSIONS = {".pdf": PDF, ".epub": EPUB}
 WRONG_EXTENSION = "Chỉ nhận tệp PDF hoặc EPUB (đuôi .pdf hoặc .epub)"
 INTERRUPTED = "Lệnh nhập đã dừng giữa chừng; hãy chạy lại"
@@ -51,6 +50,11 @@ class Upload:
 
 class JobLost(Exception):
     """This worker's claim on the job was taken away (it was thought dead and re-queued)."""
+
+
+def worker_id() -> str:
+    """"host:pid" of this process, asked each time: a forking server's workers differ."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def extension_refusal(filename: str, media_type: str | None = None) -> str | None:
@@ -99,7 +103,7 @@ def create_cli_job(paths: Iterable[Path], *, shelf: Shelf | None,
     """A job for `books import`, already claimed by this process: it runs here and now."""
     now = utcnow()
     job = IngestJob(source="cli", shelf_id=shelf.id if shelf else None, status=JobStatus.RUNNING,
-                    claimed_by=WORKER_ID, heartbeat_at=now, started_at=now)
+                    claimed_by=worker_id(), heartbeat_at=now, started_at=now)
     for position, path in enumerate(paths, start=1):
         job.files.append(IngestJobFile(
             position=position, original_filename=clean_text(path.name)[:500],
@@ -114,9 +118,10 @@ def _metadata_dict(metadata: BookMetadata | None) -> dict:
     return {k: v for k, v in asdict(metadata).items() if v is not None} if metadata else {}
 
 
-def claim(job_id: int | None = None, worker: str = WORKER_ID) -> int | None:
+def claim(job_id: int | None = None, worker: str | None = None) -> int | None:
     """Take one queued job (this one, or the oldest) for `worker`; None when there is none.
     The conditional UPDATE makes the claim atomic across threads and processes."""
+    worker = worker or worker_id()
     query = select(IngestJob.id).where(IngestJob.status == JobStatus.QUEUED)
     if job_id is not None:
         query = query.where(IngestJob.id == job_id)
@@ -193,10 +198,11 @@ def abandon(job_id: int, reason: str = "Lỗi máy chủ khi nhập tệp; hãy 
         get_store().delete(name)
 
 
-def run_job(job_id: int, worker: str = WORKER_ID,
+def run_job(job_id: int, worker: str | None = None,
             on_result: Callable[[ImportResult], None] | None = None) -> None:
     """Work through a claimed job's unfinished files: two parses at once, each result
     written when known, staged files removed once their result is kept."""
+    worker = worker or worker_id()
     job = db.session.get(IngestJob, job_id)
     shelf = db.session.get(Shelf, job.shelf_id) if job.shelf_id else None
     actor = _actor(job)
