@@ -237,3 +237,22 @@ def test_a_job_that_breaks_the_runner_is_closed_not_retried_for_ever(background_
         row = db.session.get(IngestJob, job_id).files[0]
         assert row.status == FileStatus.FAILED and "Lỗi máy chủ" in row.reason
         assert _staged_files(app) == []
+
+
+def test_forgotten_staged_uploads_are_swept_but_not_those_of_a_job(app, files):
+    with app.app_context():
+        job = runner.create_job([_upload(files["pdf"])], shelf=None, source="web")
+        orphan = get_store_root(app) / "staging" / ("0" * 32 + ".upl")
+        orphan.write_bytes(b"left by a killed process")
+        old = time.time() - 2 * 86400
+        for path in (get_store_root(app) / "staging").iterdir():
+            os.utime(path, (old, old))
+        assert runner.sweep_staging() == 1
+        assert not orphan.exists()
+        assert _staged_files(app) == [job.files[0].staged_name.split("/")[1]]
+
+
+def get_store_root(app):
+    from pathlib import Path
+
+    return Path(app.config["BOOKS_DIR"])

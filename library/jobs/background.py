@@ -54,6 +54,7 @@ class JobRunner:
                     if time.monotonic() - last_check >= self.stale_check_seconds:
                         last_check = time.monotonic()
                         runner.requeue_stale(self.app.config["JOBS_STALE_SECONDS"])
+                        runner.sweep_staging()
                     while not self._stopping.is_set() and (job_id := runner.claim(worker=worker)):
                         try:
                             runner.run_job(job_id, worker)

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -28,7 +29,7 @@ from library.catalog.models import EPUB, PDF, Shelf, utcnow
 from library.extensions import db
 from library.ingest import FAILED, IMPORTED, ImportJob, ImportResult, import_files, replace_book_file
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile, JobStatus
-from library.storage import get_store
+from library.storage import STAGING, get_store
 from library.vietnamese import clean_text
 
 log = logging.getLogger(__name__)
@@ -334,6 +335,22 @@ def _pulse(app, job_id: int, worker: str):
     finally:
         stop.set()
         thread.join()
+
+
+def sweep_staging(older_than_seconds: float = 86400) -> int:
+    """Remove staged uploads no job refers to (a process killed between staging a file and
+    committing its job); recent ones may belong to a job being created right now."""
+    root = get_store().root / STAGING
+    if not root.is_dir():
+        return 0
+    wanted = set(db.session.scalars(
+        select(IngestJobFile.staged_name).where(IngestJobFile.staged_name.is_not(None))))
+    cutoff, removed = time.time() - older_than_seconds, 0
+    for path in root.iterdir():
+        if f"{STAGING}/{path.name}" not in wanted and path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def unfinished_jobs_exist() -> bool:
