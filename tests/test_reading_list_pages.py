@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from library.extensions import db
 from library.reading_lists.models import ReadingList
-from tests.conftest import bearer, make_user, sign_in
+from tests.conftest import make_user, sign_in
 from tests.test_reading_list_data import add_book, see
 
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import request, url_for
+from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
 from library.auth.models import Branch
-from library.auth.permissions import can_manage_reading_lists, json_error, MSG_FORBIDDEN
-from library.catalog.models import PDF, Book, BookStatus, Section
+from library.auth.permissions import MSG_FORBIDDEN, can_manage_reading_lists, json_error
 from library.extensions import db
 from library.reading_lists import bp, report, service
 from library.reading_lists.member import my_lists
