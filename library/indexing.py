@@ -196,7 +196,6 @@ class BackgroundIndexer:
                     db.session.remove()
 
 
-
 def init_app(app: Flask) -> None:
     app.extensions["indexer"] = BackgroundIndexer(app)
 

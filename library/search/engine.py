@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from whoosh import query as wq
@@ -20,11 +22,42 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 
 
+class ResultCache:
+    """The last few hundred answers of this process, per committed index generation.
+
+    Members at one meeting search the same few words within minutes; a commit starts a new
+    generation, so an answer never outlives the index it came from. Answers are shared
+    between threads: callers only read them.
+    """
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def around(self, key: tuple, action):
+        def cached(snapshot):
+            full = (snapshot.generation, *key)
+            with self._lock:
+                found = self._items.get(full)
+                if found is not None:
+                    self._items.move_to_end(full)
+                    return found
+            found = action(snapshot)
+            with self._lock:
+                self._items[full] = found
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            return found
+        return cached
+
+
 class SearchIndex:
     """A Whoosh index in `index_dir`; safe to share between the threads of a web worker."""
 
     def __init__(self, index_dir: str, write_timeout: float = 60.0, create_missing: bool = True):
         self.store = IndexStore(index_dir, write_timeout, create_missing)
+        self.results = ResultCache()
 
     @property
     def index_dir(self) -> str:
@@ -103,16 +136,19 @@ class SearchIndex:
                per_page: int = 10, snippets: bool = True) -> BookResults:
         """Books holding the query, best first, with their best pages and facet counts."""
         user_query = uq.parse(query)
-        return self._reading(lambda snapshot: searching.search_books(
+        key = ("books", user_query.text, user_query.truncated, shelf, year, author, sort, page,
+               per_page, snippets)
+        return self._reading(self.results.around(key, lambda snapshot: searching.search_books(
             snapshot, user_query, shelf=shelf, year=year, author=author,
-            sort=sort, page=page, per_page=per_page, snippets=snippets))
+            sort=sort, page=page, per_page=per_page, snippets=snippets)))
 
     def search_hits(self, query: str, *, shelf: str | None = None, page: int = 1,
                     per_page: int = 20, snippets: bool = True) -> HitResults:
         """One hit per page or chapter (a title/author match: one hit without page)."""
         user_query = uq.parse(query)
-        return self._reading(lambda snapshot: searching.search_hits(
-            snapshot, user_query, shelf=shelf, page=page, per_page=per_page, snippets=snippets))
+        key = ("hits", user_query.text, user_query.truncated, shelf, page, per_page, snippets)
+        return self._reading(self.results.around(key, lambda snapshot: searching.search_hits(
+            snapshot, user_query, shelf=shelf, page=page, per_page=per_page, snippets=snippets)))
 
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         """Typeahead: [{book_id, title, authors}] whose title or authors start like `text`."""
