@@ -118,10 +118,10 @@ def test_the_chapter_has_its_own_strict_policy(client, hostile):
     policy = client.get(chapter_url(client, hostile)).headers["Content-Security-Policy"]
     parts = dict(p.strip().split(" ", 1) for p in policy.split(";") if " " in p.strip())
     assert policy.startswith("default-src 'none'")
-    assert parts["script-src"] == "http://localhost/static/reader/epub-frame.js"
+    assert parts["script-src"] == "localhost/static/reader/epub-frame.js"
     assert parts["sandbox"] == "allow-scripts" and "allow-same-origin" not in policy
     assert "'unsafe-inline'" not in policy and "evil" not in policy
-    assert parts["img-src"].startswith(f"http://localhost/doc/{hostile}/tep-sach/")
+    assert parts["img-src"].startswith(f"localhost/doc/{hostile}/tep-sach/")
 
 
 def test_pictures_and_styles_of_the_book_only_with_nosniff(client, anonymous, hostile):

@@ -51,7 +51,9 @@ def _allowed(book_id: int, token: str | None) -> bool:
 def chapter_policy(book_id: int, token: str) -> str:
     """The chapter's own policy: no script but the reader's frame script, pictures and
     styles only from this book, and a sandbox even when opened outside the frame."""
-    origin = request.host_url.rstrip("/")
+    # Host without a scheme: the page's own scheme applies, so the policy holds over
+    # HTTPS behind a proxy that forwards the Host header but not the scheme.
+    origin = request.host
     files = origin + url_for("reader.book_resource", book_id=book_id, token=token, name="x")[:-1]
     return "; ".join([
         "default-src 'none'",
