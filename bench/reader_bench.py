@@ -128,9 +128,10 @@ def make_instance(root: Path, pdfs: list[Path]):
     from library.extensions import db
     from library.ingest import import_file
 
-    root.mkdir(parents=True, exist_ok=True)
-    for old in ("library.db", "library.db-wal", "library.db-shm"):
-        (root / old).unlink(missing_ok=True)
+    import shutil
+
+    shutil.rmtree(root, ignore_errors=True)  # a fresh instance each run; the PDFs are kept
+    root.mkdir(parents=True)
     config = {
         "SECRET_KEY": "reader-bench-secret-key-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
