@@ -201,9 +201,13 @@ def test_a_cover_upload_is_checked_and_kept_as_a_small_jpeg(app, librarian, clie
     bad = post(librarian, f"/thu-vien/sach/{one_book}", **fields,
                cover=(io.BytesIO(b"<svg onload=alert(1)>"), "bia.png"))
     assert bad.status_code == 400 and "không phải ảnh" in bad.text
+    old_src = re.search(r'class="cover cover-large" src="([^"]+)"', client.get(f"/sach/{one_book}").text)
     good = post(librarian, f"/thu-vien/sach/{one_book}", **fields,
                 cover=(io.BytesIO(_image("PNG")), "bia.png"))
     assert good.status_code == 303
+    # Covers are cached for a day: the new one must be at a new address.
+    new_src = re.search(r'class="cover cover-large" src="([^"]+)"', client.get(f"/sach/{one_book}").text)
+    assert new_src and new_src.group(1) != (old_src.group(1) if old_src else None)
     with client.get(f"/sach/{one_book}/anh-bia") as served:
         assert served.status_code == 200
         data = served.data

@@ -9,6 +9,7 @@ from library.auth.models import ADMIN, LIBRARIAN
 from library.auth.permissions import role_required
 from library.catalog.manifest import BookMetadata, split_authors
 from library.catalog import queries
+from library.catalog.views import cover_url
 from library.catalog.models import Book, Section
 from library.extensions import db
 from library.jobs import runner
@@ -59,7 +60,7 @@ def get_book(book_id: int):
         "publisher": book.publisher,
         "description": book.description,
         "read_url": url_for("reader.read", book_id=book.id),
-        "cover_url": url_for("catalog.cover", book_id=book.id) if book.cover_name else None,
+        "cover_url": cover_url(book) if book.cover_name else None,
         "sections": [{"position": s.position, "page": s.page, "chapter": s.chapter}
                      for s in sections],
         "toc": book.toc,

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from library.api import bp
 from library.catalog import queries
+from library.catalog.views import cover_url
 from library.catalog.models import Book, BookStatus, utcnow
 from library.extensions import db
 from library.search import QueryError, SearchUnavailable, get_index
@@ -111,7 +112,7 @@ def _book_entry(root, book: Book) -> None:
             summary = summary[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"
         _sub(entry, f"{{{ATOM}}}summary", summary, type="text")
     if book.cover_name:
-        cover = url_for("catalog.cover", book_id=book.id)
+        cover = cover_url(book)
         cover_type = mimetypes.guess_type(book.cover_name)[0] or "image/jpeg"
         # One image serves both: the covers are already small JPEGs or PNGs.
         _link(entry, "http://opds-spec.org/image", cover, cover_type)

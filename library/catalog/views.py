@@ -1,5 +1,5 @@
 """Pages of the catalogue: home, a shelf, a book, its cover."""
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from library.catalog import bp, queries
@@ -33,6 +33,13 @@ def book(book_id: int):
     found = queries.visible_book(book_id) or abort(404)
     chapters = [] if found.is_pdf else queries.chapter_titles(found.id)
     return render_template("catalog/book.html", book=found, chapters=chapters)
+
+
+@bp.app_template_global()
+def cover_url(book) -> str:
+    """The cover's address, changing with the cover itself (a new cover gets a new stored
+    name), so a cached old picture is never shown for a day after a librarian replaces it."""
+    return url_for("catalog.cover", book_id=book.id, v=(book.cover_name or "").rsplit("/", 1)[-1][:12])
 
 
 @bp.get("/sach/<int:book_id>/anh-bia")
