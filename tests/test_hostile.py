@@ -149,3 +149,53 @@ def test_hostile_search_input_is_answered_or_refused_never_a_500(app, client, ap
         assert response.status_code in (200, 400), (url, response.status_code)
         if url != "/tim-kiem":
             assert response.is_json
+
+
+def epub_zip(path: Path, members: dict[str, bytes], extra_entries: int = 0) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), b"application/epub+zip")
+        for name, data in members.items():
+            zf.writestr(name, data)
+        for n in range(extra_entries):
+            zf.writestr(zipfile.ZipInfo(f"x/{n}"), b"")
+    return path
+
+
+CONTAINER = (b'<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+             b'<rootfiles><rootfile full-path="c.opf" media-type="application/oebps-package+xml"/></rootfiles></container>')
+
+
+def lying_sizes(path: Path) -> Path:
+    """A chapter of 200 MiB of zeros whose local and central headers claim 100 bytes."""
+    import struct
+
+    epub_zip(path, {"META-INF/container.xml": CONTAINER, "c.opf": b"<package/>",
+                    "ch.xhtml": b"\0" * (200 << 20)})
+    data = bytearray(path.read_bytes())
+    at = data.find(b"ch.xhtml")
+    while at != -1:
+        header = data.rfind(b"PK", 0, at)
+        if data[header:header + 4] == b"PK\x03\x04":
+            struct.pack_into("<I", data, header + 22, 100)
+        elif data[header:header + 4] == b"PK\x01\x02":
+            struct.pack_into("<I", data, header + 24, 100)
+        at = data.find(b"ch.xhtml", at + 1)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", ["200000-entries", "lying-sizes"])
+def test_hostile_epub_zips_are_refused_through_the_whole_import(hardened, tmp_path, shape):
+    path = tmp_path / f"{shape}.epub"
+    if shape == "lying-sizes":
+        lying_sizes(path)
+    else:
+        epub_zip(path, {"META-INF/container.xml": CONTAINER}, extra_entries=200_000)
+    with hardened.app_context():
+        result = import_file(path)
+        assert result.status == FAILED and result.reason, result
+        nothing_leaks(result.reason)
+        assert db.session.scalar(select(func.count(Book.id))) == 0
