@@ -103,9 +103,13 @@ def make_tokens(env: dict, users: int) -> list[str]:
 
 
 def start_server(env: dict, workers: int, threads: int, port: int, log: Path):
+    # The access log gives each request's time inside gunicorn (%(D)s, microseconds): the
+    # client's figure minus it is queueing and the load generator's own share of the CPU.
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-         "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "wsgi:app"],
+         "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
+         "--access-logfile", str(log.with_name("access.log")),
+         "--access-logformat", "%(m)s %(U)s %(D)s %(s)s", "wsgi:app"],
         cwd=REPO, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -212,18 +216,42 @@ def generator(args):
     return out
 
 
+def kind_of(method: str, path: str) -> str | None:
+    if path == "/tim-kiem":
+        return "search page"
+    if path == "/api/search":
+        return "api search"
+    if path.startswith("/doc/"):
+        return "reader page"
+    if path == "/api/progress":
+        return "progress save"
+    if method == "PUT" and path.endswith("/position"):
+        return "position save"
+    return None
+
+
+def server_times(access_log: Path, since_line: int) -> dict[str, list[float]]:
+    times = defaultdict(list)
+    for line in access_log.read_text(errors="replace").splitlines()[since_line:]:
+        parts = line.split()
+        if len(parts) == 4 and (kind := kind_of(parts[0], parts[1])):
+            times[kind].append(int(parts[2]) / 1000)
+    return times
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
-def report(name: str, samples: list, duration: float) -> bool:
+def report(name: str, samples: list, duration: float, server: dict[str, list[float]]) -> bool:
     by_kind = defaultdict(list)
     for kind, ms, status in samples:
         by_kind[kind].append((ms, status))
     print(f"\n{name}: {len(samples)} requests in {duration:.0f} s = {len(samples) / duration:.1f} req/s")
-    print(f"| kind | requests | errors | p50 ms | p95 ms | p99 ms | goal p95 | met |")
-    print(f"|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| kind | requests | errors | p50 ms | p95 ms | p99 ms | goal p95 | met "
+          "| in gunicorn p50 / p95 / p99 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---:|")
     met_all = True
     for kind, _ in KINDS:
         rows = by_kind.get(kind, [])
@@ -232,8 +260,11 @@ def report(name: str, samples: list, duration: float) -> bool:
         p95 = percentile(times, 95)
         met = errors == 0 and p95 <= GOALS_MS[kind]
         met_all &= met
+        inside = server.get(kind, [])
         print(f"| {kind} | {len(rows)} | {errors} | {percentile(times, 50):.0f} | {p95:.0f} | "
-              f"{percentile(times, 99):.0f} | {GOALS_MS[kind]} | {'yes' if met else 'NO'} |")
+              f"{percentile(times, 99):.0f} | {GOALS_MS[kind]} | {'yes' if met else 'NO'} | "
+              f"{percentile(inside, 50):.0f} / {percentile(inside, 95):.0f} / "
+              f"{percentile(inside, 99):.0f} |")
     statuses = defaultdict(int)
     for kind, _, status in samples:
         if status not in (200, 201, 204):
@@ -255,12 +286,11 @@ def run(kind: str, args) -> bool:
             books = catalogue(port, tokens[0])
             print(f"  {len(books)} books, {args.sites} sites, {args.users} accounts, "
                   f"{args.duration:.0f} s, think {args.think} s", flush=True)
-            deadline = time.time() + args.duration
             share = [args.sites // args.processes + (1 if n < args.sites % args.processes else 0)
                      for n in range(args.processes)]
-            jobs = [(port, tokens, books, deadline, args.think, sum(share[:n]), share[n])
-                    for n in range(args.processes)]
             warm_up(port, tokens[0], books)
+            access_log = root / "access.log"
+            skip = len(access_log.read_text(errors="replace").splitlines())
             deadline = time.time() + args.duration
             jobs = [(port, tokens, books, deadline, args.think, sum(share[:n]), share[n])
                     for n in range(args.processes)]
@@ -268,7 +298,8 @@ def run(kind: str, args) -> bool:
             with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
                 samples = [s for part in pool.map(generator, jobs) for s in part]
             elapsed = time.monotonic() - started
-            ok = report(f"{kind} library", samples, elapsed)
+            time.sleep(1)  # the access log is written after the response
+            ok = report(f"{kind} library", samples, elapsed, server_times(access_log, skip))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
