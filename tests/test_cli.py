@@ -7,8 +7,10 @@ from sqlalchemy import func, select
 
 from library.catalog.models import Book
 from library.extensions import db
+from library.reading_lists.models import ReadingList
 from library.search import get_index
 from tests.books import FILLER, epub_book, pdf_book
+from tests.conftest import sign_in
 
 
 def test_import_folder_reports_each_file_and_fails_when_one_fails(app, runner, tmp_path):
@@ -93,7 +95,13 @@ def test_demo_fills_three_shelves_with_pdf_and_epub_once(app, runner):
         assert all(sum(kinds.values()) >= 12 and len(kinds) == 2 for kinds in per_shelf.values())
         total = db.session.scalar(select(func.count(Book.id)))
         assert get_index().search_hits("dang vien").total > 0
+    # The demo member has a reading list to open, and the demo secretary its report.
+    member_lists = app.test_client()
+    sign_in(member_lists, app, "dangvien")
+    mine = member_lists.get("/api/my-reading").get_json()
+    assert len(mine["lists"]) == 1 and len(mine["lists"][0]["items"]) == 3
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(func.count(Book.id))) == total
+        assert db.session.scalar(select(func.count(ReadingList.id))) == 1

@@ -1,4 +1,5 @@
 """`flask demo`: an empty instance gets the demo library and one account per role."""
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -6,10 +7,12 @@ from sqlalchemy import func, select
 
 from library.auth.accounts import create_user, find_user
 from library.catalog.manifest import BookMetadata
-from library.catalog.models import Book
+from library.catalog.models import EPUB, PDF, Book
 from library.demo.catalog import build_demo_files
 from library.extensions import db
 from library.ingest import FAILED, ImportJob, import_files
+from library.reading_lists.models import ReadingList
+from library.reading_lists.service import AssignSpec, ItemSpec, create_list
 
 # Shown on the console and in the README: a demo is meant to be signed into at once.
 DEMO_PASSWORD = "tusach-demo-2026"
@@ -46,9 +49,39 @@ def fill_demo_library(workdir: Path, echo=print) -> int:
         current_app.extensions["indexer"].drain()
         echo(f"Đã nhập {imported} sách mẫu vào ba tủ sách.")
     ensure_demo_accounts()
+    if ensure_demo_reading_list():
+        echo(f"Danh sách đọc mẫu «{DEMO_LIST_TITLE}» đã giao cho chi bộ {DEMO_BRANCH}.")
     echo(f"Tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}): "
          + ", ".join(f"{u} ({r})" for u, r, _ in DEMO_ACCOUNTS))
     return imported
+
+
+DEMO_LIST_TITLE = "Học tập chuyên đề năm 2026"
+
+
+def ensure_demo_reading_list() -> bool:
+    """The demo secretary's list for the demo branch, so "Sách cần đọc" and the report have
+    something to show: part of a PDF, two EPUB chapters and a whole short PDF."""
+    if db.session.scalar(select(func.count(ReadingList.id))):
+        return False
+    pdfs = db.session.scalars(select(Book).where(Book.media_type == PDF, Book.searchable)
+                              .order_by(Book.page_count.desc())).all()
+    epub = db.session.scalars(select(Book).where(Book.media_type == EPUB).order_by(Book.id)).first()
+    if len(pdfs) < 2 or epub is None:
+        return False
+    long_pdf, short_pdf = pdfs[0], pdfs[-1]
+    items = [
+        ItemSpec(long_pdf.id, pages=(1, min(10, long_pdf.page_count or 1)),
+                 note="Đọc kỹ phần mở đầu, chuẩn bị ý kiến cho buổi sinh hoạt chi bộ."),
+        ItemSpec(epub.id, chapters=[1, 2]),
+        ItemSpec(short_pdf.id),
+    ]
+    create_list(find_user("bithu"), title=DEMO_LIST_TITLE, items=items,
+                due=date.today() + timedelta(days=30),
+                description="Chuyên đề học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh.",
+                assign=AssignSpec(branches=[DEMO_BRANCH]))
+    db.session.commit()
+    return True
 
 
 def _metadata(demo) -> BookMetadata:
