@@ -34,6 +34,12 @@ class ResultCache:
         self.size = size
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        self._local = threading.local()  # this thread's last lookup: for benchmarks
+
+    def last_outcome(self) -> str | None:
+        """"hit" or "miss" for this thread's last lookup since asked; None when none."""
+        outcome, self._local.outcome = getattr(self._local, "outcome", None), None
+        return outcome
 
     def around(self, key: tuple, action):
         def cached(snapshot):
@@ -42,7 +48,9 @@ class ResultCache:
                 found = self._items.get(full)
                 if found is not None:
                     self._items.move_to_end(full)
+                    self._local.outcome = "hit"
                     return found
+            self._local.outcome = "miss"
             found = action(snapshot)
             with self._lock:
                 self._items[full] = found
