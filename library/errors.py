@@ -6,10 +6,25 @@ from library.i18n import gettext as _
 
 API_PREFIXES = ("/api/", "/opds")
 
+# Werkzeug's own texts are English; a page the code aborts without words of its own
+# gets these instead. A description given with abort() is kept.
 PAGES = {
+    400: ("Yêu cầu không hợp lệ", "Địa chỉ hoặc biểu mẫu có dữ liệu không đúng. Xin kiểm tra rồi thử lại."),
+    403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép mở trang này."),
     404: ("Không tìm thấy trang", "Trang bạn tìm không có ở đây."),
+    405: ("Thao tác không được hỗ trợ", "Trang này không nhận kiểu yêu cầu vừa gửi."),
+    429: ("Quá nhiều yêu cầu", "Xin đợi một lát rồi thử lại."),
     500: ("Đã xảy ra lỗi", "Xin thử lại sau ít phút."),
+    503: ("Dịch vụ tạm thời gián đoạn", "Xin thử lại sau ít phút."),
 }
+
+
+def _words(error: HTTPException) -> tuple[str, str]:
+    """Heading and message for an error, in the reader's language."""
+    heading, message = PAGES.get(error.code, (error.name, error.description))
+    if error.description and error.description != type(error).description:
+        message = error.description  # the view's own explanation
+    return _(heading), _(message)
 
 
 def wants_json() -> bool:
@@ -17,10 +32,10 @@ def wants_json() -> bool:
 
 
 def _handle_http(error: HTTPException):
+    heading, message = _words(error)
     if wants_json():
-        return {"error": error.description or error.name}, error.code
-    heading, message = PAGES.get(error.code, (error.name, error.description))
-    return render_template("errors/error.html", heading=_(heading), message=_(message)), error.code
+        return {"error": message}, error.code
+    return render_template("errors/error.html", heading=heading, message=message), error.code
 
 
 def _handle_too_large(error: RequestEntityTooLarge):

@@ -118,3 +118,17 @@ def test_reader_keeps_line_breaks_when_highlighting(app, client, tmp_path):
 def test_profile_page_lists_tokens(client):
     page = text(client.get("/tai-khoan"))
     assert "member1" in page and "Token API" in page
+
+
+def test_a_forbidden_page_explains_itself_in_the_readers_language(client):
+    response = client.get("/thu-vien/")
+    assert response.status_code == 403
+    assert "Không có quyền truy cập" in response.text and "Forbidden" not in response.text
+    client.set_cookie("lang", "en")
+    assert "Access denied" in client.get("/quan-tri/").text
+
+
+def test_a_wrong_method_gets_a_page_not_werkzeugs_english(client):
+    response = client.post("/tim-kiem", data={"csrf_token": ""})
+    assert response.status_code in (400, 405)
+    assert "Method Not Allowed" not in response.text and "The method is not allowed" not in response.text
