@@ -6,7 +6,6 @@ query's terms for at most a few hundred pages, picked by the rarest term's frequ
 """
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress, filterfalse, islice
@@ -160,7 +159,7 @@ def best(snapshot: Snapshot, found: Match, pool: Pool, limit: int,
     # Scoring costs tens of microseconds a page: a first pass keeps the pages where the rarest
     # term is most frequent, read straight from its posting list.
     rarest = min(found.plan.terms, key=lambda t: snapshot.frequency(*t))
-    by_frequency = pool.keep(snapshot.postings(*rarest).by_frequency)
+    by_frequency = pool.keep(snapshot.by_frequency(*rarest))
     keep = max(limit, FIRST_PASS)
     if found.unchecked:  # those failing the phrase check make room for the next ones
         return score(snapshot, found, found.proven(snapshot, by_frequency, keep))
@@ -206,9 +205,7 @@ class _TermScore:
                        if snapshot.frequency(*term) else None)
 
     def weight(self, docnum: int) -> float:
-        ids = self.postings.ids
-        at = bisect_left(ids, docnum)
-        return self.postings.weights[at] if at < len(ids) and ids[at] == docnum else 0.0
+        return self.postings.weight(docnum)
 
     def score(self, docnum: int, lengths: dict) -> float:
         weight = self.weight(docnum)

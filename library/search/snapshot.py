@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import threading
 from array import array
-from collections import Counter, OrderedDict
+from bisect import bisect_left
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import compress
 
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
@@ -16,55 +18,115 @@ from library.search.layout import BOOK
 from library.search.vocabulary import accented_forms, edit_distance
 
 
-POSTINGS_KEPT = 4_000_000  # postings kept by a worker process, shared by its threads: ~50 MB
+# Posting lists kept by a worker process, shared by its threads. The 200-title library holds
+# 36 million postings; a meeting's varied searches touch most of its common terms, and
+# reading a list again costs far more than keeping it (about 0.2 us a posting).
+POSTINGS_BYTES = 96 << 20
+DENSE_SHARE = 4           # a term on more than 1/4 of the documents is kept as a weight per document
+
+
+def _compact(weights: array) -> array:
+    """Term frequencies in one or two bytes each when they are whole numbers (they are:
+    the text fields count occurrences), else as they came."""
+    if not weights:
+        return array("B")
+    top = max(weights)
+    if top < 65536:
+        whole = array("B" if top < 256 else "H", map(int, weights))
+        if sum(whole) == sum(weights):  # every weight >= 1: any fraction would show here
+            return whole
+    return weights
 
 
 class Postings:
-    """A term's documents over the whole index, with its frequency in each."""
+    """A term's documents over the whole index, with its frequency in each.
 
-    __slots__ = ("ids", "weights", "_by_frequency")
+    A sparse term keeps its docnums and their weights; a term on a good share of the
+    documents keeps one weight per document of the index (0: not there), a quarter of the
+    memory and a lookup without bisecting.
+    """
 
-    def __init__(self, ids: array, weights: array):
-        self.ids = ids            # global docnums, ascending ('I')
-        self.weights = weights    # term frequencies ('f')
-        self._by_frequency = None
+    __slots__ = ("_ids", "_weights", "dense", "count", "nbytes")
+
+    def __init__(self, ids: array, weights: array, doc_count: int):
+        self.count = len(ids)
+        weights = _compact(weights)
+        if doc_count and self.count * DENSE_SHARE > doc_count:
+            self.dense = array(weights.typecode, bytes(weights.itemsize * doc_count))
+            deque(map(self.dense.__setitem__, ids, weights), maxlen=0)  # a loop in C
+            self._ids = self._weights = None
+            self.nbytes = self.dense.itemsize * doc_count
+        else:
+            self.dense = None
+            self._ids, self._weights = ids, weights
+            self.nbytes = (ids.itemsize + weights.itemsize) * self.count
 
     @property
+    def ids(self) -> array:
+        """Global docnums, ascending ('I')."""
+        if self.dense is None:
+            return self._ids
+        return array("I", compress(range(len(self.dense)), self.dense))
+
+    @property
+    def weights(self) -> array:
+        """Term frequencies, in the order of ids."""
+        if self.dense is None:
+            return self._weights
+        return array(self.dense.typecode, filter(None, self.dense))
+
+    def docset(self) -> set[int]:
+        if self.dense is None:
+            return set(self._ids)
+        return set(compress(range(len(self.dense)), self.dense))
+
+    def weight(self, docnum: int):
+        """The term's frequency in a document; 0 where it is not."""
+        if self.dense is not None:
+            return self.dense[docnum]
+        ids = self._ids
+        at = bisect_left(ids, docnum)
+        return self._weights[at] if at < len(ids) and ids[at] == docnum else 0
+
     def by_frequency(self) -> array:
         """The docnums, those holding the term most often first (ties in index order)."""
-        if self._by_frequency is None:
-            order = sorted(range(len(self.ids)), key=self.weights.__getitem__, reverse=True)
-            self._by_frequency = array("I", map(self.ids.__getitem__, order))
-        return self._by_frequency
+        if self.dense is not None:
+            dense = self.dense
+            order = sorted(compress(range(len(dense)), dense), key=dense.__getitem__, reverse=True)
+            return array("I", order)
+        order = sorted(range(self.count), key=self._weights.__getitem__, reverse=True)
+        return array("I", map(self._ids.__getitem__, order))
 
 
 class PostingsCache:
-    """Posting lists read whole, kept for the threads of a worker, the most recent first.
+    """Posting lists read whole (and what is derived from them), kept for the threads of a
+    worker, the most recently used first, within a budget of bytes.
 
     Keys name the index generation and its segments, so a list never outlives its index.
     """
 
-    def __init__(self, budget: int = POSTINGS_KEPT):
+    def __init__(self, budget: int = POSTINGS_BYTES):
         self.budget = budget
-        self._items: OrderedDict[tuple, Postings] = OrderedDict()
+        self._items: OrderedDict[tuple, tuple] = OrderedDict()  # key -> (value, bytes)
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> Postings | None:
+    def get(self, key: tuple):
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-            return found
+                return found[0]
+            return None
 
-    def put(self, key: tuple, postings: Postings) -> None:
+    def put(self, key: tuple, value, size: int) -> None:
         with self._lock:
             if key in self._items:
                 return
-            self._items[key] = postings
-            self._size += len(postings.ids)
+            self._items[key] = (value, size)
+            self._size += size
             while self._size > self.budget and len(self._items) > 1:
-                self._size -= len(self._items.popitem(last=False)[1].ids)
+                self._size -= self._items.popitem(last=False)[1][1]
 
 
 @dataclass
@@ -85,6 +147,7 @@ class Snapshot:
         self.reader = searcher.reader()
         self.generation = self.reader.generation()
         self.book_of, self.position_of = self._columns(segment_columns)
+        self.doc_count = len(self.book_of)  # with deleted documents: docnums run up to it
         self.books = self._books()
         self._frequencies: dict[tuple[str, str], int] = {}
         self._postings = postings
@@ -231,14 +294,23 @@ class Snapshot:
             except TermNotFound:
                 continue
         if len(parts) == 1 and not parts[0][0]:
-            found = Postings(parts[0][1], parts[0][2])
+            found = Postings(parts[0][1], parts[0][2], self.doc_count)
         else:
             ids, weights = array("I"), array("f")
             for offset, leaf_ids, leaf_weights in parts:
                 ids.extend(array("I", map(offset.__add__, leaf_ids)) if offset else leaf_ids)
                 weights.extend(leaf_weights)
-            found = Postings(ids, weights)
-        self._postings.put(key, found)
+            found = Postings(ids, weights, self.doc_count)
+        self._postings.put(key, found, found.nbytes)
+        return found
+
+    def by_frequency(self, field: str, term: str) -> array:
+        """A term's docnums, those holding it most often first (ties in index order)."""
+        key = (self._postings_key, field, term, "by frequency")
+        found = self._postings.get(key)
+        if found is None:
+            found = self.postings(field, term).by_frequency()
+            self._postings.put(key, found, found.itemsize * len(found))
         return found
 
     def has_postings(self, field: str, term: str) -> bool:
@@ -250,7 +322,7 @@ class Snapshot:
 
     def _evaluate(self, query: wq.Query) -> set[int]:
         if isinstance(query, wq.Term):
-            return set(self.postings(query.fieldname, query.text).ids)
+            return self.postings(query.fieldname, query.text).docset()
         if isinstance(query, wq.AndNot):
             found = self._evaluate(query.a)
             return found - self._evaluate(query.b) if found else found
