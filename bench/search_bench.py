@@ -185,14 +185,6 @@ def fts_rows(db: sqlite3.Connection, classes: dict[str, list[str]]) -> list[Row]
             for name, queries in classes.items()]
 
 
-def http_rows(base_url: str | None, classes: dict[str, list[str]]) -> list[Row]:
-    """GET /api/search under gunicorn with 1 and 20 concurrent clients: to be written.
-
-    Expected to return Rows with engine "http, 1 client" / "http, 20 clients" per class.
-    """
-    return []
-
-
 def report(rows: list[Row]) -> None:
     reference = {r.query_class: r for r in rows if r.engine == "sqlite fts5"}
     print(f"\n{'engine':22} {'query class':24} {'p50 ms':>8} {'p95 ms':>8} {'found':>6} "
@@ -213,7 +205,6 @@ def main(argv=None) -> None:
     parser.add_argument("--queries", type=int, default=200, help="queries per class")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--reuse", action="store_true", help="keep an index built before")
-    parser.add_argument("--http", metavar="URL", help="also measure GET /api/search there")
     parser.add_argument("--cpu", action="store_true", help="time in CPU seconds of this process")
     args = parser.parse_args(argv)
     global CLOCK
@@ -246,7 +237,7 @@ def main(argv=None) -> None:
 
     classes = query_classes(books, args.queries)
     print(f"times: {'CPU' if args.cpu else 'wall'} ms, {args.queries} queries per class")
-    report(project_rows(index, classes) + http_rows(args.http, classes) + fts_rows(db, classes))
+    report(project_rows(index, classes) + fts_rows(db, classes))
 
 
 def _cpu_seconds() -> float:
