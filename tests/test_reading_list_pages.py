@@ -217,3 +217,34 @@ def test_item_picker_finds_titles_without_diacritics(app, two):
 def test_pages_in_english(app, two):
     two["a1"].set_cookie("lang", "en")
     assert "Reading to do" in two["a1"].get("/sach-can-doc").get_data(as_text=True)
+
+
+def test_secretary_follows_the_own_branch_on_an_organisation_list_read_only(app, two):
+    two["lib"].post("/danh-sach-doc/moi", data=form(two["pdf"], title="Chuyên đề năm",
+                                                    assign="branches", branches="CB-A"))
+    two["lib"].post("/danh-sach-doc/moi", data=form(two["pdf"], title="Chỉ cho chi bộ B",
+                                                    assign="branches", branches="CB-B"))
+    with app.app_context():
+        for_a, for_b = db.session.scalars(select(ReadingList.id).order_by(ReadingList.id)).all()
+    see(app, "dv.a1", two["pdf"], range(1, 13))
+    listing = two["a"].get("/danh-sach-doc").get_data(as_text=True)
+    # Followed (a link to its report) only when given to the branch; both stay copyable.
+    assert f'href="/danh-sach-doc/{for_a}"' in listing
+    assert f'href="/danh-sach-doc/{for_b}"' not in listing
+    page = two["a"].get(f"/danh-sach-doc/{for_a}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'data-username="dv.a1"' in text and 'data-username="dv.b1"' not in text
+    assert f"/danh-sach-doc/{for_a}/sua" not in text  # read-only: no edit, extend or close
+    # ?chi-bo= cannot widen the view to another branch, nor can the exports.
+    widened = two["a"].get(f"/danh-sach-doc/{for_a}?chi-bo=CB-B").get_data(as_text=True)
+    assert 'data-username="dv.b1"' not in widened
+    csv_text = two["a"].get(f"/danh-sach-doc/{for_a}/bao-cao.csv?chi-bo=CB-B").get_data(as_text=True)
+    assert "dv.a1" in csv_text and "dv.b1" not in csv_text
+    # Still not a manager: no edits, and the CONTRACT report API stays 404.
+    assert two["a"].get(f"/danh-sach-doc/{for_a}/sua").status_code == 404
+    assert two["a"].post(f"/danh-sach-doc/{for_a}/trang-thai", data={"status": "closed"}).status_code == 404
+    assert two["a"].get(f"/api/reading-lists/{for_a}/report").status_code == 404
+    # A list the branch was not given does not exist for its secretary.
+    assert two["a"].get(f"/danh-sach-doc/{for_b}").status_code == 404
+    assert two["a"].get(f"/danh-sach-doc/{for_b}/bao-cao.csv").status_code == 404

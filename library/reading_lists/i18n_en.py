@@ -110,4 +110,7 @@ ENGLISH = {
         "A secretary assigns lists only to members of the own branch.",
     "Danh sách cần ít nhất một cuốn sách.": "A list needs at least one book.",
     "Danh sách cần có tên.": "A list needs a title.",
+    "Danh sách toàn tổ chức: chi bộ theo dõi tiến độ của mình, không sửa được danh sách.":
+        "An organisation-wide list: the branch follows its own progress and cannot change the list.",
+    "Danh sách toàn tổ chức giao cho chi bộ": "Organisation-wide lists assigned to the branch",
 }

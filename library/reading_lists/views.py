@@ -64,6 +64,21 @@ def _managed_or_404(list_id: int):
         abort(404)
 
 
+def _reportable_or_404(list_id: int):
+    """(list, branch id the report is limited to or None, whether the user manages it).
+
+    A secretary sees the own branch's rows of an organisation-wide list assigned to the
+    branch, read-only; anything else the user does not manage does not exist for them."""
+    try:
+        reading_list = service.managed_list(current_user, list_id)
+    except ReadingListError:
+        reading_list = service.followed_list(current_user, list_id)
+        if reading_list is None:
+            abort(404)
+        return reading_list, current_user.branch_id, False
+    return reading_list, _report_scope(reading_list), True
+
+
 @bp.get("/danh-sach-doc")
 @role_required(*MANAGERS)
 def manage():
@@ -72,13 +87,14 @@ def manage():
         status = ListStatus.OPEN
     branch_code = request.args.get("chi-bo", "") if service.is_staff(current_user) else None
     lists = list(db.session.scalars(service.managed_lists(current_user, status, branch_code)))
+    followed = list(db.session.scalars(service.followed_lists(current_user, status)))
     # Lists one may copy from: the organisation's (for a secretary), kept short.
     sources = []
     if not service.is_staff(current_user):
         sources = list(db.session.scalars(service.managed_lists(
             _OrgView, ListStatus.OPEN, "").limit(50)))
     return render_template("reading_lists/manage.html", lists=lists, status=status,
-                           branch_code=branch_code, sources=sources)
+                           branch_code=branch_code, sources=sources, followed=followed)
 
 
 class _OrgView:
@@ -237,8 +253,7 @@ def _report_scope(reading_list):
 @bp.get("/danh-sach-doc/<int:list_id>")
 @role_required(*MANAGERS)
 def report_page(list_id: int):
-    reading_list = _managed_or_404(list_id)
-    branch_id = _report_scope(reading_list)
+    reading_list, branch_id, manages = _reportable_or_404(list_id)
     if reading_list.branch_id is None and branch_id is None and service.branch_dues(reading_list):
         return render_template("reading_lists/overview.html", reading_list=reading_list,
                                lines=report.overview(reading_list),
@@ -249,14 +264,15 @@ def report_page(list_id: int):
     return render_template("reading_lists/report.html", report=built,
                            rows=built.filtered(overdue_only, incomplete_only),
                            overdue_only=overdue_only, incomplete_only=incomplete_only,
-                           branch_code=request.args.get("chi-bo"))
+                           branch_code=request.args.get("chi-bo") if manages else None,
+                           manages=manages)
 
 
 @bp.get("/danh-sach-doc/<int:list_id>/bao-cao.<fmt>")
 @role_required(*MANAGERS)
 def export_report(list_id: int, fmt: str):
-    reading_list = _managed_or_404(list_id)
-    built = report.build(reading_list, _report_scope(reading_list))
+    reading_list, branch_id, _manages = _reportable_or_404(list_id)
+    built = report.build(reading_list, branch_id)
     name = f"bao-cao-danh-sach-{list_id}"
     if fmt == "csv":
         body, mimetype = export.to_csv(built), export.CSV_TYPE
