@@ -24,7 +24,7 @@ from library.catalog.manifest import BookMetadata, parse_year
 from library.catalog.models import EPUB, Book, IndexStatus, Section, Shelf
 from library.extensions import db
 from library.maintenance import faults
-from library.storage import StorageFull, file_sha256, get_store
+from library.storage import READER, StorageFull, file_sha256, get_store
 from library.vietnamese import clean_text, fold, looks_vietnamese
 
 log = logging.getLogger(__name__)
@@ -189,10 +189,11 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
     ext = "epub" if extracted.media_type == EPUB else "pdf"
     stored = store.save_file(job.path, ext)
     faults.checkpoint(faults.AFTER_STORE)
-    cover = None
+    cover = tail = None
     try:
         if extracted.cover:
             cover = store.save_bytes(extracted.cover, extracted.cover_ext or "jpg", "covers")
+        tail = _save_tail(store, extracted)
         book = Book(
             shelf=shelf,
             title=metadata.title or extracted.title or _title_from_filename(job.filename),
@@ -207,6 +208,7 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
             original_filename=job.filename,
             stored_name=stored.name,
             cover_name=cover.name if cover else None,
+            reader_tail_name=tail.name if tail else None,
             page_count=extracted.page_count,
             toc=[vars(entry) for entry in extracted.toc],
             searchable=extracted.searchable,
@@ -223,9 +225,16 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
         return book
     except BaseException:
         db.session.rollback()
-        store.delete(stored.name)
-        store.delete(cover.name if cover else None)
+        for saved in (stored, cover, tail):
+            store.delete(saved.name if saved else None)
         raise
+
+
+def _save_tail(store, extracted):
+    """The reader's tail of a PDF with a flat page tree (library.extraction.page_tree)."""
+    if extracted.media_type == EPUB or not extracted.reader_tail:
+        return None
+    return store.save_bytes(extracted.reader_tail, "pdf", READER)
 
 
 def replace_book_file(book_id: int, path: str | Path, original_filename: str | None = None) -> ImportResult:
@@ -253,17 +262,19 @@ def replace_book_file(book_id: int, path: str | Path, original_filename: str | N
     except extraction.ExtractionError as exc:
         return ImportResult(FAILED, filename, reason=exc.reason)
     store = get_store()
-    old_files = [book.stored_name]
+    old_files = [book.stored_name, book.reader_tail_name]
     try:
         stored = store.save_file(path, "epub" if extracted.media_type == EPUB else "pdf")
     except OSError:
         return ImportResult(FAILED, filename, reason="Không lưu được tệp")
-    cover = None
+    cover = tail = None
     try:
         if extracted.cover:
             cover = store.save_bytes(extracted.cover, extracted.cover_ext or "jpg", "covers")
             old_files.append(book.cover_name)
             book.cover_name = cover.name
+        tail = _save_tail(store, extracted)
+        book.reader_tail_name = tail.name if tail else None
         book.media_type, book.sha256, book.size = extracted.media_type, sha256, size
         book.original_filename, book.stored_name = filename, stored.name
         book.page_count, book.searchable = extracted.page_count, extracted.searchable
@@ -279,13 +290,13 @@ def replace_book_file(book_id: int, path: str | Path, original_filename: str | N
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        store.delete(stored.name)
-        store.delete(cover.name if cover else None)
+        for saved in (stored, cover, tail):
+            store.delete(saved.name if saved else None)
         return _duplicate(ImportJob(Path(path), original_filename=filename), find_by_sha256(sha256))
     except BaseException:
         db.session.rollback()
-        store.delete(stored.name)
-        store.delete(cover.name if cover else None)
+        for saved in (stored, cover, tail):
+            store.delete(saved.name if saved else None)
         raise
     for name in old_files:
         store.delete(name)

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1024 * 1024
-_STORED_NAME = re.compile(r"((covers|staging)/)?[0-9a-f]{32}\.[a-z0-9]{2,5}")
+_STORED_NAME = re.compile(r"((covers|reader|staging)/)?[0-9a-f]{32}\.[a-z0-9]{2,5}")
 # Uploads wait here, fsync'd, until the job runner has parsed them; then they are removed.
 STAGING = "staging"
+# A PDF's reader tail (library.extraction.page_tree), named by Book.reader_tail_name.
+READER = "reader"
 
 
 class StorageFull(OSError):

@@ -67,6 +67,7 @@ ROUTES: dict[str, Row] = {
     "catalog.cover GET": Row("GET", "/sach/{book}/anh-bia", everyone()),
     "reader.download GET": Row("GET", "/sach/{book}/tep", everyone()),
     "reader.read GET": Row("GET", "/doc/{book}", everyone()),
+    "reader.reader_file GET": Row("GET", "/doc/{book}/tep-doc", everyone()),
     "reader.text GET": Row("GET", "/doc/{book}/van-ban", everyone()),
     # Loaded by the sandboxed chapter frame without cookies (signed per book instead), so
     # open to all; without a valid signature nobody learns anything: 404.

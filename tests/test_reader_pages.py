@@ -53,7 +53,7 @@ def test_a_pdf_opens_in_the_pdf_reader_at_the_page_asked(app, client, books):
     with app.test_request_context():
         version = pdfjs_version()
     assert f'data-pdfjs-url="/doc/pdfjs/{version}/build/pdf.min.mjs"' in page
-    assert f'data-file-url="/sach/{books.pdf}/tep"' in page
+    assert f'data-file-url="/doc/{books.pdf}/tep-doc?v=' in page  # the reader's view of the file
     assert 'data-position="4"' in page and 'data-query="dang vien"' in page
     assert '<script type="module" src="/static/reader/pdf-reader.js">' in page
     # The page's text is there too: for screen readers, and if pdf.js cannot start.

@@ -59,6 +59,9 @@ class Book(db.Model):
     original_filename: Mapped[str] = mapped_column(String(500))
     stored_name: Mapped[str] = mapped_column(String(100))
     cover_name: Mapped[str | None] = mapped_column(String(100))
+    # PDF with a flat page tree: an incremental update served after the original to the
+    # reader only (library.extraction.page_tree); the stored original stays untouched.
+    reader_tail_name: Mapped[str | None] = mapped_column(String(100))
     page_count: Mapped[int | None]
     # A table of contents: [{"title", "level", "position"}], position being a section's.
     toc: Mapped[list[dict]] = mapped_column(JSON, default=list)

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from library.extraction.types import ExtractedBook, ExtractionError, UnsupportedFile
@@ -14,6 +15,8 @@ log = logging.getLogger(__name__)
 
 MEMORY = "Tệp cần quá nhiều bộ nhớ để đọc"
 GENERIC = "Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng"
+TAIL_FILE = "reader-tail.pdf"   # library.extraction.worker writes it
+MAX_TAIL = 64 << 20
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent.parent)
 # `python -m library.extraction.worker` would run library/__init__.py, which imports Flask
 # and SQLAlchemy (~0.8 s per file, and a larger attack surface). The child registers a bare
@@ -31,9 +34,11 @@ def timeout_reason(timeout: float) -> str:
     return f"Quá thời gian xử lý ({timeout:g} giây)"
 
 
-def _child_env() -> dict:
-    """Only what Python needs: no secrets, database URLs or tokens reach the parser."""
+def _child_env(output_dir: str = "") -> dict:
+    """Only what Python needs: no secrets, database URLs or tokens reach the parser.
+    `output_dir`: where the child may leave binary results (a PDF's reader tail)."""
     return {
+        "EXTRACT_OUTPUT_DIR": output_dir,
         "PATH": os.environ.get("PATH", os.defpath),
         "PYTHONPATH": _PACKAGE_PARENT,
         "LANG": "C.UTF-8",
@@ -52,10 +57,27 @@ def worker_command(path: str, timeout: float, memory_mb: int) -> list[str]:
 def extract(path, *, timeout: float = 60, memory_mb: int = 1536) -> ExtractedBook:
     """The file's text, metadata and cover, or ExtractionError with a plain reason."""
     path = os.path.abspath(os.fspath(path))
+    with tempfile.TemporaryDirectory(prefix="extract-") as output_dir:
+        book = _run(path, timeout, memory_mb, output_dir)
+        book.reader_tail = _reader_tail(output_dir) if book.media_type == "application/pdf" else None
+        return book
+
+
+def _reader_tail(output_dir: str) -> bytes | None:
+    tail = Path(output_dir) / TAIL_FILE
+    try:
+        if tail.stat().st_size <= MAX_TAIL:
+            return tail.read_bytes() or None
+    except OSError:
+        pass
+    return None
+
+
+def _run(path: str, timeout: float, memory_mb: int, output_dir: str) -> ExtractedBook:
     proc = subprocess.Popen(
         worker_command(path, timeout, memory_mb),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=_child_env(), cwd=_PACKAGE_PARENT, start_new_session=True, close_fds=True,
+        env=_child_env(output_dir), cwd=_PACKAGE_PARENT, start_new_session=True, close_fds=True,
     )
     try:
         out, err = proc.communicate(timeout=timeout)

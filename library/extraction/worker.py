@@ -4,6 +4,7 @@ import json
 import os
 import sys
 
+TAIL_FILE = "reader-tail.pdf"
 MEMORY = "Tệp cần quá nhiều bộ nhớ để đọc"
 GENERIC = "Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng"
 
@@ -43,6 +44,14 @@ def _result(path: str) -> dict:
         return {"error": MEMORY}
     except RecursionError:
         return {"error": GENERIC, "detail": "RecursionError"}
+    tail, book.reader_tail = book.reader_tail, None
+    if tail and os.environ.get("EXTRACT_OUTPUT_DIR"):
+        # Binary and up to megabytes: a file in the parent's temporary folder, not JSON.
+        try:
+            with open(os.path.join(os.environ["EXTRACT_OUTPUT_DIR"], TAIL_FILE), "wb") as fh:
+                fh.write(tail)
+        except OSError:  # the tail only speeds the reader up; the book imports without it
+            pass
     data = book.to_dict()
     if data["cover"] is not None:
         data["cover"] = base64.b64encode(data["cover"]).decode("ascii")

@@ -1,5 +1,5 @@
-"""Backups: the database (SQLite's online backup API, or pg_dump), the book files and
-covers, and a manifest with a checksum of every file; restore into an empty instance.
+"""Backups: the database (SQLite's online backup API, or pg_dump), the book files,
+covers and reader tails, and a manifest with a checksum of every file; restore into an empty instance.
 
 A backup is consistent while imports go on: the database is copied first, in one
 snapshot, and then exactly the files that snapshot refers to (an import stores its file
@@ -118,7 +118,7 @@ def backup(target: Path, books_dir: Path) -> Outcome:
         _sqlite_copy(url.database, str(database_file))
         snapshot = sqlite3.connect(database_file)
         try:
-            rows = snapshot.execute("SELECT stored_name, cover_name, sha256 FROM book").fetchall()
+            rows = snapshot.execute("SELECT stored_name, cover_name, reader_tail_name, sha256 FROM book").fetchall()
             revision = [r[0] for r in snapshot.execute("SELECT version_num FROM alembic_version")]
         finally:
             snapshot.close()
@@ -131,12 +131,12 @@ def backup(target: Path, books_dir: Path) -> Outcome:
         from library.catalog.models import Book
 
         # pg_dump's snapshot is not this one: a book deleted in between is reported missing.
-        rows = db.session.execute(select(Book.stored_name, Book.cover_name, Book.sha256)).all()
+        rows = db.session.execute(select(Book.stored_name, Book.cover_name, Book.reader_tail_name,
+                                          Book.sha256)).all()
         revision = [r[0] for r in db.session.execute(text("SELECT version_num FROM alembic_version"))]
-    for stored_name, cover_name, sha256 in rows:
+    for stored_name, cover_name, reader_tail_name, sha256 in rows:
         names.append((stored_name, sha256))
-        if cover_name:
-            names.append((cover_name, None))
+        names.extend((name, None) for name in (cover_name, reader_tail_name) if name)
     outcome = Outcome(books=len(rows))
     files = {}
     for name, expected in names:

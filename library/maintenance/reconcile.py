@@ -41,7 +41,7 @@ FILE_MISSING = "Tệp sách không còn trong kho lưu trữ: hãy thay tệp ho
 DEFAULT_GRACE = 300.0  # seconds: an import stores its file moments before committing its row
 _STORED = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{2,5}")
 _PARTIAL = ".incoming-"
-_SCANNED_FOLDERS = ("", "covers")  # staging/ belongs to the job runner, quarantine/ to us
+_SCANNED_FOLDERS = ("", "covers", "reader")  # staging/ belongs to the job runner, quarantine/ to us
 
 
 @dataclass
@@ -107,7 +107,7 @@ def check(grace: float = DEFAULT_GRACE, *, files: bool = True) -> Report:
     _check_claims(report, grace)
     books = db.session.execute(
         select(Book.id, Book.status, Book.index_status, Book.stored_name, Book.cover_name,
-               Book.warnings)).all()
+               Book.reader_tail_name, Book.warnings)).all()
     if report.index_state == "ok":
         visible = {b.id for b in books if b.status == BookStatus.READY}
         indexed = get_index().indexed_book_ids()
@@ -143,7 +143,8 @@ def _check_files(report: Report, books, grace: float) -> None:
     report.partial_files, report.young = partial, report.young + young
     referenced = set()
     for book in books:
-        referenced.update(n for n in (book.stored_name, book.cover_name) if n)
+        # A missing reader tail is no fault: the reader then gets the original file alone.
+        referenced.update(n for n in (book.stored_name, book.cover_name, book.reader_tail_name) if n)
         flagged = FILE_MISSING in (book.warnings or [])
         if book.stored_name not in present and not (store.root / book.stored_name).exists():
             (report.flagged if flagged else report.missing_files).append(book.id)

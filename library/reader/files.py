@@ -1,9 +1,15 @@
-"""GET /sach/<id>/tep: the book file itself, as a download named after its title."""
+"""GET /sach/<id>/tep: the book file itself, as a download named after its title.
+GET /doc/<id>/tep-doc: the PDF as the reader fetches it (original + reader tail)."""
+import io
 import re
 import unicodedata
+from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import quote
 
-from flask import abort, send_file
+from flask import Response, abort, request, send_file
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.wsgi import wrap_file
 
 from library.catalog import queries
 from library.catalog.models import EPUB, PDF, Book
@@ -54,3 +60,94 @@ def download(book_id: int):
     # Books are only for signed-in users: shared caches must not keep them.
     response.cache_control.private = True
     return response
+
+
+class _Joined(io.RawIOBase):
+    """Two files read as one, seekable: the original PDF, then its reader tail."""
+
+    def __init__(self, first: Path, second: Path | None):
+        self._parts = [(open(first, "rb"), first.stat().st_size)]
+        if second is not None:
+            self._parts.append((open(second, "rb"), second.stat().st_size))
+        self.size = sum(size for _, size in self._parts)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readinto(self, buffer) -> int:
+        start = 0
+        for fh, size in self._parts:
+            if self._pos < start + size:
+                fh.seek(self._pos - start)
+                count = fh.readinto(memoryview(buffer)[:min(len(buffer), start + size - self._pos)])
+                self._pos += count
+                return count
+            start += size
+        return 0
+
+    def close(self) -> None:
+        for fh, _ in self._parts:
+            fh.close()
+        super().close()
+
+
+def reader_version(book: Book) -> str:
+    """Changes with the file and its tail: the reader's URL carries it, so it may be cached."""
+    tail = (book.reader_tail_name or "").rsplit("/", 1)[-1][:8]
+    return f"{book.sha256[:16]}{tail}"
+
+
+@bp.get("/doc/<int:book_id>/tep-doc")
+def reader_file(book_id: int):
+    """The PDF as the reader fetches it, in ranges: the original file followed by its reader
+    tail (library.extraction.page_tree), when it has one. Not a download: that stays
+    /sach/<id>/tep, the original untouched."""
+    book = queries.visible_book(book_id) or abort(404)
+    if not book.is_pdf:
+        abort(404)
+    store = get_store()
+    try:
+        original = store.path(book.stored_name)
+        tail = store.path(book.reader_tail_name) if book.reader_tail_name else None
+        if tail is not None and not tail.is_file():
+            tail = None  # a lost tail costs speed, not the book
+        joined = _Joined(original, tail)
+    except (ValueError, FileNotFoundError):
+        abort(404)
+    response = Response(wrap_file(request.environ, joined), mimetype=PDF, direct_passthrough=True)
+    response.set_etag(f"{book.sha256[:32]}-{tail.stem[:8] if tail else 'pdf'}")
+    modified = max(p.stat().st_mtime for p in (original, tail) if p is not None)
+    response.last_modified = datetime.fromtimestamp(int(modified), timezone.utc)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    if request.args.get("v") == reader_version(book):
+        response.cache_control.max_age = 86400
+    else:
+        response.cache_control.no_cache = True
+    # 304 for If-None-Match / If-Modified-Since, 206 for Range, 416 outside the file.
+    try:
+        response = response.make_conditional(request.environ, accept_ranges=True,
+                                             complete_length=joined.size)
+        if response.status_code == 304:
+            joined.close()
+            response.response = []
+        return response
+    except RequestedRangeNotSatisfiable:
+        joined.close()
+        # Bare, with the length a client needs to ask again (not the HTML error page).
+        refused = Response(status=416, headers={"Content-Range": f"bytes */{joined.size}",
+                                                "Accept-Ranges": "bytes"})
+        refused.cache_control.private = True
+        return refused

@@ -10,6 +10,7 @@ from library.catalog import queries
 from library.catalog.models import Book, Section
 from library.extensions import db
 from library.reader import bp, progress
+from library.reader.files import reader_version
 from library.reader.resources import resource_token
 from library.reader.vendor import pdfjs_version
 from library.search import highlight_html
@@ -57,7 +58,9 @@ def read(book_id: int):
     book, section, last, query, restored = opened
     context = _common(book, section, last, query, restored)
     if book.is_pdf:
-        return render_template("reader/pdf.html", pdfjs=pdfjs_version(), **context)
+        # The original with its reader tail, if any; the version lets the browser keep it.
+        file_url = url_for("reader.reader_file", book_id=book.id, v=reader_version(book))
+        return render_template("reader/pdf.html", pdfjs=pdfjs_version(), file_url=file_url, **context)
     return render_template(
         "reader/epub.html",
         chapters=queries.chapter_titles(book.id),
