@@ -5,6 +5,11 @@ A view that needs a different policy (an EPUB chapter shown in a sandboxed frame
 pdf.js worker that compiles WebAssembly) sets its own header; it is kept as is.
 """
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+# The largest id the database holds (SQLite and PostgreSQL bigint): a larger number in
+# an address would overflow the query driver, a 500 instead of "no such page".
+MAX_ID = 2**63 - 1
 
 # pdf.js draws on canvases and may hand images over as blob: or data: URLs; its
 # worker is a module from this site. Nothing comes from another origin.
@@ -37,5 +42,15 @@ def _add_headers(response):
     return response
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in routes, up to MAX_ID: a larger number matches no page (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    # Before the blueprints: a rule picks its converter when it is added.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.after_request(_add_headers)
