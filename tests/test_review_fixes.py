@@ -102,3 +102,13 @@ def test_reading_list_title_and_bookmark_label_are_stored_nfc(app, admin_headers
         assert reading_list.description == nfc
         assert reading_list.items[0].note == nfc
         assert db.session.scalar(select(Bookmark.label)) == nfc
+
+
+@pytest.mark.parametrize("book_field", ["²", "99999999999999999999"])
+def test_odd_numbers_in_the_list_form_are_a_form_error(app, book_field):
+    app.test_client_class = PageClient
+    make_user(app, "thuvien", "librarian", None)
+    book_id = add_book(app, "Nghị quyết", "pdf", 5)
+    lib = sign_in(app.test_client(), app, "thuvien")
+    response = lib.post("/danh-sach-doc/moi", data=form(book_id, book_1=book_field, assign="none"))
+    assert response.status_code == 400

@@ -12,6 +12,7 @@ from flask_login import current_user
 from library.extensions import db
 from library.reader import bp, progress
 from library.reader.progress import ProgressError
+from library.security import MAX_ID
 
 
 class BadRequest(ProgressError):
@@ -34,6 +35,8 @@ def _int(data: dict, key: str, required: bool = True) -> int | None:
         raise BadRequest(f"«{key}» phải là một số nguyên.")
     if value < 1:
         raise BadRequest(f"«{key}» phải từ 1 trở lên.")
+    if value > MAX_ID:  # would overflow the database driver
+        raise BadRequest(f"«{key}» quá lớn.")
     return value
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from library.auth.models import Branch
 from library.auth.permissions import MSG_FORBIDDEN, can_manage_reading_lists, json_error
 from library.extensions import db
+from library.security import MAX_ID
 from library.reading_lists import bp, report, service
 from library.reading_lists.member import my_lists
 from library.reading_lists.service import AssignSpec, ItemSpec, ReadingListError
@@ -32,9 +33,12 @@ def _int(value, what) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise BadPayload(f"{what} phải là số nguyên.")
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise BadPayload(f"{what} phải là số nguyên.") from None
+    if abs(number) > MAX_ID:  # would overflow the database driver
+        raise BadPayload(f"{what} quá lớn.")
+    return number
 
 
 def parse_items(raw) -> list[ItemSpec]:

@@ -49,8 +49,11 @@ def _number(value: str, what: str) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    # isdecimal, not isdigit: "²" is a digit int() cannot read.
+    if not value.isdecimal():
         raise FormError(f"{what} phải là số.")
+    if len(value) > 18:  # beyond the database's integers
+        raise FormError(f"{what} quá lớn.")
     return int(value)
 
 
