@@ -10,6 +10,15 @@ from werkzeug.routing import IntegerConverter
 # The largest id the database holds (SQLite and PostgreSQL bigint): a larger number in
 # an address would overflow the query driver, a 500 instead of "no such page".
 MAX_ID = 2**63 - 1
+# A `?page=` beyond this is past any list's end; larger ones overflow the OFFSET.
+MAX_PAGE = 1_000_000
+
+
+def page_arg(default: int = 1) -> int:
+    """`?page=N` of the request, between 1 and MAX_PAGE."""
+    from flask import request
+
+    return min(max(request.args.get("page", default, type=int) or default, 1), MAX_PAGE)
 
 # pdf.js draws on canvases and may hand images over as blob: or data: URLs; its
 # worker is a module from this site. Nothing comes from another origin.

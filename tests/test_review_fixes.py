@@ -112,3 +112,8 @@ def test_odd_numbers_in_the_list_form_are_a_form_error(app, book_field):
     lib = sign_in(app.test_client(), app, "thuvien")
     response = lib.post("/danh-sach-doc/moi", data=form(book_id, book_1=book_field, assign="none"))
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/quan-tri/nguoi-dung", "/quan-tri/nhat-ky", "/quan-tri/chi-bo"])
+def test_huge_page_number_in_admin_lists_is_not_a_server_error(admin_client, url):
+    assert admin_client.get(f"{url}?page=99999999999999999999").status_code == 200

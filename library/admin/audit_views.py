@@ -8,6 +8,7 @@ from library.admin.directory import AuditFilter, audit_actions
 from library.admin.forms import AuditFilterForm
 from library.extensions import db
 from library.i18n import gettext as _
+from library.security import page_arg
 
 PER_PAGE = 50
 
@@ -24,6 +25,6 @@ def audit_log():
         since=form.since.data if not form.since.errors else None,
         until=form.until.data if not form.until.errors else None,
     )
-    page = db.paginate(filters.query(), page=request.args.get("page", 1, type=int) or 1,
+    page = db.paginate(filters.query(), page=page_arg(),
                        per_page=PER_PAGE, error_out=False)
     return render_template("admin/audit.html", form=form, page=page)

@@ -11,13 +11,14 @@ from library.auth.accounts import AccountError
 from library.auth.models import Branch
 from library.extensions import db
 from library.i18n import gettext as _
+from library.security import page_arg
 
 PER_PAGE = 50
 
 
 def _list_page(form: BranchForm | None = None, error: str | None = None, status: int = 200):
     q = request.args.get("q", "")[:200]
-    page = db.paginate(branches_query(q), page=request.args.get("page", 1, type=int) or 1,
+    page = db.paginate(branches_query(q), page=page_arg(),
                        per_page=PER_PAGE, error_out=False)
     counts = member_counts([branch.id for branch in page.items])
     return render_template("admin/branches.html", page=page, counts=counts, q=q,

@@ -14,6 +14,7 @@ from library.auth.accounts import AccountError
 from library.auth.models import ROLE_LABELS, ROLES, Branch, User
 from library.extensions import db
 from library.i18n import gettext as _
+from library.security import page_arg
 
 PER_PAGE = 50
 
@@ -23,7 +24,7 @@ def _actor() -> User:
 
 
 def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return page_arg()
 
 
 @bp.get("/")

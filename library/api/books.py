@@ -16,6 +16,7 @@ from library.jobs import runner
 from library.jobs.models import FileStatus
 from library.storage import get_store
 from library.vietnamese import clean_text
+from library.security import page_arg
 
 MAX_PER_PAGE = 500
 
@@ -43,7 +44,7 @@ def list_books():
         if shelf is None:
             return {"error": f"Không có tủ sách «{slug}»"}, 400
     per_page = max(1, min(request.args.get("per_page", 50, type=int) or 50, MAX_PER_PAGE))
-    page = db.paginate(queries.visible_books(shelf), page=max(1, request.args.get("page", 1, type=int)),
+    page = db.paginate(queries.visible_books(shelf), page=page_arg(),
                        per_page=per_page, error_out=False, count=True)
     return {"total": page.total, "page": page.page, "books": [book_json(b) for b in page.items]}
 

@@ -15,6 +15,7 @@ from library.catalog.models import Book, BookStatus, utcnow
 from library.extensions import db
 from library.search import QueryError, SearchUnavailable, get_index
 from library.vietnamese import clean_text
+from library.security import page_arg
 
 ATOM = "http://www.w3.org/2005/Atom"
 NS = {
@@ -140,7 +141,7 @@ def _paging(root, endpoint: str, page: int, pages: int, total: int, **args) -> N
 
 
 def _page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int))
+    return page_arg()
 
 
 def _book_list(feed_id: str, title: str, endpoint: str, query, **args) -> Response:

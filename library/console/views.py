@@ -19,6 +19,7 @@ from library.i18n import gettext as _
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile
 from library.redirects import safe_next
 from library.storage import get_store
+from library.security import page_arg
 
 
 def _shelves() -> list[Shelf]:
@@ -99,7 +100,7 @@ def book_list():
     filters = service.BookFilters(
         q=args.get("q", "")[:200], shelf=next((s for s in shelves if s.slug == args.get("shelf")), None),
         status=args.get("status", ""), index_status=args.get("index", ""), kind=args.get("kind", ""))
-    page = db.paginate(filters.query(), page=args.get("page", 1, type=int), per_page=50,
+    page = db.paginate(filters.query(), page=page_arg(), per_page=50,
                        error_out=False)
     move = MoveForm()
     move.shelf.choices = shelf_choices(shelves)
