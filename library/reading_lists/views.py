@@ -233,7 +233,12 @@ def copy(list_id: int):
     source = db.session.get(service.ReadingList, list_id)
     if source is None or not service.can_copy(current_user, source):
         abort(404)
-    reading_list = service.copy_list(current_user, source)
+    try:
+        reading_list = service.copy_list(current_user, source)
+    except ReadingListError as exc:  # e.g. one of its books was withdrawn since
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("reading_lists.manage"))
     db.session.commit()
     flash(_("Đã sao chép danh sách; kiểm tra rồi giao cho chi bộ."), "info")
     return redirect(url_for("reading_lists.edit", list_id=reading_list.id))
