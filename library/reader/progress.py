@@ -7,6 +7,7 @@ it, so one user can never read or change another's rows through them.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Boolean, DateTime, and_, bindparam, select, text
@@ -129,7 +130,7 @@ def add_bookmark(user_id: int, book_id: int, position: int, offset: float = 0.0,
                  label: str = "") -> Bookmark:
     bookmark = Bookmark(user_id=user_id, book_id=book_id, position=position,
                         offset=min(max(float(offset), 0.0), 1.0),
-                        label=" ".join((label or "").split())[:MAX_LABEL])
+                        label=" ".join(unicodedata.normalize("NFC", label or "").split())[:MAX_LABEL])
     db.session.add(bookmark)
     db.session.flush()
     return bookmark

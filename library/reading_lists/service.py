@@ -7,6 +7,7 @@ function flushes; the request (or the CLI) commits once.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -306,7 +307,7 @@ def mark_read(user, list_id: int, item_id: int, read: bool = True) -> None:
 # --- validation ------------------------------------------------------------------------
 
 def _set_fields(reading_list, title, purpose, description, due) -> None:
-    title = " ".join((title or "").split())
+    title = " ".join(unicodedata.normalize("NFC", title or "").split())
     if not title:
         raise ReadingListError("Danh sách cần có tên.")
     if len(title) > MAX_TITLE:
@@ -315,7 +316,7 @@ def _set_fields(reading_list, title, purpose, description, due) -> None:
         raise ReadingListError("Mục đích không hợp lệ.")
     reading_list.title = title
     reading_list.purpose = purpose
-    reading_list.description = (description or "").strip()[:5000]
+    reading_list.description = unicodedata.normalize("NFC", description or "").strip()[:5000]
     reading_list.due_date = due
 
 
@@ -337,7 +338,7 @@ def _set_items(reading_list: ReadingList, specs: list[ItemSpec]) -> None:
         _, media_type, last = books[spec.book_id]
         last = last or 0
         item = ReadingListItem(position=position, book_id=spec.book_id,
-                               note=(spec.note or "").strip()[:2000])
+                               note=unicodedata.normalize("NFC", spec.note or "").strip()[:2000])
         if spec.pages is not None:
             if media_type != PDF:
                 raise ReadingListError("Chỉ chọn được khoảng trang với sách PDF.")
