@@ -132,3 +132,12 @@ def test_a_wrong_method_gets_a_page_not_werkzeugs_english(client):
     response = client.post("/tim-kiem", data={"csrf_token": ""})
     assert response.status_code in (400, 405)
     assert "Method Not Allowed" not in response.text and "The method is not allowed" not in response.text
+
+
+@pytest.mark.parametrize("path", [
+    "/tu-sach/chi-bo-dien-tu?page=99999999999999999999",
+    "/tim-kiem?q=dang+vien&page=99999999999999999999",
+    "/api/search?q=dang+vien&page=99999999999999999999",
+])
+def test_a_huge_page_number_is_not_a_server_error(client, path):
+    assert client.get(path).status_code < 500

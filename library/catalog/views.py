@@ -5,6 +5,7 @@ from flask_login import current_user
 from library.catalog import bp, queries
 from library.extensions import db
 from library.reader.progress import recent_positions
+from library.security import page_arg
 from library.storage import get_store
 
 
@@ -22,7 +23,7 @@ def home():
 def shelf(slug: str):
     found = queries.shelf_by_slug(slug) or abort(404)
     books = db.paginate(
-        queries.visible_books(found), page=request.args.get("page", 1, type=int),
+        queries.visible_books(found), page=page_arg(),
         per_page=24, error_out=False,
     )
     return render_template("catalog/shelf.html", shelf=found, books=books)
