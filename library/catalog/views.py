@@ -1,5 +1,5 @@
 """Pages of the catalogue: home, a shelf, a book, its cover."""
-from flask import abort, render_template, request, send_file, url_for
+from flask import abort, render_template, send_file, url_for
 from flask_login import current_user
 
 from library.catalog import bp, queries
