@@ -10,9 +10,13 @@ API_PREFIXES = ("/api/", "/opds")
 # gets these instead. A description given with abort() is kept.
 PAGES = {
     400: ("Yêu cầu không hợp lệ", "Địa chỉ hoặc biểu mẫu có dữ liệu không đúng. Xin kiểm tra rồi thử lại."),
+    401: ("Cần đăng nhập", "Vui lòng đăng nhập để tiếp tục."),
     403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép mở trang này."),
     404: ("Không tìm thấy trang", "Trang bạn tìm không có ở đây."),
     405: ("Thao tác không được hỗ trợ", "Trang này không nhận kiểu yêu cầu vừa gửi."),
+    409: ("Xung đột dữ liệu", "Dữ liệu vừa bị thay đổi ở nơi khác. Xin tải lại trang rồi thử lại."),
+    410: ("Không còn nữa", "Nội dung này đã bị gỡ bỏ."),
+    416: ("Đoạn tệp không hợp lệ", "Phần tệp được yêu cầu nằm ngoài độ dài của tệp."),
     429: ("Quá nhiều yêu cầu", "Xin đợi một lát rồi thử lại."),
     500: ("Đã xảy ra lỗi", "Xin thử lại sau ít phút."),
     503: ("Dịch vụ tạm thời gián đoạn", "Xin thử lại sau ít phút."),
