@@ -7,12 +7,17 @@
 1. First page of a large PDF. Two PDFs of --pages pages are generated (kept in --out and
    reused): one shaped like a real book (balanced page tree, a picture per page) and one
    from the demo typesetter (flat page tree: pdf.js's check of the last page then walks
-   every page object, so it reads nearly the whole file). Imported into a fresh instance, served by werkzeug in a thread; a headless
+   every page object, so it reads nearly the whole file; at import it gets a reader tail
+   that balances the tree, served after the original at /doc/<id>/tep-doc). Imported into
+   a fresh instance, served by werkzeug in a thread; a headless
    Chromium signs in and opens the PDF reader at page 1, then at the middle and last
    pages. Chromium's own network events (CDP Network.dataReceived, which also counts
    requests pdf.js aborts) give the bytes of the book file received before the page was
    drawn (#reader[data-shown]), the number of requests for it, and everything else the
-   page loaded (pdf.js itself, cold cache, then warm).
+   page loaded (pdf.js itself, cold cache, then warm). The flat book is opened twice: with
+   its tail, then with the tail set aside (what every book got before the tails: the
+   original alone). The time to compute the tail (library.extraction.page_tree) is printed
+   next to the whole extraction's.
 2. POST /api/progress under gunicorn: for each --clients level, that many closed-loop
    clients (one keep-alive connection each, Bearer token, no think time), then 20 clients
    paced to each --rates total, report random pages for --duration seconds. Prints
@@ -42,10 +47,12 @@ PASSWORD = "tusach-bench-2026"
 GOAL_P95_MS = 50.0
 
 
-def make_pdf(path: Path, pages: int) -> Path:
+def make_pdf(path: Path, pages: int, flat: bool = False) -> Path:
     """A book shaped like the real ones: a balanced page tree (nodes of 10, as Acrobat,
     InDesign, Word or pdfTeX write them), and on every page a scanned-like picture and a
-    few lines of text. Hand-written PDF 1.4, standard Helvetica, JPEG pictures (Pillow)."""
+    few lines of text. Hand-written PDF 1.4, standard Helvetica, JPEG pictures (Pillow).
+    `flat`: the same book with every page a kid of the root (as Ghostscript, reportlab or
+    LibreOffice write them)."""
     import io
     import random as rnd
     import zlib
@@ -79,18 +86,22 @@ def make_pdf(path: Path, pages: int) -> Path:
         content = add(stream("/Filter /FlateDecode", zlib.compress(
             f"q 480 0 0 320 57 200 cm /Im1 Do Q {text}".encode())))
         leaves.append((image, content))
+        if flat:  # each page object right after its content, the root after them all
+            add(f"<< /Type /Page /Parent {2 + 3 * pages} 0 R /MediaBox [0 0 595 842] /Contents {content} 0 R "
+                f"/Resources << /Font << /F1 {font} 0 R >> /XObject << /Im1 {image} 0 R >> >> >>".encode())
     # Page objects are written after the content, then the tree, as most producers do.
-    page_ids = [len(objects) + 1 + i for i in range(pages)]
-    groups = [page_ids[i:i + 10] for i in range(0, pages, 10)]
-    first_node = len(objects) + pages + 1
+    page_ids = [2 + 3 * i + 2 for i in range(pages)] if flat else [len(objects) + 1 + i for i in range(pages)]
+    groups = [] if flat else [page_ids[i:i + 10] for i in range(0, pages, 10)]  # flat: the root only
+    first_node = len(objects) + 1 if flat else len(objects) + pages + 1
     root = first_node + len(groups)
-    for i, (image, content) in enumerate(leaves):
+    for i, (image, content) in enumerate([] if flat else leaves):
         add(f"<< /Type /Page /Parent {first_node + i // 10} 0 R /MediaBox [0 0 595 842] /Contents {content} 0 R "
             f"/Resources << /Font << /F1 {font} 0 R >> /XObject << /Im1 {image} 0 R >> >> >>".encode())
     for group in groups:
         kids = " ".join(f"{k} 0 R" for k in group)
         add(f"<< /Type /Pages /Parent {root} 0 R /Kids [{kids}] /Count {len(group)} >>".encode())
-    kids = " ".join(f"{first_node + i} 0 R" for i in range(len(groups)))
+    kids = " ".join(f"{k} 0 R" for k in page_ids) if flat else \
+        " ".join(f"{first_node + i} 0 R" for i in range(len(groups)))
     add(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
     catalog = add(f"<< /Type /Catalog /Pages {root} 0 R >>".encode())
     info = add(f"<< /Title (Tuyen tap {pages} trang) /Author (Ban Tuyen giao) >>".encode())
@@ -157,6 +168,7 @@ def make_instance(root: Path, pdfs: list[Path]):
 # 1. Bytes before the first page ---------------------------------------------------------------
 
 def first_page(app, book_id: int, pages: int, size: int, label: str) -> None:
+    """`size`: of the original file, the base of "% of file" (the tail comes on top)."""
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -167,10 +179,14 @@ def first_page(app, book_id: int, pages: int, size: int, label: str) -> None:
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
-    file_path = f"/sach/{book_id}/tep"
+    file_path = f"/doc/{book_id}/tep-doc"  # the reader's view of the file (original + tail)
     print(f"\n1. Opening a {pages}-page PDF of {size / 1e6:.1f} MB, {label}, in the PDF reader "
           "(Chromium, loopback)")
-    print(f"{'open at':<22}{'book bytes':>12}{'% of file':>11}{'requests':>10}{'other bytes':>13}{'ms':>8}")
+    # book bytes: received over the wire (CDP); ranged: the bytes of the 206 answers pdf.js asked
+    # for. On loopback the first, whole-file answer, which pdf.js aborts, may fill the cache
+    # before the abort, and later ranges then come from it (0 bytes on the wire).
+    print(f"{'open at':<22}{'book bytes':>12}{'% of file':>11}{'ranged':>11}{'% of file':>11}"
+          f"{'requests':>10}{'other bytes':>13}{'ms':>8}")
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=os.environ.get("LIBRARY_CHROMIUM",
@@ -191,23 +207,81 @@ def first_page(app, book_id: int, pages: int, size: int, label: str) -> None:
             cdp.on("Network.dataReceived",
                    lambda e: received.__setitem__(e["requestId"],
                                                   received.get(e["requestId"], 0) + e["encodedDataLength"]))
+            # Some answers report their bytes only when finished: the larger count is kept.
+            finished: dict[str, int] = {}
+            statuses: dict[str, int] = {}
+            cdp.on("Network.loadingFinished",
+                   lambda e: finished.__setitem__(e["requestId"], int(e.get("encodedDataLength", 0))))
+            ranged: dict[str, int] = {}
+
+            def response_received(e):
+                statuses[e["requestId"]] = e["response"]["status"]
+                headers = {k.lower(): v for k, v in e["response"]["headers"].items()}
+                first_last = headers.get("content-range", "").partition(" ")[2].split("/")[0]
+                if "-" in first_last:
+                    first, last = first_last.split("-")
+                    ranged[e["requestId"]] = int(last) - int(first) + 1
+
+            cdp.on("Network.responseReceived", response_received)
             for label, number in [("page 1 (cold cache)", 1), ("page 1 (warm cache)", 1),
                                   (f"page {pages // 2}", pages // 2), (f"page {pages}", pages)]:
                 urls.clear()
                 received.clear()
+                finished.clear()
+                statuses.clear()
+                ranged.clear()
                 started = time.perf_counter()
                 page.goto(f"/doc/{book_id}?p={number}")
                 page.wait_for_selector(f"#reader[data-shown='{number}']", timeout=60_000)
                 elapsed = (time.perf_counter() - started) * 1000
                 page.wait_for_timeout(300)  # late events of requests pdf.js aborted
-                book = [rid for rid, url in urls.items() if url.endswith(file_path)]
+                book = [rid for rid, url in urls.items() if url.split("?")[0].endswith(file_path)]
+                for rid, n in finished.items():
+                    received[rid] = max(received.get(rid, 0), n)
                 book_bytes = sum(received.get(rid, 0) for rid in book)
                 other = sum(n for rid, n in received.items() if rid not in book)
-                print(f"{label:<22}{book_bytes:>12,}{100 * book_bytes / size:>10.1f}%{len(book):>10}"
+                if os.environ.get("READER_BENCH_DEBUG"):
+                    print("   statuses:", [(statuses.get(rid, 0), received.get(rid), finished.get(rid))
+                                           for rid in book])
+                asked = sum(ranged.get(rid, 0) for rid in book)
+                print(f"{label:<22}{book_bytes:>12,}{100 * book_bytes / size:>10.1f}%{asked:>11,}"
+                      f"{100 * asked / size:>10.1f}%{len(book):>10}"
                       f"{other:>13,}{elapsed:>8.0f}")
             browser.close()
     finally:
         server.shutdown()
+
+
+def reader_tails(app, flat_pdf: Path, book_id: int) -> str | None:
+    """Print the flat book's tail and what it costs at import; its stored name."""
+    from library.catalog.models import Book
+    from library.extensions import db
+    from library.extraction import extract
+    from library.extraction.page_tree import balanced_tail
+
+    with app.app_context():
+        name = db.session.get(Book, book_id).reader_tail_name
+    tail_times, extract_times = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        tail = balanced_tail(flat_pdf)
+        tail_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        extract(flat_pdf)
+        extract_times.append(time.perf_counter() - started)
+    print(f"{flat_pdf.name}: reader tail {len(tail or b''):,} bytes ({name or 'none stored'}); "
+          f"computing it takes {min(tail_times):.2f} s (best of 3) of the whole extraction's "
+          f"{min(extract_times):.2f} s (sandboxed child, tail included)")
+    return name
+
+
+def set_tail(app, book_id: int, name: str | None) -> None:
+    from library.catalog.models import Book
+    from library.extensions import db
+
+    with app.app_context():
+        db.session.get(Book, book_id).reader_tail_name = name
+        db.session.commit()
 
 
 # 2. POST /api/progress under load ---------------------------------------------------------------
@@ -335,14 +409,25 @@ def main() -> None:
     books = [(make_pdf(args.out / f"sach-{args.pages}-trang.pdf", args.pages),
               "scanned-like pictures, balanced page tree"),
              (make_demo_pdf(args.out / f"demo-{args.pages}-trang.pdf", args.pages),
-              "demo typesetter, text only, flat page tree")]
+              "demo typesetter, text only, flat page tree"),
+             (make_pdf(args.out / f"sach-{args.pages}-trang-phang.pdf", args.pages, flat=True),
+              "scanned-like pictures, flat page tree")]
     app, config, book_ids = make_instance(args.out / "instance", [pdf for pdf, _ in books])
     for (pdf, label) in books:
         print(f"{pdf.name}: {args.pages} pages, {pdf.stat().st_size:,} bytes ({label})")
     print(f"instance ready in {time.perf_counter() - started:.1f} s")
+    flat = [(pdf, label, book_id, reader_tails(app, pdf, book_id))
+            for (pdf, label), book_id in list(zip(books, book_ids))[1:]]
     if not args.skip_browser:
-        for (pdf, label), book_id in zip(books, book_ids):
-            first_page(app, book_id, args.pages, pdf.stat().st_size, label)
+        first_page(app, book_ids[0], args.pages, books[0][0].stat().st_size, books[0][1])
+        for pdf, label, book_id, tail_name in flat:
+            first_page(app, book_id, args.pages, pdf.stat().st_size,
+                       label + (", with its reader tail" if tail_name else ", no tail"))
+            if tail_name:
+                set_tail(app, book_id, None)
+                first_page(app, book_id, args.pages, pdf.stat().st_size,
+                           label + ", tail set aside (as before the tails)")
+                set_tail(app, book_id, tail_name)
     if not args.skip_load:
         progress_load(app, config, book_ids[0], args.pages, [int(c) for c in args.clients.split(",")],
                       args.duration, args.workers, args.threads,

@@ -149,6 +149,7 @@ def test_the_reader_route_serves_original_then_tail_in_ranges(app, client, flat_
     assert whole.status_code == 200 and whole.data == joined
     assert whole.headers["Content-Type"] == "application/pdf"
     assert whole.headers["Accept-Ranges"] == "bytes"
+    assert int(whole.headers["Content-Length"]) == len(joined)  # pdf.js needs it for ranges
     assert whole.headers["X-Content-Type-Options"] == "nosniff"
     assert "attachment" not in whole.headers.get("Content-Disposition", "")
     assert "private" in whole.headers["Cache-Control"]

@@ -127,6 +127,8 @@ def reader_file(book_id: int):
     except (ValueError, FileNotFoundError):
         abort(404)
     response = Response(wrap_file(request.environ, joined), mimetype=PDF, direct_passthrough=True)
+    # pdf.js switches to ranges only when the first answer gives the length (and Accept-Ranges).
+    response.content_length = joined.size
     response.set_etag(f"{book.sha256[:32]}-{tail.stem[:8] if tail else 'pdf'}")
     modified = max(p.stat().st_mtime for p in (original, tail) if p is not None)
     response.last_modified = datetime.fromtimestamp(int(modified), timezone.utc)
