@@ -209,13 +209,11 @@ def first_page(app, book_id: int, pages: int, size: int, label: str) -> None:
                                                   received.get(e["requestId"], 0) + e["encodedDataLength"]))
             # Some answers report their bytes only when finished: the larger count is kept.
             finished: dict[str, int] = {}
-            statuses: dict[str, int] = {}
             cdp.on("Network.loadingFinished",
                    lambda e: finished.__setitem__(e["requestId"], int(e.get("encodedDataLength", 0))))
             ranged: dict[str, int] = {}
 
             def response_received(e):
-                statuses[e["requestId"]] = e["response"]["status"]
                 headers = {k.lower(): v for k, v in e["response"]["headers"].items()}
                 first_last = headers.get("content-range", "").partition(" ")[2].split("/")[0]
                 if "-" in first_last:
@@ -228,7 +226,6 @@ def first_page(app, book_id: int, pages: int, size: int, label: str) -> None:
                 urls.clear()
                 received.clear()
                 finished.clear()
-                statuses.clear()
                 ranged.clear()
                 started = time.perf_counter()
                 page.goto(f"/doc/{book_id}?p={number}")
@@ -240,9 +237,6 @@ def first_page(app, book_id: int, pages: int, size: int, label: str) -> None:
                     received[rid] = max(received.get(rid, 0), n)
                 book_bytes = sum(received.get(rid, 0) for rid in book)
                 other = sum(n for rid, n in received.items() if rid not in book)
-                if os.environ.get("READER_BENCH_DEBUG"):
-                    print("   statuses:", [(statuses.get(rid, 0), received.get(rid), finished.get(rid))
-                                           for rid in book])
                 asked = sum(ranged.get(rid, 0) for rid in book)
                 print(f"{label:<22}{book_bytes:>12,}{100 * book_bytes / size:>10.1f}%{asked:>11,}"
                       f"{100 * asked / size:>10.1f}%{len(book):>10}"

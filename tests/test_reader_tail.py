@@ -239,3 +239,20 @@ def test_the_reconciler_keeps_tails_and_backups_carry_them(app, flat_pdf, tmp_pa
     assert (root / "books" / book.reader_tail_name).read_bytes() == \
         (books_dir(app) / book.reader_tail_name).read_bytes()
     shutil.rmtree(root)
+
+
+def test_no_tail_for_a_file_pypdf_must_repair_or_when_time_is_short(flat_pdf, tmp_path):
+    from library.extraction import worker
+    from library.extraction.types import ExtractedBook
+
+    # startxref points nowhere: readers rebuild the xref, and a tail would build on guesses.
+    lost = tmp_path / "mat-xref.pdf"
+    data = flat_pdf.read_bytes()
+    lost.write_bytes(data[:data.rindex(b"startxref")] + b"startxref\n123\n%%EOF\n")
+    assert len(pypdf.PdfReader(lost, strict=False).pages) == PAGES
+    assert balanced_tail(lost) is None
+    pdf = ExtractedBook(media_type="application/pdf")
+    assert worker._reader_tail(str(flat_pdf), pdf, lambda: 1.5) is None  # under 1 s left for it
+    assert worker._reader_tail(str(flat_pdf), pdf, lambda: 60.0)
+    assert worker._reader_tail(str(flat_pdf), ExtractedBook(media_type="application/epub+zip"),
+                               lambda: 60.0) is None

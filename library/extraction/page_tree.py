@@ -112,7 +112,7 @@ def _rebuild(writer, root_ref) -> None:
     root[NameObject("/Count")] = NumberObject(len(leaves))
 
 
-def balanced_tail(path, max_bytes: int = 64 << 20) -> bytes | None:
+def balanced_tail(path, max_bytes: int = 128 << 20) -> bytes | None:
     """The bytes to append to the file at `path` so that its page tree is balanced, or None
     (small, already balanced, encrypted, damaged, too large, or anything unexpected)."""
     try:
@@ -123,7 +123,8 @@ def balanced_tail(path, max_bytes: int = 64 << 20) -> bytes | None:
         from pypdf import PdfReader, PdfWriter
         from pypdf.generic import IndirectObject
 
-        reader = PdfReader(io.BytesIO(original), strict=False)
+        # strict: a file pypdf would have to repair gets no tail (offsets it guessed would lie)
+        reader = PdfReader(io.BytesIO(original), strict=True)
         if reader.is_encrypted:
             return None
         writer = PdfWriter(reader, incremental=True)

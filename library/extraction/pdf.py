@@ -5,7 +5,7 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from library.extraction import page_tree, pdf_fallback
+from library.extraction import pdf_fallback
 from library.extraction.metadata import plain, split_authors
 from library.extraction.sniff import PDF
 from library.extraction.tcvn3 import looks_tcvn3, looks_vni, tcvn3_to_unicode
@@ -151,6 +151,4 @@ def extract_pdf(path) -> ExtractedBook:
         book.warnings.append(NO_TEXT_WARNING)
     book.title = clean_text(book.title).strip() or None if book.title else None
     book.authors = [a for a in (clean_text(a).strip() for a in book.authors) if a]
-    if doc is not None:  # pdfium opened it: neither locked nor badly damaged
-        book.reader_tail = page_tree.balanced_tail(path)
     return book

@@ -3,6 +3,7 @@ import base64
 import json
 import os
 import sys
+import time
 
 TAIL_FILE = "reader-tail.pdf"
 MEMORY = "Tệp cần quá nhiều bộ nhớ để đọc"
@@ -31,7 +32,31 @@ def extract_here(path: str):
     return extract_pdf(path)
 
 
-def _result(path: str) -> dict:
+def _reader_tail(path: str, book, time_left) -> bytes | None:
+    """A PDF's reader tail (library.extraction.page_tree) in at most half the time left:
+    it only speeds the reader up, and must never cost the import its time limit."""
+    seconds = min(int(time_left() / 2), 60)
+    if book.media_type != "application/pdf" or seconds < 1:
+        return None
+    import signal
+
+    from library.extraction.page_tree import balanced_tail
+
+    def stop(signum, frame):
+        raise TimeoutError("reader tail")  # balanced_tail catches it: no tail
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        return balanced_tail(path)
+    except TimeoutError:  # raised between its own try and return
+        return None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _result(path: str, time_left=lambda: 60.0) -> dict:
     from library.extraction.types import ExtractionError, UnsupportedFile
 
     try:
@@ -44,8 +69,8 @@ def _result(path: str) -> dict:
         return {"error": MEMORY}
     except RecursionError:
         return {"error": GENERIC, "detail": "RecursionError"}
-    tail, book.reader_tail = book.reader_tail, None
-    if tail and os.environ.get("EXTRACT_OUTPUT_DIR"):
+    tail = _reader_tail(path, book, time_left) if os.environ.get("EXTRACT_OUTPUT_DIR") else None
+    if tail:
         # Binary and up to megabytes: a file in the parent's temporary folder, not JSON.
         try:
             with open(os.path.join(os.environ["EXTRACT_OUTPUT_DIR"], TAIL_FILE), "wb") as fh:
@@ -60,8 +85,10 @@ def _result(path: str) -> dict:
 
 def main(argv: list[str]) -> int:
     """argv: PATH [MEMORY_MB CPU_SECONDS]."""
+    started, budget = time.monotonic(), 60.0
     if len(argv) >= 3:
         _limit(int(argv[1]), int(argv[2]))
+        budget = int(argv[2]) - 5  # the parent's wall-clock timeout (sandbox.worker_command)
     # Only the JSON goes to the real stdout; anything a library prints lands on stderr.
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
@@ -69,7 +96,7 @@ def main(argv: list[str]) -> int:
     import warnings
     warnings.simplefilter("ignore")  # third-party chatter about odd files is not a result
     try:
-        result = _result(argv[0])
+        result = _result(argv[0], lambda: budget - (time.monotonic() - started))
     except MemoryError:
         result = {"error": MEMORY}
     except Exception as exc:  # noqa: BLE001 - the parent turns this into a plain reason
