@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from flask import Response, abort, request, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
-from werkzeug.wsgi import wrap_file
+from werkzeug.wsgi import FileWrapper
 
 from library.catalog import queries
 from library.catalog.models import EPUB, PDF, Book
@@ -126,7 +126,9 @@ def reader_file(book_id: int):
         joined = _Joined(original, tail)
     except (ValueError, FileNotFoundError):
         abort(404)
-    response = Response(wrap_file(request.environ, joined), mimetype=PDF, direct_passthrough=True)
+    # werkzeug's own wrapper, not the server's wsgi.file_wrapper (gunicorn's cannot seek, so
+    # a range near the end would read everything before it).
+    response = Response(FileWrapper(joined), mimetype=PDF, direct_passthrough=True)
     # pdf.js switches to ranges only when the first answer gives the length (and Accept-Ranges).
     response.content_length = joined.size
     response.set_etag(f"{book.sha256[:32]}-{tail.stem[:8] if tail else 'pdf'}")
