@@ -265,3 +265,25 @@ def call_search_total(statuses) -> str:
     answered = [s for s in statuses if s[0] == "search" and s[1] == 200]
     assert answered
     return str(json.loads(answered[-1][2])["total"])
+
+
+def test_a_search_racing_another_workers_commit_still_answers(app, monkeypatch, tmp_path):
+    """Another process's commit may delete the table of contents a search was about to
+    open: the search opens the newer one instead of answering "unavailable"."""
+    from whoosh import index as whoosh_index
+
+    from library.search.store import IndexStore
+
+    store = IndexStore(str(tmp_path / "race"), create_missing=True)
+    store.create_empty()
+    real_open_dir, calls = whoosh_index.open_dir, []
+
+    def open_dir_after_a_commit(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # the first look finds the file gone, as after a commit
+            raise FileNotFoundError(errno.ENOENT, "_library_v2_5.toc")
+        return real_open_dir(*args, **kwargs)
+
+    monkeypatch.setattr(whoosh_index, "open_dir", open_dir_after_a_commit)
+    assert store.open() is not None and len(calls) == 2
+    store.close()

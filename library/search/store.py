@@ -183,7 +183,9 @@ class IndexStore:
     def open(self, create: bool | None = None) -> index.Index:
         create = self.create_missing if create is None else create
         try:
-            if not index.exists_in(self.path, indexname=INDEX_NAME):
+            # By file name only: whoosh's exists_in opens the newest table of contents,
+            # which a commit in another process may delete in between (then not "missing").
+            if not _current_tocs(self.path):
                 if other_versions(self.path):
                     raise IndexOutdated()
                 if not create:
@@ -234,9 +236,9 @@ class IndexStore:
 
     def write_locked(self) -> bool:
         """Whether some process holds the write lock now (indexing or rebuilding)."""
-        if not index.exists_in(self.path, indexname=INDEX_NAME):
+        if not _current_tocs(self.path):
             return False
-        lock = index.open_dir(self.path, indexname=INDEX_NAME).lock("WRITELOCK")
+        lock = _retrying(lambda: index.open_dir(self.path, indexname=INDEX_NAME)).lock("WRITELOCK")
         if lock.acquire(blocking=False):
             lock.release()
             return False
