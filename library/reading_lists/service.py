@@ -87,28 +87,22 @@ def managed_list(user, list_id: int) -> ReadingList:
     return reading_list
 
 
-def followed_list(user, list_id: int) -> ReadingList | None:
-    """An organisation-wide list assigned to a secretary's branch: the secretary follows the
-    branch's rows of its report (read-only) without managing the list itself."""
-    if getattr(user, "role", None) != SECRETARY or user.branch_id is None:
-        return None
-    return db.session.scalar(select(ReadingList).where(
-        ReadingList.id == list_id, ReadingList.branch_id.is_(None),
-        exists().where(ReadingListAssignment.list_id == ReadingList.id,
-                       ReadingListAssignment.branch_id == user.branch_id)))
-
-
 def followed_lists(user, status: str | None = None):
-    """A select of the organisation-wide lists assigned to a secretary's branch."""
-    query = select(ReadingList).where(false())
-    if getattr(user, "role", None) == SECRETARY and user.branch_id is not None:
-        query = select(ReadingList).where(
-            ReadingList.branch_id.is_(None),
-            exists().where(ReadingListAssignment.list_id == ReadingList.id,
-                           ReadingListAssignment.branch_id == user.branch_id))
+    """A select of the organisation-wide lists assigned to a secretary's branch: the
+    secretary follows the branch's rows of their reports, read-only, without managing them."""
+    if getattr(user, "role", None) != SECRETARY or user.branch_id is None:
+        return select(ReadingList).where(false())
+    query = select(ReadingList).where(
+        ReadingList.branch_id.is_(None),
+        exists().where(ReadingListAssignment.list_id == ReadingList.id,
+                       ReadingListAssignment.branch_id == user.branch_id))
     if status:
         query = query.where(ReadingList.status == status)
     return query.order_by(ReadingList.created_at.desc(), ReadingList.id.desc())
+
+
+def followed_list(user, list_id: int) -> ReadingList | None:
+    return db.session.scalar(followed_lists(user).where(ReadingList.id == list_id))
 
 
 def managed_lists(user, status: str | None = None, branch_code: str | None = None):
