@@ -11,7 +11,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Defaults, then LIBRARY_* environment, then the test mapping."""
     app = Flask(
         __name__,
-        instance_path=str(config.REPO_ROOT / "instance"),
+        instance_path=str(config.instance_dir()),
         template_folder=str(config.REPO_ROOT / "templates"),
         static_folder=str(config.REPO_ROOT / "static"),
     )
@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
 
     from library import audit, cli, database, errors, i18n, indexing, navigation, search, security, storage
-    from library import admin, console, jobs, maintenance, reading_lists
+    from library import admin, console, jobs, maintenance, reading_lists, tasks
     from library.reader import models as reader_models  # noqa: F401  (tables known to the metadata)
     from library.auth import init_app as init_auth
     from library.catalog import bp as catalog_bp
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(reader_bp)
+    tasks.init_app(app)
     jobs.init_app(app)
     console.init_app(app)
     admin.init_app(app)

@@ -19,6 +19,11 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def instance_dir() -> Path:
+    """What one host keeps for itself (secret key, host id, locks): LIBRARY_INSTANCE_DIR."""
+    return Path(os.environ.get("LIBRARY_INSTANCE_DIR") or REPO_ROOT / "instance").absolute()
+
+
 def from_environment(instance_path: Path, generate_secret: bool = True) -> dict:
     env = os.environ.get
     secret = env("LIBRARY_SECRET_KEY") or (_secret_key(instance_path) if generate_secret else None)

@@ -1,0 +1,39 @@
+"""`flask --app wsgi worker [--threads N]`: background work in a process of its own."""
+import logging
+import signal
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+
+@click.command("worker")
+@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Số tác vụ chạy cùng lúc trong tiến trình này.")
+@with_appcontext
+def worker(threads):
+    """Chạy các tác vụ nền (nhập sách, nhận dạng chữ, chỉ mục, sửa chữa) trong tiến trình này."""
+    from library.tasks import host_id
+    from library.tasks.runner import Runner
+
+    app = current_app._get_current_object()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.config["IS_WORKER"] = True
+    runner = Runner(app, threads)
+    app.extensions["task_runner"] = runner
+
+    def stop(signum, frame):
+        click.echo("Đang dừng: làm xong bước đang làm rồi trả tác vụ về hàng đợi…", err=True)
+        runner.stopping.set()
+        runner.wake_only()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"Tiến trình nền trên máy {host_id(app)}: {threads} luồng.", err=True)
+    runner.start()
+    runner.join()
+    click.echo("Đã dừng.", err=True)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(worker)
