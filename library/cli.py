@@ -54,7 +54,7 @@ def run_import(files, shelf, manifest, manifest_base, echo=click.echo) -> dict[s
             advance()
             echo(_line(result))
 
-        runner.run_job(job.id, on_result=report)
+        runner.run_cli_job(job, on_result=report)
     if counts[IMPORTED]:
         click.echo("Đang lập chỉ mục tìm kiếm…", err=True)
         current_app.extensions["indexer"].drain()

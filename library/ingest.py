@@ -23,6 +23,7 @@ from library import extraction, indexing
 from library.catalog.manifest import BookMetadata, parse_year
 from library.catalog.models import EPUB, Book, IndexStatus, Section, Shelf
 from library.extensions import db
+from library.indexing import changes as index_changes
 from library.maintenance import faults
 from library.storage import READER, StorageFull, file_sha256, get_store
 from library.vietnamese import clean_text, fold, looks_vietnamese
@@ -220,6 +221,8 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
             for s in extracted.sections
         ]
         db.session.add(book)
+        db.session.flush()
+        index_changes.record([book.id])  # every host's index follows, from this commit on
         db.session.commit()
         faults.checkpoint(faults.AFTER_COMMIT)
         return book
@@ -287,6 +290,7 @@ def replace_book_file(book_id: int, path: str | Path, original_filename: str | N
             Section(position=s.position, page=s.page, chapter=s.chapter, href=s.href, text=s.text)
             for s in extracted.sections
         ]
+        index_changes.record([book.id])
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

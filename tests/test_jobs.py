@@ -6,9 +6,9 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from library import jobs
+from library import jobs, tasks
 from library.audit import AuditEvent
 from library.catalog.models import Book, utcnow
 from library.catalog.manifest import BookMetadata
@@ -16,6 +16,8 @@ from library.extensions import db
 from library.jobs import runner
 from library.jobs.models import FileStatus, IngestJob, JobStatus
 from library.search import get_index
+from library.tasks import queue
+from library.tasks.models import Task
 from tests.books import FILLER, epub_book, pdf_book
 
 
@@ -51,8 +53,8 @@ def test_a_job_imports_each_file_records_why_and_removes_its_staged_copies(app, 
             shelf=None, source="web")
         assert len(_staged_files(app)) == 3, "the .docx must not even be written"
         assert job.files[3].status == FileStatus.FAILED and ".pdf" in job.files[3].reason
-        assert runner.claim(job.id) == job.id
-        runner.run_job(job.id)
+        jobs.submit(job.id)
+        assert tasks.run_until_idle(app) == 1
 
         db.session.expire_all()
         job = db.session.get(IngestJob, job.id)
@@ -72,8 +74,8 @@ def test_the_same_bytes_twice_is_a_duplicate_naming_the_first(app, files):
     with app.app_context():
         job = runner.create_job([_upload(files["pdf"]), _upload(files["pdf"], "ban-sao.pdf")],
                                 shelf=None, source="web")
-        runner.claim(job.id)
-        runner.run_job(job.id)
+        jobs.submit(job.id)
+        tasks.run_until_idle(app)
         db.session.expire_all()
         first, second = db.session.get(IngestJob, job.id).files
         assert (first.status, second.status) == ("imported", "duplicate")
@@ -81,74 +83,88 @@ def test_the_same_bytes_twice_is_a_duplicate_naming_the_first(app, files):
         assert db.session.scalar(select(func.count(Book.id))) == 1
 
 
+def _claim(app):
+    return queue.claim([jobs.INGEST], tasks.host_id(app))
+
+
+def _quiet(task_id, minutes=10):
+    db.session.execute(update(Task).where(Task.id == task_id)
+                       .values(heartbeat_at=utcnow() - timedelta(minutes=minutes)))
+    db.session.commit()
+
+
 def test_a_job_is_claimed_by_one_worker_only(app, files):
     with app.app_context():
         job = runner.create_job([_upload(files["pdf"])], shelf=None, source="web")
-        assert runner.claim(job.id, worker="host-a:1") == job.id
-        assert runner.claim(job.id, worker="host-b:2") is None
-        assert runner.claim(worker="host-b:2") is None
-        assert db.session.get(IngestJob, job.id).claimed_by == "host-a:1"
+        task_id = jobs.submit(job.id)
+        assert _claim(app).task_id == task_id
+        assert _claim(app) is None
+        assert jobs.submit(job.id) == task_id, "one task per job, however often it is submitted"
 
 
 def test_a_quiet_workers_job_is_requeued_and_finished_without_redoing_done_files(app, files):
     with app.app_context():
         job = runner.create_job([_upload(files["pdf"]), _upload(files["epub"])], shelf=None, source="web")
-        runner.claim(job.id, worker="elsewhere:4242")
+        task_id = jobs.submit(job.id)
+        claim = _claim(app)
         # That worker finished the first file, then its machine went away mid-way.
-        runner._record(
-            job.id, job.files[0].id, runner.ImportResult("failed", "so-tay.pdf", reason="giả lập"),
-            "elsewhere:4242", None)
-        job.heartbeat_at = utcnow() - timedelta(minutes=10)
-        db.session.commit()
-
-        assert runner.requeue_stale(quiet_seconds=120) == [job.id]
-        db.session.expire_all()
-        assert db.session.get(IngestJob, job.id).status == JobStatus.QUEUED
-        assert runner.claim() == job.id
-        runner.run_job(job.id)
+        runner._record(job.id, job.files[0].id,
+                       runner.ImportResult("failed", "so-tay.pdf", reason="giả lập"),
+                       runner.Progress(None, 2, 0), None)
+        _quiet(task_id)
+        assert queue.recover_stale(120, lambda kind: 3) == [task_id]
+        assert not queue.beat(task_id, claim.token), "the quiet worker's claim is gone"
+        assert tasks.run_until_idle(app) == 1
         db.session.expire_all()
         done = db.session.get(IngestJob, job.id)
         assert [f.status for f in done.files] == ["failed", "imported"]
         assert done.files[0].reason == "giả lập", "a finished file is not run again"
         assert done.status == JobStatus.FINISHED
+        view = tasks.status(task_id)
+        assert (view.status, view.attempts, view.done, view.total) == ("done", 2, 2, 2)
 
 
 def test_a_busy_worker_keeps_its_job(app, files):
     with app.app_context():
         job = runner.create_job([_upload(files["pdf"])], shelf=None, source="web")
-        runner.claim(job.id, worker="elsewhere:4242")
-        assert runner.requeue_stale(quiet_seconds=120) == []
-        assert db.session.get(IngestJob, job.id).status == JobStatus.RUNNING
+        task_id = jobs.submit(job.id)
+        _claim(app)
+        assert queue.recover_stale(120, lambda kind: 3) == []
+        assert tasks.status(task_id).status == "running"
 
 
 def test_a_worker_that_lost_its_claim_stops_writing(app, files):
     with app.app_context():
         job = runner.create_job([_upload(files["pdf"])], shelf=None, source="web")
-        runner.claim(job.id, worker="slow:1")
-        job.claimed_by = "other:2"  # re-queued and taken by another worker meanwhile
+        task_id = jobs.submit(job.id)
+        claim = _claim(app)
+        # re-queued and taken by another worker meanwhile
+        db.session.execute(update(Task).where(Task.id == task_id).values(claimed_by="other:2:x"))
         db.session.commit()
-        with pytest.raises(runner.JobLost):
-            runner.run_job(job.id, worker="slow:1")
+        with pytest.raises(tasks.TaskLost):
+            runner.run_job(job.id, tasks.TaskContext(claim, app))
         assert db.session.scalar(select(func.count(Book.id))) == 0
 
 
-def test_a_dead_cli_import_is_closed_not_requeued(app, files):
+def test_a_dead_cli_import_is_closed_not_run_again(app, files):
     with app.app_context():
         job = runner.create_cli_job([files["pdf"]], shelf=None, metadata_for=lambda p: None)
-        job.claimed_by, job.heartbeat_at = "elsewhere:77", utcnow() - timedelta(hours=1)
-        db.session.commit()
-        assert runner.requeue_stale(quiet_seconds=120) == [job.id]
+        claim = _claim(app)  # the `books import` process, which then died
+        _quiet(claim.task_id, minutes=60)
+        assert queue.recover_stale(120, lambda kind: 3) == [claim.task_id]
+        tasks.run_until_idle(app)
         db.session.expire_all()
         closed = db.session.get(IngestJob, job.id)
         assert closed.status == JobStatus.FINISHED
         assert closed.files[0].status == FileStatus.FAILED and "dừng" in closed.files[0].reason
+        assert db.session.scalar(select(func.count(Book.id))) == 0
 
 
 @pytest.fixture
 def background_app(app):
     app.config.update(JOBS_INLINE=False, JOBS_HEARTBEAT_SECONDS=0.2)
     yield app
-    app.extensions["job_runner"].stop()
+    app.extensions["task_runner"].stop()
 
 
 def _wait_for(predicate, seconds=60.0):
@@ -162,10 +178,10 @@ def _wait_for(predicate, seconds=60.0):
 
 def test_the_background_thread_runs_a_queued_job_and_heartbeats(background_app, files):
     app = background_app
-    with app.app_context():
+    with app.test_request_context("/"):  # an upload's request: the runner starts on commit
         job = runner.create_job([_upload(files["pdf"]), _upload(files["epub"])], shelf=None, source="web")
         job_id = job.id
-        jobs.submit(job_id)  # returns at once: the runner thread does the work
+        task_id = jobs.submit(job_id)  # returns at once: the runner thread does the work
 
         def finished():
             db.session.expire_all()
@@ -173,18 +189,21 @@ def test_the_background_thread_runs_a_queued_job_and_heartbeats(background_app, 
 
         assert _wait_for(finished), "the runner thread did not finish the job"
         done = db.session.get(IngestJob, job_id)
-        assert done.claimed_by == runner.worker_id()
         assert [f.status for f in done.files] == ["imported", "imported"]
         assert _staged_files(app) == []
+        assert _wait_for(lambda: tasks.status(task_id).status == "done")
+        view = tasks.status(task_id)
+        assert (view.done, view.total, view.attempts) == (2, 2, 1)
 
 
 def test_the_runner_picks_up_a_job_left_by_a_dead_process_at_startup(background_app, files):
     app = background_app
     with app.app_context():
         job = runner.create_job([_upload(files["epub"])], shelf=None, source="web")
-        runner.claim(job.id, worker="gone-host:1")
-        job.heartbeat_at = utcnow() - timedelta(hours=1)
-        db.session.commit()
+        task_id = jobs.submit(job.id)
+        _claim(app)
+        db.session.execute(update(Task).where(Task.id == task_id).values(claimed_by="gone-host:1:x"))
+        _quiet(task_id, minutes=60)
         job_id = job.id
     # The first request of this process starts the runner, which finds the quiet job.
     app.test_client().get("/healthz")
@@ -216,18 +235,20 @@ def runner_cli(app):
     return app.test_cli_runner()
 
 
-def test_a_job_that_breaks_the_runner_is_closed_not_retried_for_ever(background_app, files, monkeypatch):
+def test_a_job_that_breaks_the_runner_is_retried_then_closed_not_retried_for_ever(
+        background_app, files, monkeypatch):
     app = background_app
+    app.config.update(JOBS_RETRY_BASE_SECONDS=0.05, JOBS_POLL_SECONDS=0.1)
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in the pipeline")
         yield  # a generator, like the real one
 
     monkeypatch.setattr(runner, "import_files", broken)
-    with app.app_context():
+    with app.test_request_context("/"):
         job = runner.create_job([_upload(files["pdf"])], shelf=None, source="web")
         job_id = job.id
-        jobs.submit(job_id)
+        task_id = jobs.submit(job_id)
 
         def finished():
             db.session.expire_all()
@@ -237,6 +258,9 @@ def test_a_job_that_breaks_the_runner_is_closed_not_retried_for_ever(background_
         row = db.session.get(IngestJob, job_id).files[0]
         assert row.status == FileStatus.FAILED and "Lỗi máy chủ" in row.reason
         assert _staged_files(app) == []
+        assert _wait_for(lambda: tasks.status(task_id).status == "failed")
+        view = tasks.status(task_id)
+        assert view.attempts == 3 and "a bug in the pipeline" in view.error
 
 
 def test_forgotten_staged_uploads_are_swept_but_not_those_of_a_job(app, files):

@@ -173,31 +173,61 @@ def test_librarians_see_the_missing_file_warning_members_do_not(app, two_books, 
     assert words not in client.get(f"/sach/{two_books[0]}").get_data(as_text=True)
 
 
-def test_a_claim_left_by_a_dead_indexer_is_queued_again_a_live_one_is_not(app, two_books):
+def test_a_failed_index_write_is_shown_reported_and_retried_until_it_holds(
+        app, two_books, librarian_client, monkeypatch):
+    import errno
+
+    from library import tasks
+    from library.search.engine import SearchIndex
+
+    real = SearchIndex.index_books
+
+    def full_disk(self, docs, progress=None):
+        list(docs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(SearchIndex, "index_books", full_disk)
     with app.app_context():
-        db.session.execute(update(Book).where(Book.id == two_books[0])
-                           .values(index_status=indexing.INDEXING))
+        db.session.get(Book, two_books[0]).title = "Sổ tay đảng viên (bản sửa)"
         db.session.commit()
-        assert indexing.reset_stale_claims() == 0           # claimed just now: in hand
-        old = utcnow() - indexing.STALE_CLAIM - timedelta(seconds=1)
-        db.session.execute(update(Book).where(Book.id == two_books[0]).values(updated_at=old))
+        indexing.enqueue(two_books[0])
+        book = db.session.get(Book, two_books[0])
+        assert book.index_status == IndexStatus.FAILED and book.index_error == "Hết dung lượng lưu trữ"
+    page = librarian_client.get(f"/thu-vien/sach/{two_books[0]}").get_data(as_text=True)
+    assert "Lỗi lập chỉ mục" in page and "Hết dung lượng lưu trữ" in page
+    report = run_check(app)
+    assert report.exit_code == 1 and "cũ hơn lần sửa gần nhất" in report.output, report.output
+    assert f"#{two_books[0]}" in report.output
+
+    monkeypatch.setattr(SearchIndex, "index_books", real)
+    with app.app_context():
+        retry = tasks.status(f"index:{tasks.host_id()}:{two_books[0]}")
+        assert retry.status == "queued" and retry.run_after > utcnow(), "after a backoff"
+        db.session.execute(update(tasks.models.Task).where(tasks.models.Task.id == retry.id)
+                           .values(run_after=utcnow()))
         db.session.commit()
-        holder = get_index().store.writer()                 # an indexer at work
-        try:
-            assert indexing.reset_stale_claims() == 0
-        finally:
-            holder.cancel()
-        assert indexing.reset_stale_claims() == 1
-        assert db.session.get(Book, two_books[0]).index_status == IndexStatus.PENDING
+    assert tasks.run_until_idle(app) >= 1
+    with app.app_context():
+        assert db.session.get(Book, two_books[0]).index_status == IndexStatus.INDEXED
+        assert tasks.status(retry.id).status == "done"
+        assert get_index().search("bản sửa").total == 1
+    assert run_check(app).exit_code == 0
 
 
-def test_the_claim_time_is_when_the_book_was_claimed(app, two_books):
+def test_a_change_this_host_has_not_applied_is_reported_then_applied(app, two_books):
+    from library.indexing import changes
+
     with app.app_context():
-        old = utcnow() - timedelta(days=1)
-        db.session.execute(update(Book).values(updated_at=old, index_status=IndexStatus.PENDING))
+        db.session.get(Book, two_books[1]).status = "withdrawn"
+        changes.record([two_books[1]])  # logged, as by another host, not applied here yet
         db.session.commit()
-        assert indexing.claim_pending()
-        assert db.session.get(Book, two_books[0]).updated_at > old + timedelta(hours=23)
+    report = run_check(app)
+    assert report.exit_code == 1 and "cũ hơn lần sửa gần nhất" in report.output, report.output
+    repaired = run_check(app, "--repair")
+    assert "Đã cập nhật lại chỉ mục cho 1 sách" in repaired.output, repaired.output
+    with app.app_context():
+        assert get_index().indexed_book_ids() == {two_books[0]}
+    assert run_check(app).exit_code == 0
 
 
 def test_an_index_of_an_older_format_is_reported_then_rebuilt(app, two_books, anonymous):

@@ -264,7 +264,9 @@ def test_an_enqueue_wakes_the_runner_after_commit(app):
     app.config.update(JOBS_POLL_SECONDS=30, JOBS_BACKGROUND=True)
     runner = app.extensions["task_runner"]
     try:
-        task_id = _add(app, payload={"n": 1})
+        with app.test_request_context("/"):  # a web request queues work: its runner starts
+            task_id = tasks.enqueue("test.record", {"n": 1})
+            db.session.commit()
         deadline = time.monotonic() + 10
         while _status(app, task_id).status != "done" and time.monotonic() < deadline:
             time.sleep(0.05)

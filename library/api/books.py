@@ -3,7 +3,7 @@ from flask import abort, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from library import extraction
+from library import extraction, jobs
 from library.api import bp
 from library.auth.models import ADMIN, LIBRARIAN
 from library.auth.permissions import role_required
@@ -91,8 +91,9 @@ def upload_book():
                             shelf=shelf, source="api", user=current_user)
     row = job.files[0]
     refused_status = _content_status(get_store().path(row.staged_name), filename)
-    if runner.claim(job.id) is not None:
-        runner.run_job(job.id)
+    if not jobs.run_and_wait(job.id):
+        return {"job_id": job.id, "status": "queued",
+                "url": url_for("console.job", job_id=job.id)}, 202
     db.session.refresh(row)
     if row.status == FileStatus.IMPORTED:
         book = db.session.get(Book, row.book_id)

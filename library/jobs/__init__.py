@@ -1,45 +1,47 @@
-"""Persisted ingest jobs and the runner that works through them off the request thread."""
+"""Persisted ingest jobs: the rows users see, run as `ingest.job` tasks of library.tasks."""
 from flask import Flask, current_app
 
 from library.jobs import models  # noqa: F401  (tables known to the metadata)
 
-DEFAULTS = {
-    "JOBS_INLINE": False,          # tests: run a job in the request that queued it
-    "JOBS_BACKGROUND": True,       # start this process's runner thread on the first request
-    "JOBS_HEARTBEAT_SECONDS": 10,
-    # A running job whose worker has been quiet this long is re-queued: well above the
-    # heartbeat, which a separate thread keeps up even during a long parse.
-    "JOBS_STALE_SECONDS": 120,
-}
+INGEST = "ingest.job"
 
 
-def submit(job_id: int) -> None:
-    """Have a queued job run: now, in this thread (JOBS_INLINE), else by the runner thread."""
-    from library.jobs import runner
+def submit(job_id: int) -> int:
+    """Queue a job's run (commits): now, in this thread (JOBS_INLINE), else by a runner."""
+    from library import tasks
+    from library.extensions import db
 
+    task_id = tasks.enqueue(INGEST, {"job_id": job_id}, key=f"ingest:{job_id}", priority=10)
+    db.session.commit()
     if current_app.config["JOBS_INLINE"]:
-        if runner.claim(job_id) is not None:
-            runner.run_job(job_id)
-    else:
-        current_app.extensions["job_runner"].wake()
+        tasks.run_now(current_app._get_current_object(), task_id)
+    return task_id
+
+
+def run_and_wait(job_id: int) -> bool:
+    """Queue a job and see it done before returning (the API answers with the outcome): in
+    this thread where this process does background work, else by a worker, waited for up
+    to the extraction's time limit and a margin. True when the job finished."""
+    import time
+
+    from library import tasks
+    from library.extensions import db
+    from library.jobs.models import IngestJob, JobStatus
+
+    app = current_app._get_current_object()
+    task_id = tasks.enqueue(INGEST, {"job_id": job_id}, key=f"ingest:{job_id}", priority=20)
+    db.session.commit()
+    if tasks.does_background_work(app):
+        tasks.run_now(app, task_id)
+    deadline = time.monotonic() + app.config["EXTRACT_TIMEOUT_SECONDS"] + 30
+    while True:
+        db.session.expire_all()
+        if db.session.get(IngestJob, job_id).status == JobStatus.FINISHED:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
 
 
 def init_app(app: Flask) -> None:
-    from library.jobs.background import JobRunner
-
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
-    app.extensions["job_runner"] = job_runner = JobRunner(app)
-    started = []
-
-    @app.before_request
-    def _start_runner():
-        # At start-up (the first request of this process: safe under a forking server),
-        # pick up jobs left queued or cut short by a restart.
-        if started or not app.config["JOBS_BACKGROUND"] or app.config["JOBS_INLINE"]:
-            return
-        started.append(True)
-        from library.jobs import runner
-
-        if not app.testing or runner.unfinished_jobs_exist():
-            job_runner.wake()
+    from library.jobs import runner  # noqa: F401  (registers the ingest.job handler)

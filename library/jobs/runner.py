@@ -1,33 +1,30 @@
-"""Ingest jobs: created with their files staged, claimed by one worker at a time, run through
-`library.ingest`, every file's result written (in its own short transaction) as soon as known.
+"""Ingest jobs: created with their files staged, run as an `ingest.job` task (library.tasks:
+one worker at a time, heartbeats, retries, recovery), through `library.ingest`, every file's
+result written (in its own short transaction) as soon as known.
 
 Web and API uploads wait in the book store's staging folder; `books import` reads the
-librarian's files where they lie. A job whose worker stops sending heartbeats is put back in
-the queue (web, api) or closed with its remaining files failed (cli: the files are on the
-machine of a process that is gone).
+librarian's files where they lie. A job whose worker died is picked up again by another
+worker, which finishes the files not done yet (web, api), or closed with its remaining files
+failed (cli: the files are on the machine of a process that is gone).
 """
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
-from library import audit, extraction, indexing
+from library import audit, extraction, tasks
 from library.catalog.manifest import BookMetadata
 from library.catalog.models import EPUB, PDF, Shelf, utcnow
 from library.extensions import db
 from library.ingest import FAILED, IMPORTED, ImportJob, ImportResult, import_files, replace_book_file
+from library.jobs import INGEST
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile, JobStatus
 from library.storage import STAGING, get_store
 from library.vietnamese import clean_text
@@ -37,7 +34,6 @@ log = logging.getLogger(__name__)
 EXTENSIONS = {".pdf": PDF, ".epub": EPUB}
 WRONG_EXTENSION = "Chỉ nhận tệp PDF hoặc EPUB (đuôi .pdf hoặc .epub)"
 INTERRUPTED = "Lệnh nhập đã dừng giữa chừng; hãy chạy lại"
-REQUEUED = "Tiến trình xử lý đã dừng; tác vụ được đưa lại vào hàng đợi"
 
 
 @dataclass
@@ -49,13 +45,7 @@ class Upload:
     metadata: BookMetadata | None = None
 
 
-class JobLost(Exception):
-    """This worker's claim on the job was taken away (it was thought dead and re-queued)."""
-
-
-def worker_id() -> str:
-    """"host:pid" of this process, asked each time: a forking server's workers differ."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+JobLost = tasks.TaskLost  # this worker's claim on the job's task was taken away
 
 
 def extension_refusal(filename: str, media_type: str | None = None) -> str | None:
@@ -101,80 +91,52 @@ def create_job(uploads: Iterable[Upload], *, shelf: Shelf | None, source: str, u
 
 def create_cli_job(paths: Iterable[Path], *, shelf: Shelf | None,
                    metadata_for: Callable[[Path], BookMetadata | None]) -> IngestJob:
-    """A job for `books import`, already claimed by this process: it runs here and now."""
-    now = utcnow()
-    job = IngestJob(source="cli", shelf_id=shelf.id if shelf else None, status=JobStatus.RUNNING,
-                    claimed_by=worker_id(), heartbeat_at=now, started_at=now)
+    """A job for `books import`, its task bound to this host (the files are here): the
+    command runs it here and now (`run_cli_job`)."""
+    job = IngestJob(source="cli", shelf_id=shelf.id if shelf else None, status=JobStatus.QUEUED)
     for position, path in enumerate(paths, start=1):
         job.files.append(IngestJobFile(
             position=position, original_filename=clean_text(path.name)[:500],
             source_path=str(path.absolute()), book_metadata=_metadata_dict(metadata_for(path)),
             warnings=[]))
     db.session.add(job)
+    db.session.flush()
+    tasks.enqueue(INGEST, {"job_id": job.id}, key=f"ingest:{job.id}", priority=10,
+                  host=tasks.host_id())
     db.session.commit()
     return job
+
+
+def run_cli_job(job: IngestJob, on_result: Callable[[ImportResult], None]) -> None:
+    task = tasks.status(f"ingest:{job.id}")
+    tasks.run_now(current_app._get_current_object(), task.id, listener=on_result)
 
 
 def _metadata_dict(metadata: BookMetadata | None) -> dict:
     return {k: v for k, v in asdict(metadata).items() if v is not None} if metadata else {}
 
 
-def claim(job_id: int | None = None, worker: str | None = None) -> int | None:
-    """Take one queued job (this one, or the oldest) for `worker`; None when there is none.
-    The conditional UPDATE makes the claim atomic across threads and processes."""
-    worker = worker or worker_id()
-    query = select(IngestJob.id).where(IngestJob.status == JobStatus.QUEUED)
-    if job_id is not None:
-        query = query.where(IngestJob.id == job_id)
-    for candidate in db.session.scalars(query.order_by(IngestJob.id).limit(5)).all():
-        now = utcnow()
-        taken = db.session.execute(
-            update(IngestJob)
-            .where(IngestJob.id == candidate, IngestJob.status == JobStatus.QUEUED)
-            .values(status=JobStatus.RUNNING, claimed_by=worker, heartbeat_at=now,
-                    started_at=now)
-        ).rowcount
+@tasks.handler(INGEST, max_attempts=3)
+def run_ingest_task(ctx: tasks.TaskContext, payload: dict) -> None:
+    """An ingest job's task: its unfinished files, by whichever worker claimed it."""
+    job_id = int(payload["job_id"])
+    job = db.session.get(IngestJob, job_id)
+    if job is None or job.status == JobStatus.FINISHED:
+        return
+    if job.source == "cli" and ctx.attempt > 1:
+        log.warning("ingest job %s: the `books import` that ran it stopped: closed", job_id)
+        _close_interrupted(job)
         db.session.commit()
-        if taken:
-            return candidate
-    return None
-
-
-def requeue_stale(quiet_seconds: float) -> list[int]:
-    """Jobs whose worker said nothing for `quiet_seconds` (or whose process on this machine is
-    gone): web and API jobs go back to the queue, a CLI job is closed. Returns their ids."""
-    cutoff = utcnow() - timedelta(seconds=quiet_seconds)
-    found = []
-    for job in db.session.scalars(select(IngestJob).where(IngestJob.status == JobStatus.RUNNING)):
-        if not (job.heartbeat_at is None or job.heartbeat_at < cutoff
-                or _process_gone(job.claimed_by)):
-            continue
-        if job.source == "cli":
-            _close_interrupted(job)
-        elif not db.session.execute(
-            update(IngestJob).where(IngestJob.id == job.id, IngestJob.status == JobStatus.RUNNING,
-                                    IngestJob.claimed_by == job.claimed_by)
-            .values(status=JobStatus.QUEUED, claimed_by=None)
-        ).rowcount:
-            continue
-        found.append(job.id)
-        log.warning("ingest job %s of %s went quiet: %s", job.id, job.claimed_by,
-                    "closed" if job.source == "cli" else "re-queued")
-    db.session.commit()
-    return found
-
-
-def _process_gone(claimed_by: str | None) -> bool:
-    host, _, pid = (claimed_by or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
+        return
     try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+        run_job(job_id, ctx, on_result=ctx.listener)
+    except tasks.TaskLost:
+        raise
+    except Exception:
+        if ctx.attempt >= 3:  # out of attempts: its files failed, not retried for ever
+            log.exception("ingest job %s failed on its last attempt: closed", job_id)
+            abandon(job_id)
+        raise
 
 
 def _close_interrupted(job: IngestJob, reason: str = INTERRUPTED) -> None:
@@ -199,43 +161,58 @@ def abandon(job_id: int, reason: str = "Lỗi máy chủ khi nhập tệp; hãy 
         get_store().delete(name)
 
 
-def run_job(job_id: int, worker: str | None = None,
+def run_job(job_id: int, ctx: tasks.TaskContext | None = None,
             on_result: Callable[[ImportResult], None] | None = None) -> None:
-    """Work through a claimed job's unfinished files: two parses at once, each result
-    written when known, staged files removed once their result is kept."""
-    worker = worker or worker_id()
+    """Work through a job's unfinished files: two parses at once, each result written when
+    known (the task's claim checked first), staged files removed once their result is kept."""
     job = db.session.get(IngestJob, job_id)
     shelf = db.session.get(Shelf, job.shelf_id) if job.shelf_id else None
     actor = _actor(job)
+    if job.status != JobStatus.RUNNING:
+        job.status, job.started_at = JobStatus.RUNNING, job.started_at or utcnow()
+        db.session.commit()
     pending = [row for row in job.files if row.status not in FileStatus.DONE]
+    progress = Progress(ctx, len(job.files), len(job.files) - len(pending))
     rows = {row.id: row for row in pending}
     imports, replacements = [], []
-    with _pulse(current_app._get_current_object(), job_id, worker):
-        for row in pending:
-            path = _source(row)
-            if reason := _refusal(row, path, job.source):
-                _record(job_id, row.id, ImportResult(FAILED, row.original_filename, reason=reason),
-                        worker, actor, on_result)
-            elif row.replaces_book_id:
-                replacements.append((row.id, path))
-            else:
-                imports.append((row.id, ImportJob(path, shelf.slug if shelf else None,
-                                                  BookMetadata(**row.book_metadata),
-                                                  row.original_filename)))
-        db.session.expire_all()
-        ids = [row_id for row_id, _ in imports]
-        started = (_mark_running(job_id, row_id, worker) or item for row_id, item in imports)
-        for row_id, result in zip(ids, import_files(started, workers=2)):
-            _record(job_id, row_id, result, worker, actor, on_result)
-        for row_id, path in replacements:
-            _mark_running(job_id, row_id, worker)
-            result = replace_book_file(rows[row_id].replaces_book_id, path,
-                                       rows[row_id].original_filename)
-            _record(job_id, row_id, result, worker, actor, on_result, replaced=True)
-    now = utcnow()
-    db.session.execute(update(IngestJob).where(IngestJob.id == job_id, IngestJob.claimed_by == worker)
-                       .values(status=JobStatus.FINISHED, finished_at=now, heartbeat_at=now))
+    for row in pending:
+        path = _source(row)
+        if reason := _refusal(row, path, job.source):
+            _record(job_id, row.id, ImportResult(FAILED, row.original_filename, reason=reason),
+                    progress, actor, on_result)
+        elif row.replaces_book_id:
+            replacements.append((row.id, path))
+        else:
+            imports.append((row.id, ImportJob(path, shelf.slug if shelf else None,
+                                              BookMetadata(**row.book_metadata),
+                                              row.original_filename)))
+    db.session.expire_all()
+    ids = [row_id for row_id, _ in imports]
+    started = (_mark_running(row_id, progress) or item for row_id, item in imports)
+    for row_id, result in zip(ids, import_files(started, workers=2)):
+        _record(job_id, row_id, result, progress, actor, on_result)
+    for row_id, path in replacements:
+        _mark_running(row_id, progress)
+        result = replace_book_file(rows[row_id].replaces_book_id, path,
+                                   rows[row_id].original_filename)
+        _record(job_id, row_id, result, progress, actor, on_result, replaced=True)
+    progress.check()
+    db.session.execute(update(IngestJob).where(IngestJob.id == job_id)
+                       .values(status=JobStatus.FINISHED, finished_at=utcnow()))
     db.session.commit()
+
+
+@dataclass
+class Progress:
+    """The files done so far, told to the task (which checks its claim at the same time)."""
+
+    ctx: tasks.TaskContext | None
+    total: int
+    done: int
+
+    def check(self) -> None:
+        if self.ctx is not None:
+            self.ctx.heartbeat(self.done, self.total)
 
 
 def _actor(job: IngestJob):
@@ -264,37 +241,28 @@ def _refusal(row: IngestJobFile, path: Path | None, source: str) -> str | None:
     return extension_refusal(row.original_filename, media_type)
 
 
-def _mark_running(job_id: int, row_id: int, worker: str) -> None:
-    _still_mine(job_id, worker)
+def _mark_running(row_id: int, progress: Progress) -> None:
+    progress.check()
     db.session.execute(update(IngestJobFile).where(IngestJobFile.id == row_id)
                        .values(status=FileStatus.RUNNING))
     db.session.commit()
 
 
-def _still_mine(job_id: int, worker: str) -> None:
-    owner = db.session.scalar(select(IngestJob.claimed_by).where(IngestJob.id == job_id))
-    if owner != worker:
-        db.session.rollback()
-        raise JobLost(job_id)
-
-
-def _record(job_id: int, row_id: int, result: ImportResult, worker: str, actor,
+def _record(job_id: int, row_id: int, result: ImportResult, progress: Progress, actor,
             on_result=None, replaced: bool = False) -> None:
-    """One file's outcome, the job's heartbeat and the audit event in one short commit;
-    then the staged copy goes."""
-    _still_mine(job_id, worker)
+    """One file's outcome and the audit event in one short commit; then the staged copy goes."""
+    progress.check()
     row = db.session.get(IngestJobFile, row_id)
     status = result.status if result.status in FileStatus.DONE else FileStatus.FAILED
     row.status, row.reason, row.book_id = status, result.reason, result.book_id
     row.warnings, row.finished_at = list(result.warnings), utcnow()
     staged, row.staged_name = row.staged_name, None
-    db.session.execute(update(IngestJob).where(IngestJob.id == job_id)
-                       .values(heartbeat_at=utcnow()))
     if result.status == IMPORTED:
         action = "book.replace" if replaced else "book.upload"
         audit.record(action, "book", result.book_id, result.title or "", actor=actor,
                      job=job_id, file=result.filename, warnings=list(result.warnings))
     db.session.commit()
+    progress.done += 1
     get_store().delete(staged)
     if result.status == IMPORTED:
         _index_soon()
@@ -307,34 +275,6 @@ def _index_soon() -> None:
         current_app.extensions["indexer"].drain()
     else:
         current_app.extensions["indexer"].wake()
-
-
-@contextmanager
-def _pulse(app, job_id: int, worker: str):
-    """Heartbeats from a thread of their own, so a long parse does not look like a dead worker."""
-    stop = threading.Event()
-    seconds = app.config.get("JOBS_HEARTBEAT_SECONDS", 10)
-
-    def beat():
-        while not stop.wait(seconds):
-            with app.app_context():
-                try:
-                    db.session.execute(
-                        update(IngestJob).where(IngestJob.id == job_id, IngestJob.claimed_by == worker)
-                        .values(heartbeat_at=utcnow()))
-                    db.session.commit()
-                except Exception:
-                    log.exception("heartbeat of ingest job %s", job_id)
-                finally:
-                    db.session.remove()
-
-    thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 def sweep_staging(older_than_seconds: float = 86400) -> int:
@@ -353,8 +293,3 @@ def sweep_staging(older_than_seconds: float = 86400) -> int:
     return removed
 
 
-def unfinished_jobs_exist() -> bool:
-    return db.session.scalar(
-        select(IngestJob.id).where(or_(IngestJob.status == JobStatus.QUEUED,
-                                       IngestJob.status == JobStatus.RUNNING)).limit(1)
-    ) is not None

@@ -41,26 +41,26 @@ def _new_instance_index(app) -> None:
 
 
 def _settle_on_first_request(app) -> None:
-    """The reconciler's start-up pass, once per process, off the request's thread.
+    """The reconciler's start-up pass, once per host and start, off the request's thread: a
+    `maintenance.settle` task for this host, queued when this process's runner starts
+    (reconcile.queue_settle).
 
     Not at import or in create_app: CLI commands (index rebuild, backup) create the app
     too and must not find a background rebuild racing them. Off by default under TESTING,
-    where the tests that want it turn it on (RECONCILE_ON_START).
+    where the tests that want it turn it on (RECONCILE_ON_START); under INDEX_INLINE the
+    pass runs in the first request itself.
     """
+    from library.maintenance.reconcile import settle
+
     lock = threading.Lock()
     pending = [app.config.get("RECONCILE_ON_START", not app.testing)]
 
     @app.before_request
     def _settle_once():
-        if not pending[0]:
+        if not pending[0] or not app.config.get("INDEX_INLINE"):
             return
         with lock:
             if not pending[0]:
                 return
             pending[0] = False
-        if app.config.get("INDEX_INLINE"):
-            from library.maintenance.reconcile import settle
-
-            settle()
-        else:
-            app.extensions["indexer"].settle_soon()
+        settle()

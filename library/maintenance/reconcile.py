@@ -4,16 +4,18 @@ The database is the source of truth. After a crash (kill -9 at any step of an im
 full disk, a deleted or older index) what can be left behind is:
 
 - the index missing, corrupt or of an older format          -> rebuilt from the database
-- books claimed by an indexer that died (`indexing`)         -> queued again
-- visible books without index documents                      -> queued and indexed
-- index documents of books withdrawn or gone                 -> removed from the index
+- index entries older than their book's last change         -> applied again (change log)
+  (a change not applied on this host, an index write that failed)
+- visible books without index documents                      -> logged and indexed
+- index documents of books withdrawn or gone                 -> logged and removed
 - a book whose file is missing                               -> flagged for librarians, kept
 - a stored file no row refers to (killed after storing)      -> moved to quarantine/
 - a half-written temporary file (`.incoming-*`)              -> deleted
 
 `check()` only looks; `repair()` acts on what `check()` found. Both are idempotent:
-a second run after a repair finds nothing to do. Young files and claims (younger than
-`grace`) are left alone: an import or indexer may be working on them right now.
+a second run after a repair finds nothing to do. Young files and changes (younger than
+`grace`) are left alone: an import or this host's indexer may be working on them right now.
+Index repairs go through the change log, so every host's replica gets them.
 """
 from __future__ import annotations
 
@@ -22,19 +24,20 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from library import audit, indexing
-from library.catalog.models import Book, BookStatus, IndexStatus, utcnow
+from library import audit, indexing, tasks
+from library.indexing import changes, replica
+from library.catalog.models import Book, BookStatus
 from library.extensions import db
 from library.search import get_index
 from library.storage import get_store
 
 log = logging.getLogger(__name__)
+SETTLE = "maintenance.settle"
 
 QUARANTINE = "quarantine"
 FILE_MISSING = "Tệp sách không còn trong kho lưu trữ: hãy thay tệp hoặc khôi phục từ bản sao lưu"
@@ -47,7 +50,7 @@ _SCANNED_FOLDERS = ("", "covers", "reader")  # staging/ belongs to the job runne
 @dataclass
 class Report:
     index_state: str = "ok"
-    stale_claims: list[int] = field(default_factory=list)
+    behind: list[int] = field(default_factory=list)           # entries older than the book
     unindexed: list[int] = field(default_factory=list)       # visible, not in the index
     stray_documents: list[int] = field(default_factory=list)  # in the index, not visible
     missing_files: list[int] = field(default_factory=list)    # newly missing: to flag
@@ -60,7 +63,7 @@ class Report:
 
     @property
     def to_repair(self) -> bool:
-        return bool(self.index_state != "ok" or self.stale_claims or self.unindexed
+        return bool(self.index_state != "ok" or self.behind or self.unindexed
                     or self.stray_documents or self.missing_files or self.found_again
                     or self.orphan_files or self.partial_files)
 
@@ -74,7 +77,7 @@ class Report:
             out.append(f"Chỉ mục tìm kiếm: {_STATE_WORDS.get(self.index_state, self.index_state)}"
                        " — cần dựng lại")
         for items, text in [
-            (self.stale_claims, "sách bị bỏ dở khi đang lập chỉ mục (tiến trình đã dừng)"),
+            (self.behind, "sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi)"),
             (self.unindexed, "sách chưa có trong chỉ mục tìm kiếm"),
             (self.stray_documents, "sách không còn hiển thị nhưng vẫn có trong chỉ mục"),
             (self.missing_files, "sách mất tệp (chưa đánh dấu)"),
@@ -104,37 +107,22 @@ def _ids(items: list[int]) -> str:
 
 def check(grace: float = DEFAULT_GRACE, *, files: bool = True) -> Report:
     report = Report(index_state=get_index().state())
-    _check_claims(report, grace)
     books = db.session.execute(
         select(Book.id, Book.status, Book.index_status, Book.stored_name, Book.cover_name,
                Book.reader_tail_name, Book.warnings)).all()
     if report.index_state == "ok":
+        report.behind = replica.behind(grace)
+        # A change this host has not applied yet is in hand, not a drift of its own.
+        cursor = replica.Cursor.load(Path(get_index().index_dir)) or replica.Cursor()
+        in_hand = changes.books_changed_after(cursor.seq) - set(report.behind)
+        report.young += len(in_hand)
         visible = {b.id for b in books if b.status == BookStatus.READY}
         indexed = get_index().indexed_book_ids()
-        claimed = set(report.stale_claims)
-        # A book being indexed right now by a live indexer is not missing: it is in hand.
-        busy = {b.id for b in books if b.index_status == indexing.INDEXING} - claimed
-        report.unindexed = sorted(visible - indexed - busy)
-        report.stray_documents = sorted(indexed - visible)
+        report.unindexed = sorted(visible - indexed - in_hand - set(report.behind))
+        report.stray_documents = sorted(indexed - visible - in_hand - set(report.behind))
     if files:
         _check_files(report, books, grace)
     return report
-
-
-def _check_claims(report: Report, grace: float) -> None:
-    claims = db.session.execute(
-        select(Book.id, Book.updated_at).where(Book.index_status == indexing.INDEXING)).all()
-    if not claims:
-        return
-    if get_index().write_locked():  # an indexer is at work: its claims are live
-        report.young += len(claims)
-        return
-    cutoff = utcnow() - timedelta(seconds=grace)
-    for book_id, claimed_at in claims:
-        if claimed_at is None or claimed_at <= cutoff:
-            report.stale_claims.append(book_id)
-        else:
-            report.young += 1
 
 
 def _check_files(report: Report, books, grace: float) -> None:
@@ -199,19 +187,17 @@ def repair(report: Report, echo=log.info, *, move_files: bool = True) -> list[st
     if report.index_state != "ok":
         count = indexing.rebuild()
         done.append(f"Đã dựng lại chỉ mục tìm kiếm: {count} cuốn sách")
-    else:
-        if report.stale_claims:
-            _queue(report.stale_claims)
-            done.append(f"Đã đưa lại {len(report.stale_claims)} sách vào hàng đợi lập chỉ mục")
+    elif report.behind or report.unindexed or report.stray_documents:
+        changes.record(report.behind + report.unindexed)
+        changes.record(report.stray_documents, changes.DELETE)
+        db.session.commit()
+        current_app.extensions["indexer"].drain()
+        if report.behind:
+            done.append(f"Đã cập nhật lại chỉ mục cho {len(report.behind)} sách")
         if report.stray_documents:
-            for book_id in report.stray_documents:
-                get_index().remove_book(book_id)
             done.append(f"Đã gỡ {len(report.stray_documents)} sách khỏi chỉ mục")
         if report.unindexed:
-            _queue(report.unindexed)
-        if report.unindexed or report.stale_claims:
-            count = current_app.extensions["indexer"].drain()
-            done.append(f"Đã lập chỉ mục {count} sách")
+            done.append(f"Đã lập chỉ mục {len(report.unindexed)} sách")
     if report.missing_files or report.found_again:
         _flag(report.missing_files, report.found_again)
         if report.missing_files:
@@ -233,12 +219,6 @@ def repair(report: Report, echo=log.info, *, move_files: bool = True) -> list[st
     for line in done:
         echo(line)
     return done
-
-
-def _queue(book_ids: list[int]) -> None:
-    db.session.execute(update(Book).where(Book.id.in_(book_ids))
-                       .values(index_status=IndexStatus.PENDING))
-    db.session.commit()
 
 
 def _flag(missing: list[int], found: list[int]) -> None:
@@ -277,14 +257,28 @@ def file_missing(book) -> bool:
 
 
 def settle(grace: float = DEFAULT_GRACE) -> Report:
-    """The start-up pass, in the background indexer: whatever is cheap and safe for every
-    worker to do (index rebuilt or brought level, claims freed, missing files flagged)."""
+    """The start-up pass, a task of each host (`maintenance.settle`): whatever is cheap and
+    safe to do unattended (index rebuilt or brought level, missing files flagged)."""
     report = check(grace)
     if report.to_repair:
         for line in report.lines():
             log.warning("reconciler: %s", line)
-        if report.index_state != "ok" and get_index().write_locked():
-            report.index_state = "ok"  # another worker is rebuilding it: not twice
-            report.unindexed = report.stray_documents = []
+        if report.index_state != "ok" and (indexing.building() or get_index().write_locked()):
+            report.index_state = "ok"  # another process of this host is building it: not twice
+            report.unindexed = report.stray_documents = report.behind = []
         repair(report, echo=lambda line: log.warning("reconciler: %s", line), move_files=False)
     return report
+
+
+@tasks.handler(SETTLE, max_attempts=3)
+def settle_task(ctx: tasks.TaskContext, payload: dict) -> None:
+    settle(float(payload.get("grace", DEFAULT_GRACE)))
+
+
+@tasks.at_start
+def queue_settle(app) -> None:
+    """When a process's runner starts: the start-up pass for this host, once at a time."""
+    if app.config.get("RECONCILE_ON_START", not app.testing):
+        host = tasks.host_id(app)
+        tasks.enqueue(SETTLE, {}, key=f"settle:{host}", host=host)
+        db.session.commit()

@@ -104,30 +104,42 @@ class SearchIndex:
             writer.cancel()
             raise
 
-    def rebuild(self, docs: Iterable[BookDocument], progress: Progress | None = None,
-                procs: int | None = None) -> int:
-        """Index everything anew. Searches answer from the old index until the one commit."""
+    def remove_books(self, book_ids: Iterable[int]) -> None:
+        """Drop several books' documents in one commit."""
+        writer = self.store.writer()
         try:
-            ix = self.store.open(create=True)
-        except SearchUnavailable as error:
-            log.warning("the search index in %s is %s: starting a new one", self.index_dir,
-                        error.reason)
-            ix = self.store.create_empty()
-        procs = procs or min(2, os.cpu_count() or 1)
-        writer = self.store.writer(ix, procs=procs)
-        count = 0
-        try:
-            for doc in docs:
-                for fields in index_documents(doc):
-                    writer.add_document(**fields)
-                count += 1
-                if progress:
-                    progress(count)
-            writer.commit(mergetype=CLEAR)
+            for book_id in book_ids:
+                writer.delete_by_term("book", int(book_id))
+            writer.commit()
         except BaseException:
             writer.cancel()
             raise
-        self.store.remove_other_versions()
+
+    def rebuild(self, docs: Iterable[BookDocument], progress: Progress | None = None,
+                procs: int | None = None, swap: Callable[[Callable[[], None]], None] | None = None
+                ) -> int:
+        """Index everything anew beside the live index, then swap it in at once: searches
+        answer and other writes go on meanwhile. `swap(adopt)`: called to do the swap, so a
+        caller may hold a lock of its own around it (and catch up on changes made meanwhile)."""
+        ix = self.store.new_beside()
+        procs = procs or min(2, os.cpu_count() or 1)
+        count = 0
+        try:
+            writer = self.store.writer(ix, procs=procs)
+            try:
+                for doc in docs:
+                    for fields in index_documents(doc):
+                        writer.add_document(**fields)
+                    count += 1
+                    if progress:
+                        progress(count)
+                writer.commit(mergetype=CLEAR)
+            except BaseException:
+                writer.cancel()
+                raise
+            (swap or (lambda adopt: adopt()))(lambda: self.store.adopt(ix))
+        finally:
+            self.store.discard(ix)
         return count
 
     def create_if_missing(self) -> bool:

@@ -5,12 +5,14 @@ import io
 import logging
 import os
 import re
+import shutil
 import threading
 import time
 import traceback
 import warnings
 
 from whoosh import index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
@@ -296,3 +298,44 @@ class IndexStore:
             return LibrarySegmentWriter(ix, **options)
         except index.LockError as error:
             raise IndexBusy() from error
+
+    # Generations: a rebuild is written beside the live index and adopted in one rename
+
+    def new_beside(self) -> index.Index:
+        """An empty index in a hidden folder inside this one (same file system: files move
+        by rename), for a rebuild that the live index keeps answering and taking writes during."""
+        os.makedirs(self.path, exist_ok=True)
+        path = os.path.join(self.path, f".next-{os.getpid()}-{time.monotonic_ns()}")
+        os.makedirs(path)
+        return index.create_in(path, make_schema(), indexname=INDEX_NAME)
+
+    def adopt(self, ix: index.Index) -> None:
+        """Make the committed index `ix` (from new_beside) this index's next generation.
+
+        Its segment files move in under new names of their own, then one table of contents
+        naming only them is renamed into place: a search sees the old index or the new one,
+        and writers wait only for these renames.
+        """
+        path = ix.storage.folder
+        toc = index.TOC.read(ix.storage, INDEX_NAME)
+        live = FileStorage(self.path)
+        lock = live.lock(f"{INDEX_NAME}_WRITELOCK")
+        deadline = time.monotonic() + self.write_timeout
+        while not lock.acquire(blocking=False):
+            if time.monotonic() > deadline:
+                raise IndexBusy()
+            time.sleep(0.05)
+        try:
+            for name in os.listdir(path):
+                if not name.endswith(".toc") and "WRITELOCK" not in name:
+                    os.replace(os.path.join(path, name), os.path.join(self.path, name))
+            generation = index.TOC._latest_generation(live, INDEX_NAME) + 1
+            index.TOC(toc.schema, toc.segments, generation).write(live, INDEX_NAME)
+            index.clean_files(live, INDEX_NAME, generation, toc.segments)
+        finally:
+            lock.release()
+        shutil.rmtree(path, ignore_errors=True)
+        self.remove_other_versions()
+
+    def discard(self, ix: index.Index) -> None:
+        shutil.rmtree(ix.storage.folder, ignore_errors=True)

@@ -17,7 +17,7 @@ import secrets
 import socket
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from sqlalchemy import event
 
 from library.extensions import db
@@ -27,12 +27,13 @@ from library.tasks.queue import TaskView, find
 from library.tasks.queue import cancel as _cancel
 from library.tasks.queue import enqueue as _enqueue
 from library.tasks.runner import (
-    Retry, Runner, TaskContext, TaskLost, WorkerStopping, handler, loop, run_now, run_until_idle,
+    Retry, Runner, TaskContext, TaskLost, WorkerStopping, at_start, handler, loop, run_now,
+    run_until_idle,
 )
 
 __all__ = ["enqueue", "handler", "TaskContext", "TaskLost", "WorkerStopping", "Retry", "cancel",
            "status", "run_until_idle", "run_now", "TaskView", "TaskStatus", "loop", "host_id",
-           "init_app", "does_background_work"]
+           "init_app", "does_background_work", "may_wake", "at_start"]
 
 DEFAULTS = {
     "JOBS_MODE": "inline",          # LIBRARY_JOBS: "inline" (web processes run tasks too) or "worker"
@@ -57,11 +58,22 @@ def enqueue(kind: str, payload: dict, *, key: str | None = None, delay_seconds: 
     `host`: only that host's processes may run it (see `host_id`)."""
     task_id = _enqueue(kind, payload, key=key, delay_seconds=delay_seconds, priority=priority,
                        host=host)
-    runner = current_app.extensions.get("task_runner")
-    if runner is not None and does_background_work(current_app) \
-            and current_app.config["JOBS_BACKGROUND"] and not current_app.config["JOBS_INLINE"]:
-        db.session.info.setdefault("tasks_wake", set()).add(runner)
+    if may_wake(current_app):
+        db.session.info.setdefault("tasks_wake", set()).add(current_app.extensions["task_runner"])
     return task_id
+
+
+def may_wake(app: Flask) -> bool:
+    """Whether this process's runner should look at the queue now: it runs already (a worker,
+    a web process that started it), or this is a request of a web process that does
+    background work. A CLI command never starts one behind its own back."""
+    runner = app.extensions.get("task_runner")
+    if runner is None:
+        return False
+    if runner.running:
+        return True
+    return has_request_context() and does_background_work(app) \
+        and app.config["JOBS_BACKGROUND"] and not app.config["JOBS_INLINE"]
 
 
 def cancel(key_or_id: str | int) -> bool:

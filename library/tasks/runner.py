@@ -75,6 +75,14 @@ class Loop:
 
 
 LOOPS: dict[str, Loop] = {}
+AT_START: list[Callable[[Flask], None]] = []
+
+
+def at_start(hook: Callable[[Flask], None]) -> Callable[[Flask], None]:
+    """Called (in an app context) when a process's runner first starts: e.g. to queue the
+    reconciler's start-up pass for this host."""
+    AT_START.append(hook)
+    return hook
 
 
 def loop(name: str, seconds: float):
@@ -225,6 +233,7 @@ class Runner:
         self._started: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._last_recovery = 0.0
+        self._hooks_run = False
 
     @property
     def running(self) -> bool:
@@ -242,6 +251,19 @@ class Runner:
                               for each in LOOPS.values()]
             for thread in self._started:
                 thread.start()
+            if not self._hooks_run:
+                self._hooks_run = True
+                threading.Thread(target=self._run_hooks, name="tasks-at-start", daemon=True).start()
+
+    def _run_hooks(self) -> None:
+        for hook in AT_START:
+            with self.app.app_context():
+                try:
+                    hook(self.app)
+                except Exception:
+                    log.exception("start-up hook %s", getattr(hook, "__name__", hook))
+                finally:
+                    db.session.remove()
 
     def wake(self) -> None:
         """Start the threads if they are not running, and have them look at the queue now."""

@@ -1,0 +1,62 @@
+"""The change log: every change that a host's index must follow, in the shared database.
+
+One row per change to a book (added, edited, withdrawn, reinstated, deleted), numbered in
+order. Each host applies the log to its own index replica and keeps how far it got beside
+that replica (library.indexing.replica): the database stays the one source of truth.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Index, String, func, or_, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from library.catalog.models import utcnow
+from library.extensions import db
+
+UPDATE, DELETE = "update", "delete"  # what the book's row says decides, not the kind
+
+
+class IndexChange(db.Model):
+    __tablename__ = "index_change"
+    # AUTOINCREMENT on SQLite: numbers are never reused, so a cursor never skips a change.
+    __table_args__ = (Index("ix_index_change_book", "book_id"), {"sqlite_autoincrement": True})
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    book_id: Mapped[int]  # no foreign key: a deleted book's change outlives its row
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def record(book_ids: Iterable[int], kind: str = UPDATE) -> None:
+    """Log changes in the caller's transaction."""
+    now = utcnow()
+    db.session.add_all(IndexChange(book_id=int(b), kind=kind, created_at=now) for b in book_ids)
+
+
+def latest() -> int:
+    return db.session.scalar(select(func.coalesce(func.max(IndexChange.seq), 0)))
+
+
+def numbers_between(low: int, high: int) -> set[int]:
+    return set(db.session.scalars(select(IndexChange.seq).where(IndexChange.seq > low,
+                                                                 IndexChange.seq <= high)))
+
+
+def after(seq: int, gaps: Iterable[int], limit: int) -> list[IndexChange]:
+    """Changes after `seq`, and any of the `gaps` (numbers seen missing: on PostgreSQL a
+    transaction that drew an earlier number may commit after a later one)."""
+    gaps = list(gaps)
+    condition = IndexChange.seq > seq
+    if gaps:
+        condition = or_(condition, IndexChange.seq.in_(gaps))
+    return list(db.session.scalars(select(IndexChange).where(condition)
+                                   .order_by(IndexChange.seq).limit(limit)))
+
+
+def books_changed_after(seq: int, before: datetime | None = None) -> set[int]:
+    query = select(IndexChange.book_id).where(IndexChange.seq > seq)
+    if before is not None:
+        query = query.where(IndexChange.created_at <= before)
+    return set(db.session.scalars(query))

@@ -1,0 +1,316 @@
+"""This host's index replica: built from the database, then kept level with the change log.
+
+Every host has its own index folder. Whichever of the host's processes holds the replica
+lock (a file lock in that folder) applies the changes after the replica's cursor
+(`replica.json` in the folder: the last change applied, and numbers seen missing that
+may still commit), then moves the cursor. Applying a change twice does no harm: the book's
+row is read and its documents replaced or dropped, whatever the change said, so a process
+killed between the index commit and the cursor write only repeats work.
+
+A book whose index write fails is marked failed for librarians and retried by an
+`index.book` task bound to this host; the cursor moves on, so one bad book never holds
+up the others.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from library import tasks
+from library.catalog.models import Book, BookStatus, IndexStatus
+from library.extensions import db
+from library.indexing import changes
+from library.search import BookDocument, SectionText, get_index
+
+log = logging.getLogger(__name__)
+CURSOR, LOCK, BUILDING = "replica.json", ".replica.lock", ".building.json"
+BATCH = 200
+GAP_PATIENCE = 600.0  # seconds a missing change number is waited for (a long transaction)
+RETRY_KIND = "index.book"
+
+
+def book_document(book: Book) -> BookDocument:
+    return BookDocument(
+        book_id=book.id, title=book.title, authors=list(book.authors or []),
+        shelf=book.shelf.slug, year=book.year, media_type=book.media_type,
+        created=book.created_at,
+        sections=[SectionText(position=s.position, text=s.text, page=s.page, chapter=s.chapter)
+                  for s in book.sections],
+    )
+
+
+def _folder() -> Path:
+    return Path(get_index().index_dir)
+
+
+@dataclass
+class Cursor:
+    seq: int = 0
+    gaps: dict[int, float] = field(default_factory=dict)  # change number -> first seen missing
+
+    @classmethod
+    def load(cls, folder: Path) -> Cursor | None:
+        try:
+            data = json.loads((folder / CURSOR).read_text())
+            return cls(int(data["seq"]), {int(k): float(v) for k, v in data.get("gaps", {}).items()})
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError):
+            log.warning("the replica cursor in %s is unreadable: the log is applied anew", folder)
+            return None
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{CURSOR}.{os.getpid()}"
+        with open(temporary, "w") as fh:
+            json.dump({"seq": self.seq, "gaps": self.gaps}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, folder / CURSOR)
+
+    def advance(self, applied: list[int]) -> None:
+        """Past these change numbers; those skipped on the way are remembered for a while."""
+        now = time.time()
+        for seq in applied:
+            self.gaps.pop(seq, None)
+        top = max(applied, default=self.seq)
+        seen = set(applied)
+        for seq in range(self.seq + 1, top):
+            if seq not in seen:
+                self.gaps.setdefault(seq, now)
+        self.seq = max(self.seq, top)
+        self.gaps = {s: t for s, t in self.gaps.items() if now - t < GAP_PATIENCE}
+
+
+@contextmanager
+def replica_lock(blocking: bool = True, timeout: float = 120.0):
+    """Held by the one process of this host applying changes to (or swapping) its replica;
+    yields False when not blocking and another holds it."""
+    folder = _folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK, "a") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not blocking:
+                    yield False
+                    return
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the index replica stayed locked") from None
+                time.sleep(0.05)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def building() -> dict | None:
+    """{"done", "total"} while this host builds its replica from the database; else None."""
+    try:
+        data = json.loads((_folder() / BUILDING).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return data if _process_alive(data.get("pid")) else None
+
+
+def _process_alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, TypeError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def follow(blocking: bool = False) -> int:
+    """Apply the changes this host's replica has not seen; how many. Builds the replica
+    from the database first when there is none (a new host) or it cannot be read."""
+    with replica_lock(blocking) as mine:
+        if not mine:
+            return 0
+        if get_index().state() != "ok":
+            if building() is None:
+                _build_locked()
+            return 0
+        return _catch_up(Cursor.load(_folder()) or Cursor())
+
+
+def _catch_up(cursor: Cursor) -> int:
+    applied = 0
+    while rows := changes.after(cursor.seq, cursor.gaps, BATCH):
+        book_ids = list(dict.fromkeys(r.book_id for r in rows))
+        failures = apply(book_ids)
+        cursor.advance([r.seq for r in rows])
+        cursor.save(_folder())
+        _record(book_ids, failures)
+        applied += len(rows)
+        if len(rows) < BATCH:
+            break
+    return applied
+
+
+def apply(book_ids: list[int]) -> dict[int, str]:
+    """Bring these books' documents in this replica level with their rows: in one commit,
+    else one by one. Returns the books that failed, with why."""
+    books = {b.id: b for b in db.session.scalars(
+        select(Book).where(Book.id.in_(book_ids))
+        .options(selectinload(Book.sections), selectinload(Book.shelf)))}
+    visible = [books[i] for i in book_ids if i in books and books[i].status == BookStatus.READY]
+    hidden = [i for i in book_ids if i not in books or books[i].status != BookStatus.READY]
+    index = get_index()
+    try:
+        if hidden:
+            index.remove_books(hidden)
+        if visible:
+            index.index_books(book_document(b) for b in visible)
+        return {}
+    except Exception as exc:
+        if len(book_ids) == 1:
+            log.exception("indexing book %s failed", book_ids[0])
+            return {book_ids[0]: _reason(exc)}
+    failures: dict[int, str] = {}
+    for book_id in book_ids:
+        failures.update(apply([book_id]))
+    return failures
+
+
+def _reason(exc: Exception) -> str:
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "Hết dung lượng lưu trữ"
+    return (str(exc) or type(exc).__name__)[:500]
+
+
+def _record(book_ids: list[int], failures: dict[int, str]) -> None:
+    """Books written: indexed; books that failed: shown as such and retried on this host."""
+    done = [i for i in book_ids if i not in failures]
+    if done:
+        db.session.execute(update(Book).where(Book.id.in_(done))
+                           .values(index_status=IndexStatus.INDEXED, index_error=None)
+                           .execution_options(synchronize_session=False))
+    host = tasks.host_id()
+    for book_id, reason in failures.items():
+        db.session.execute(update(Book).where(Book.id == book_id)
+                           .values(index_status=IndexStatus.FAILED, index_error=reason)
+                           .execution_options(synchronize_session=False))
+        tasks.enqueue(RETRY_KIND, {"book_id": book_id}, key=f"index:{host}:{book_id}", host=host,
+                      delay_seconds=current_app.config["JOBS_RETRY_BASE_SECONDS"])
+    db.session.commit()
+
+
+@tasks.handler(RETRY_KIND, max_attempts=8)
+def retry_book(ctx: tasks.TaskContext, payload: dict) -> None:
+    """A book whose index write failed on this host, tried again (the queue backs off)."""
+    book_id = int(payload["book_id"])
+    with replica_lock(blocking=True):
+        failures = apply([book_id])
+    if failures:
+        db.session.execute(update(Book).where(Book.id == book_id)
+                           .values(index_error=failures[book_id])
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+        raise RuntimeError(failures[book_id])
+    _record([book_id], {})
+
+
+def rebuild(progress=None) -> int:
+    """Build this host's replica anew from the database beside the live one and swap it in;
+    changes made meanwhile are applied right after the swap. Returns the books indexed."""
+    return _build(progress, hold_lock=False)
+
+
+def _build_locked() -> int:
+    return _build(None, hold_lock=True)
+
+
+def _build(progress, hold_lock: bool) -> int:
+    folder = _folder()
+    position = changes.latest()
+    cursor = Cursor(position)
+    cursor.advance([])
+    # numbers drawn but not yet committed below the position may still come: watch them
+    recent = changes.numbers_between(max(0, position - BATCH), position)
+    now = time.time()
+    cursor.gaps = {s: now for s in range(max(1, position - BATCH + 1), position + 1)
+                   if s not in recent}
+    total = db.session.scalar(select(db.func.count(Book.id)).where(Book.status == BookStatus.READY))
+    marker = folder / BUILDING
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def mark(done: int) -> None:
+        marker.write_text(json.dumps({"done": done, "total": total, "pid": os.getpid()}))
+        if progress:
+            progress(done)
+
+    ids: list[int] = []
+
+    def documents():
+        books = db.session.scalars(
+            select(Book).where(Book.status == BookStatus.READY)
+            .options(selectinload(Book.sections), selectinload(Book.shelf)).order_by(Book.id)
+            .execution_options(yield_per=50))
+        for book in books:
+            ids.append(book.id)
+            yield book_document(book)
+
+    def swap(adopt) -> None:
+        def level():
+            adopt()
+            cursor.save(folder)
+            _catch_up(cursor)
+        if hold_lock:
+            level()
+        else:
+            with replica_lock(blocking=True):
+                level()
+
+    mark(0)
+    try:
+        count = get_index().rebuild(documents(), progress=lambda done: done % 50 or mark(done),
+                                    swap=swap)
+    finally:
+        marker.unlink(missing_ok=True)
+    for start in range(0, len(ids), 500):
+        db.session.execute(update(Book).where(Book.id.in_(ids[start:start + 500]),
+                                              Book.index_status != IndexStatus.INDEXED)
+                           .values(index_status=IndexStatus.INDEXED, index_error=None)
+                           .execution_options(synchronize_session=False))
+    db.session.commit()
+    return count
+
+
+def behind(grace_seconds: float = 0) -> list[int]:
+    """Books whose entries in this replica are older than their last change: changes not
+    applied yet (older than the grace), and books whose index write failed here."""
+    from datetime import timedelta
+
+    from library.catalog.models import utcnow
+    from library.tasks.models import Task, TaskStatus
+
+    cursor = Cursor.load(_folder()) or Cursor()
+    books = changes.books_changed_after(cursor.seq, utcnow() - timedelta(seconds=grace_seconds))
+    retries = db.session.execute(
+        select(Task.payload, Task.status, Book.index_status)
+        .outerjoin(Book, Book.id == Task.payload["book_id"].as_integer())
+        .where(Task.kind == RETRY_KIND, Task.host == tasks.host_id(),
+               Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.FAILED)))).all()
+    for payload, status, index_status in retries:
+        # a retry that gave up counts until the book was written since (its status says so)
+        if status != TaskStatus.FAILED or index_status in (IndexStatus.FAILED, None):
+            books.add(int(payload["book_id"]))
+    return sorted(books)
