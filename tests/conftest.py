@@ -103,3 +103,10 @@ def secretary_client(app):
 @pytest.fixture
 def admin_client(app):
     return signed_in(app, "quantri1", "admin")
+
+
+@pytest.fixture
+def shared_database_url(tmp_path):
+    """The one database several hosts share (tests/test_hosts.py): a SQLite file here; the
+    same tests run on PostgreSQL when this fixture yields a postgresql:// URL."""
+    return f"sqlite:///{tmp_path / 'shared' / 'library.db'}"

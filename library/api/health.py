@@ -3,6 +3,7 @@ from sqlalchemy import text
 
 from library.api import bp
 from library.extensions import db
+from library.indexing import building
 from library.search import get_index
 
 # Why the index cannot answer, for whoever watches the service (English: an operator's log).
@@ -24,7 +25,11 @@ def healthz():
     state = get_index().state()
     if state != "ok":
         problems.append("index")
-        reasons["index"] = INDEX_REASONS.get(state, state)
+        if (progress := building()) is not None:  # a new host, or a lost index
+            reasons["index"] = (f"this host's search index is being built from the database "
+                                f"({progress.get('done', 0)} of {progress.get('total', '?')} books)")
+        else:
+            reasons["index"] = INDEX_REASONS.get(state, state)
     if problems:
         return {"status": "error", "failing": problems, "reasons": reasons}, 503
     return {"status": "ok"}

@@ -41,10 +41,7 @@ class BookFilters:
         if self.status in (BookStatus.READY, BookStatus.WITHDRAWN):
             query = query.where(Book.status == self.status)
         if self.index_status in (IndexStatus.PENDING, IndexStatus.INDEXED, IndexStatus.FAILED):
-            statuses = [self.index_status]
-            if self.index_status == IndexStatus.PENDING:
-                statuses.append(indexing.INDEXING)
-            query = query.where(Book.index_status.in_(statuses))
+            query = query.where(Book.index_status == self.index_status)
         if self.kind in ("pdf", "epub"):
             query = query.where(Book.media_type.like(f"%{self.kind}%"))
         return query.order_by(Book.created_at.desc(), Book.id.desc())

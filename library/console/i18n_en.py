@@ -116,4 +116,17 @@ ENGLISH = {
     "Tệp quá lớn": "File too large",
     "Tệp tải lên quá lớn: tối đa {mb} MB mỗi lần. Hãy chia thành nhiều lần tải hoặc dùng lệnh books import trên máy chủ.":
         "The upload is too large: at most {mb} MB at a time. Split it into several uploads or use the books import command on the server.",
+    # background tasks (library.tasks) needing attention
+    "Tác vụ nền cần chú ý": "Background tasks needing attention",
+    "Việc": "Work",
+    "Lần thử": "Attempts",
+    "máy": "host",
+    "sách": "book",
+    "Đã dừng thử lại": "Gave up",
+    "Sẽ thử lại lúc {time}": "Will retry at {time}",
+    "Không có tác vụ nền nào lỗi.": "No background task has failed.",
+    "Nhập sách": "Book import",
+    "Ghi chỉ mục tìm kiếm": "Search index write",
+    "Đối soát khi khởi động": "Start-up reconciliation",
+    "Nhận dạng chữ": "Text recognition",
 }

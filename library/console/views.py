@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from library import jobs
+from library import jobs, tasks
 from library.catalog import queries
 from library.catalog.models import Book, BookStatus, IndexStatus, Shelf
 from library.console import books as service
@@ -76,7 +76,13 @@ def job_list():
         .where(IngestJobFile.status == FileStatus.FAILED)
         .order_by(IngestJobFile.id.desc()).limit(50)).all()
     return render_template("console/jobs.html", jobs=_recent_jobs(100), failed=failed,
-                           labels=JOB_LABELS, sources=SOURCE_LABELS)
+                           labels=JOB_LABELS, sources=SOURCE_LABELS,
+                           troubled=tasks.troubled(50), kinds=TASK_KINDS)
+
+
+# What each kind of background task does, for librarians (library.tasks).
+TASK_KINDS = {"ingest.job": "Nhập sách", "index.book": "Ghi chỉ mục tìm kiếm",
+              "maintenance.settle": "Đối soát khi khởi động", "ocr.book": "Nhận dạng chữ"}
 
 
 @bp.get("/tac-vu/<int:job_id>")

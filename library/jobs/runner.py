@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,9 +21,9 @@ from sqlalchemy import select, update
 
 from library import audit, extraction, tasks
 from library.catalog.manifest import BookMetadata
-from library.catalog.models import EPUB, PDF, Shelf, utcnow
+from library.catalog.models import EPUB, PDF, Book, Shelf, utcnow
 from library.extensions import db
-from library.ingest import FAILED, IMPORTED, ImportJob, ImportResult, import_files, replace_book_file
+from library.ingest import DUPLICATE, FAILED, IMPORTED, ImportJob, ImportResult, import_files, replace_book_file
 from library.jobs import INGEST
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile, JobStatus
 from library.storage import STAGING, get_store
@@ -172,7 +172,8 @@ def run_job(job_id: int, ctx: tasks.TaskContext | None = None,
         job.status, job.started_at = JobStatus.RUNNING, job.started_at or utcnow()
         db.session.commit()
     pending = [row for row in job.files if row.status not in FileStatus.DONE]
-    progress = Progress(ctx, len(job.files), len(job.files) - len(pending))
+    progress = Progress(ctx, len(job.files), len(job.files) - len(pending), job.started_at,
+                        {row.id for row in pending if row.status == FileStatus.RUNNING})
     rows = {row.id: row for row in pending}
     imports, replacements = [], []
     for row in pending:
@@ -209,6 +210,9 @@ class Progress:
     ctx: tasks.TaskContext | None
     total: int
     done: int
+    started_at: object = None
+    # Files a previous run had in hand when its worker died: the book may be in already.
+    interrupted: set[int] = field(default_factory=set)
 
     def check(self) -> None:
         if self.ctx is not None:
@@ -253,6 +257,8 @@ def _record(job_id: int, row_id: int, result: ImportResult, progress: Progress, 
     """One file's outcome and the audit event in one short commit; then the staged copy goes."""
     progress.check()
     row = db.session.get(IngestJobFile, row_id)
+    if row_id in progress.interrupted:
+        result = _finished_before(result, progress.started_at)
     status = result.status if result.status in FileStatus.DONE else FileStatus.FAILED
     row.status, row.reason, row.book_id = status, result.reason, result.book_id
     row.warnings, row.finished_at = list(result.warnings), utcnow()
@@ -268,6 +274,18 @@ def _record(job_id: int, row_id: int, result: ImportResult, progress: Progress, 
         _index_soon()
     if on_result:
         on_result(result)
+
+
+def _finished_before(result: ImportResult, started_at) -> ImportResult:
+    """A file whose worker died between committing its book and recording it: on the next
+    run its bytes are "a duplicate" of that very book. It was imported, once: say so."""
+    if result.status != DUPLICATE or result.book_id is None or started_at is None:
+        return result
+    book = db.session.get(Book, result.book_id)
+    if book is None or book.created_at < started_at:
+        return result
+    return ImportResult(IMPORTED, result.filename, book.id, book.title,
+                        warnings=list(book.warnings or []))
 
 
 def _index_soon() -> None:

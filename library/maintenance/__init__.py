@@ -29,6 +29,10 @@ def _new_instance_index(app) -> None:
     from library.extensions import db
     from library.search import get_index
 
+    from library.tasks import does_background_work
+
+    if not does_background_work(app):
+        return  # web processes under LIBRARY_JOBS=worker write no index: a worker makes it
     with app.app_context():
         search_index = get_index()
         if search_index.store.exists() or search_index.store.older_versions():

@@ -23,7 +23,7 @@ from sqlalchemy import event
 from library.extensions import db
 from library.tasks import models  # noqa: F401  (the table known to the metadata)
 from library.tasks.models import TaskStatus
-from library.tasks.queue import TaskView, find
+from library.tasks.queue import TaskView, find, troubled
 from library.tasks.queue import cancel as _cancel
 from library.tasks.queue import enqueue as _enqueue
 from library.tasks.runner import (
@@ -33,7 +33,7 @@ from library.tasks.runner import (
 
 __all__ = ["enqueue", "handler", "TaskContext", "TaskLost", "WorkerStopping", "Retry", "cancel",
            "status", "run_until_idle", "run_now", "TaskView", "TaskStatus", "loop", "host_id",
-           "init_app", "does_background_work", "may_wake", "at_start"]
+           "init_app", "does_background_work", "may_wake", "at_start", "troubled"]
 
 DEFAULTS = {
     "JOBS_MODE": "inline",          # LIBRARY_JOBS: "inline" (web processes run tasks too) or "worker"

@@ -43,12 +43,14 @@ class TaskView:
     updated_at: datetime
     finished_at: datetime | None
     run_after: datetime
+    payload: dict
+    host: str | None
 
     @classmethod
     def of(cls, task: Task) -> TaskView:
         return cls(task.id, task.kind, task.key, task.status, task.done, task.total,
                    task.attempts, task.error, task.created_at, task.updated_at,
-                   task.finished_at, task.run_after)
+                   task.finished_at, task.run_after, dict(task.payload or {}), task.host)
 
 
 @dataclass(frozen=True)
@@ -284,3 +286,11 @@ def release(task_id: int, token: str) -> None:
                                updated_at=now, attempts=case((Task.attempts > 0, Task.attempts - 1),
                                                              else_=0)))
     db.session.commit()
+
+
+def troubled(limit: int = 50) -> list[TaskView]:
+    """Tasks a person should see: failed for good, or waiting to be tried again."""
+    return [TaskView.of(t) for t in db.session.scalars(
+        select(Task).where(or_(Task.status == TaskStatus.FAILED,
+                               (Task.status == TaskStatus.QUEUED) & Task.error.is_not(None)))
+        .order_by(Task.updated_at.desc()).limit(limit))]
