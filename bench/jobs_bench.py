@@ -6,7 +6,7 @@ and how fast an upload request returns.
 On the same files (the first --limit PDFs/EPUBs of the generated library, see
 bench/make_library.py), each on a fresh instance in a temporary folder, indexing left out:
 1. `library.ingest.import_files` alone (two parses at once), as before jobs existed;
-2. the job path: files staged (copied, fsync'd) and a job created, then claimed and run
+2. the job path: files staged (copied, fsync'd) and a job created, then its task claimed and run
    with its per-file transactions, audit events and staged copies removed;
 3. the console: POST /thu-vien/tai-len with all the files through the Flask test client,
    the runner thread in the background: time until the 303 answer, then until the job is done.
@@ -65,6 +65,7 @@ def bare_pipeline(files, root: Path) -> tuple[float, int]:
 
 
 def job_path(files, root: Path) -> tuple[float, float, int]:
+    from library import jobs, tasks
     from library.jobs import runner
 
     app = make_app(root)
@@ -73,8 +74,8 @@ def job_path(files, root: Path) -> tuple[float, float, int]:
         job = runner.create_job([runner.Upload(p.name, open(p, "rb")) for p in files],
                                 shelf=None, source="web")
         staged = time.perf_counter() - start
-        runner.claim(job.id)
-        runner.run_job(job.id)
+        jobs.submit(job.id)  # the queue's claim, then the job run in this thread
+        tasks.run_until_idle(app)
         elapsed = time.perf_counter() - start
     return elapsed, staged, pages_of(app)
 
@@ -105,7 +106,7 @@ def console_upload(files, root: Path) -> tuple[float, float, int]:
             db.session.rollback()
             time.sleep(0.05)
     done = time.perf_counter() - start
-    app.extensions["job_runner"].stop()
+    app.extensions["task_runner"].stop()
     return answered, done, pages_of(app)
 
 

@@ -138,11 +138,14 @@ def _process_alive(pid) -> bool:
 
 def follow(blocking: bool = False) -> int:
     """Apply the changes this host's replica has not seen; how many. Builds the replica
-    from the database first when there is none (a new host) or it cannot be read."""
+    from the database first when there is none (a new host) or it is of an older format."""
     with replica_lock(blocking) as mine:
         if not mine:
             return 0
-        if get_index().state() != "ok":
+        store = get_index().store
+        # By file names only: this runs every second, and an unreadable index is the
+        # reconciler's to find (its start-up pass rebuilds it).
+        if not store.exists() or store.older_versions():
             if building() is None:
                 _build_locked()
             return 0
@@ -253,7 +256,8 @@ def _build(progress, hold_lock: bool) -> int:
     folder.mkdir(parents=True, exist_ok=True)
 
     def mark(done: int) -> None:
-        marker.write_text(json.dumps({"done": done, "total": total, "pid": os.getpid()}))
+        if done % 50 == 0:  # for /healthz: how far a build has come
+            marker.write_text(json.dumps({"done": done, "total": total, "pid": os.getpid()}))
         if progress:
             progress(done)
 
@@ -281,8 +285,7 @@ def _build(progress, hold_lock: bool) -> int:
 
     mark(0)
     try:
-        count = get_index().rebuild(documents(), progress=lambda done: done % 50 or mark(done),
-                                    swap=swap)
+        count = get_index().rebuild(documents(), progress=mark, swap=swap)
     finally:
         marker.unlink(missing_ok=True)
     for start in range(0, len(ids), 500):

@@ -35,10 +35,7 @@ class IngestJob(db.Model):
     source: Mapped[str] = mapped_column(String(10), default="web")  # web, api, cli
     shelf_id: Mapped[int | None] = mapped_column(ForeignKey("shelf.id"))
     status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED, index=True)
-    # Which process works on it ("host:pid") and when it last said so: a job whose
-    # worker has gone quiet is put back in the queue.
-    claimed_by: Mapped[str | None] = mapped_column(String(100))
-    heartbeat_at: Mapped[datetime | None]
+    # Who works on it, heartbeats and recovery: its `ingest.job` task (library.tasks).
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

@@ -305,6 +305,10 @@ class IndexStore:
         """An empty index in a hidden folder inside this one (same file system: files move
         by rename), for a rebuild that the live index keeps answering and taking writes during."""
         os.makedirs(self.path, exist_ok=True)
+        for name in os.listdir(self.path):  # left by a rebuild that was killed
+            pid = name.split("-")[1] if name.startswith(".next-") else ""
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                shutil.rmtree(os.path.join(self.path, name), ignore_errors=True)
         path = os.path.join(self.path, f".next-{os.getpid()}-{time.monotonic_ns()}")
         os.makedirs(path)
         return index.create_in(path, make_schema(), indexname=INDEX_NAME)

@@ -89,8 +89,12 @@ def status(key_or_id: str | int) -> TaskView | None:
 
 
 def does_background_work(app: Flask) -> bool:
-    """Web processes under LIBRARY_JOBS=worker never parse, recognise or write an index."""
-    return app.config["JOBS_MODE"] != "worker" or app.config.get("IS_WORKER", False)
+    """Web processes under LIBRARY_JOBS=worker never parse, recognise or write an index;
+    workers and command-line commands (books import, index rebuild) do."""
+    import click
+
+    return app.config["JOBS_MODE"] != "worker" or app.config.get("IS_WORKER", False) \
+        or click.get_current_context(silent=True) is not None
 
 
 def host_id(app: Flask | None = None) -> str:
