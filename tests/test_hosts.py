@@ -56,7 +56,7 @@ class Host:
         self.processes.append(process)
         return process
 
-    def serve(self, workers: int = 2) -> None:
+    def serve(self, workers: int = 1) -> None:
         self._start(["gunicorn", "-w", str(workers), "--threads", "4", "-b",
                      f"127.0.0.1:{self.port}", "--timeout", "120", "wsgi:app"], "web")
         deadline = time.monotonic() + 60
@@ -180,6 +180,11 @@ def test_a_book_uploaded_on_one_host_is_found_on_another_and_a_withdrawal_follow
                what="the upload on A found on B")
     eventually(lambda: book_id in a.found("ky luat phat ngon", library.headers),
                what="the upload on A found on A (folded words)")
+    # an upload on B, whose web processes parse nothing: its worker does, the request waits
+    other = pdf_book(tmp_path / "tu-phe-binh.pdf", [FILLER, "Tự phê bình và phê bình nghiêm túc."])
+    other_id = upload(b, library.headers, other, "Tự phê bình")
+    eventually(lambda: other_id in a.found("tự phê bình", library.headers),
+               what="the upload on B found on A")
 
     browser = b.sign_in("thuthu")
     page = browser.get(f"{b.url}/thu-vien/sach/{book_id}", timeout=30).text
@@ -231,7 +236,7 @@ def test_a_worker_killed_in_the_middle_of_a_job_leaves_it_to_another_nothing_imp
     assert doomed.wait(120) == -signal.SIGKILL, "the worker did not die mid-job"
     assert browser.get(status_url, timeout=30).json()["status"] != "finished"
 
-    a.worker()  # another worker: it finds the dead one's task and finishes the job
+    second = a.worker()  # another worker: it finds the dead one's task and finishes the job
     job = eventually(lambda: (j := browser.get(status_url, timeout=30).json())["status"] == "finished"
                      and j, seconds=120, what="the job finished by the second worker")
     engine = create_engine(library.url)
@@ -244,6 +249,8 @@ def test_a_worker_killed_in_the_middle_of_a_job_leaves_it_to_another_nothing_imp
     for n in range(1, 4):
         eventually(lambda: len(a.found(f"chuyên đề số {n}", library.headers)) == 1,
                    what=f"book {n} searchable once")
+    second.send_signal(signal.SIGTERM)  # an idle worker asked to stop ends at once, cleanly
+    assert second.wait(30) == 0
 
 
 def test_a_rebuild_while_searches_run_fails_no_search_and_loses_no_write(library, tmp_path):

@@ -273,3 +273,14 @@ def test_an_enqueue_wakes_the_runner_after_commit(app):
         assert _status(app, task_id).status == "done"
     finally:
         runner.stop(10)
+
+
+def test_finished_tasks_are_forgotten_after_a_while_failed_ones_later(app):
+    done, failed = _add(app, payload={"n": 1}), _add(app, payload={"n": 2})
+    tasks.run_until_idle(app)
+    with app.app_context():
+        db.session.execute(update(Task).where(Task.id == failed).values(status="failed"))
+        db.session.execute(update(Task).values(finished_at=utcnow() - timedelta(days=40)))
+        db.session.commit()
+        assert queue.prune() == 1
+        assert tasks.status(done) is None and tasks.status(failed).status == "failed"

@@ -294,3 +294,17 @@ def troubled(limit: int = 50) -> list[TaskView]:
         select(Task).where(or_(Task.status == TaskStatus.FAILED,
                                (Task.status == TaskStatus.QUEUED) & Task.error.is_not(None)))
         .order_by(Task.updated_at.desc()).limit(limit))]
+
+
+def prune(done_days: float = 30, failed_days: float = 90) -> int:
+    """Forget finished tasks after a while (failed ones later: a person may still look)."""
+    from sqlalchemy import delete
+
+    now = utcnow()
+    removed = db.session.execute(delete(Task).where(or_(
+        Task.status.in_((TaskStatus.DONE, TaskStatus.CANCELLED))
+        & (Task.finished_at < now - timedelta(days=done_days)),
+        (Task.status == TaskStatus.FAILED) & (Task.finished_at < now - timedelta(days=failed_days)),
+    ))).rowcount
+    db.session.commit()
+    return removed

@@ -312,6 +312,7 @@ class Runner:
                 return
             self._last_recovery = time.monotonic()
         queue.recover_stale(self.app.config["JOBS_STALE_SECONDS"], max_attempts_of)
+        queue.prune()
 
     def _repeat(self, each: Loop) -> None:
         while not self.stopping.is_set():
