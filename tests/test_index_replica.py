@@ -74,3 +74,14 @@ def test_a_lost_replica_is_built_from_the_database(app, books):
         assert get_index().indexed_book_ids() == set(books)
         assert _cursor(app)["seq"] == changes.latest()
         assert replica.building() is None
+
+
+def test_a_replica_ahead_of_the_log_is_built_again(app, books):
+    """A database restored from a backup: its log ends before the host's cursor."""
+    with app.app_context():
+        cursor = replica.Cursor(changes.latest() + 50)
+        cursor.save(Path(app.config["INDEX_DIR"]))
+        get_index().remove_book(books[0])  # what the replica held differs from the database
+        replica.follow(blocking=True)
+        assert _cursor(app)["seq"] == changes.latest()
+        assert get_index().indexed_book_ids() == set(books)

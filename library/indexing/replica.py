@@ -27,10 +27,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from library import tasks
-from library.catalog.models import Book, BookStatus, IndexStatus
+from library.catalog.models import Book, BookStatus, IndexStatus, utcnow
 from library.extensions import db
 from library.indexing import changes
 from library.search import BookDocument, SectionText, get_index
+from library.tasks.models import Task, TaskStatus
 
 log = logging.getLogger(__name__)
 CURSOR, LOCK, BUILDING = "replica.json", ".replica.lock", ".building.json"
@@ -149,7 +150,13 @@ def follow(blocking: bool = False) -> int:
             if building() is None:
                 _build_locked()
             return 0
-        return _catch_up(Cursor.load(_folder()) or Cursor())
+        cursor = Cursor.load(_folder()) or Cursor()
+        if cursor.seq > changes.latest():
+            # the log is behind this replica: the database was restored from a backup
+            log.warning("the change log ends before this index replica's cursor: rebuilding")
+            _build_locked()
+            return 0
+        return _catch_up(cursor)
 
 
 def _catch_up(cursor: Cursor) -> int:
@@ -202,11 +209,17 @@ def _reason(exc: Exception) -> str:
 def _record(book_ids: list[int], failures: dict[int, str]) -> None:
     """Books written: indexed; books that failed: shown as such and retried on this host."""
     done = [i for i in book_ids if i not in failures]
+    host = tasks.host_id()
     if done:
         db.session.execute(update(Book).where(Book.id.in_(done))
                            .values(index_status=IndexStatus.INDEXED, index_error=None)
                            .execution_options(synchronize_session=False))
-    host = tasks.host_id()
+        # a retry still waiting for a book written now has nothing left to do
+        db.session.execute(update(Task).where(
+            Task.kind == RETRY_KIND, Task.status == TaskStatus.QUEUED,
+            Task.key.in_([f"index:{host}:{i}" for i in done]))
+            .values(status=TaskStatus.CANCELLED, finished_at=utcnow())
+            .execution_options(synchronize_session=False))
     for book_id, reason in failures.items():
         db.session.execute(update(Book).where(Book.id == book_id)
                            .values(index_status=IndexStatus.FAILED, index_error=reason)
@@ -302,9 +315,6 @@ def behind(grace_seconds: float = 0) -> list[int]:
     applied yet (older than the grace), and books whose index write failed here."""
     from datetime import timedelta
 
-    from library.catalog.models import utcnow
-    from library.tasks.models import Task, TaskStatus
-
     cursor = Cursor.load(_folder()) or Cursor()
     books = changes.books_changed_after(cursor.seq, utcnow() - timedelta(seconds=grace_seconds))
     retries = db.session.execute(
@@ -313,7 +323,7 @@ def behind(grace_seconds: float = 0) -> list[int]:
         .where(Task.kind == RETRY_KIND, Task.host == tasks.host_id(),
                Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.FAILED)))).all()
     for payload, status, index_status in retries:
-        # a retry that gave up counts until the book was written since (its status says so)
-        if status != TaskStatus.FAILED or index_status in (IndexStatus.FAILED, None):
+        # a retry counts until the book was written since (its status says so)
+        if index_status in (IndexStatus.FAILED, None):
             books.add(int(payload["book_id"]))
     return sorted(books)
