@@ -195,6 +195,11 @@ def test_a_failed_index_write_is_shown_reported_and_retried_until_it_holds(
         assert book.index_status == IndexStatus.FAILED and book.index_error == "Hết dung lượng lưu trữ"
     page = librarian_client.get(f"/thu-vien/sach/{two_books[0]}").get_data(as_text=True)
     assert "Lỗi lập chỉ mục" in page and "Hết dung lượng lưu trữ" in page
+    jobs_page = librarian_client.get("/thu-vien/tac-vu")
+    text = jobs_page.get_data(as_text=True)
+    assert jobs_page.status_code == 200 and "Tác vụ nền cần chú ý" in text
+    assert "Ghi chỉ mục tìm kiếm" in text and f"#{two_books[0]}" in text and "Sẽ thử lại lúc" in text
+    assert "<title>" in text and "console-table" not in text.split("<title>")[1].split("</title>")[0]
     report = run_check(app)
     assert report.exit_code == 1 and "cũ hơn lần sửa gần nhất" in report.output, report.output
     assert f"#{two_books[0]}" in report.output

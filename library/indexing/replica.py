@@ -224,8 +224,10 @@ def _record(book_ids: list[int], failures: dict[int, str]) -> None:
         db.session.execute(update(Book).where(Book.id == book_id)
                            .values(index_status=IndexStatus.FAILED, index_error=reason)
                            .execution_options(synchronize_session=False))
-        tasks.enqueue(RETRY_KIND, {"book_id": book_id}, key=f"index:{host}:{book_id}", host=host,
-                      delay_seconds=current_app.config["JOBS_RETRY_BASE_SECONDS"])
+        retry = tasks.enqueue(RETRY_KIND, {"book_id": book_id}, key=f"index:{host}:{book_id}",
+                              host=host, delay_seconds=current_app.config["JOBS_RETRY_BASE_SECONDS"])
+        db.session.execute(update(Task).where(Task.id == retry).values(error=reason)  # shown
+                           .execution_options(synchronize_session=False))
     db.session.commit()
 
 
