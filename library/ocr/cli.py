@@ -1,0 +1,94 @@
+"""`flask --app wsgi books ocr [--missing] [--book ID]... [--force] [--page N]...`"""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+
+from library import tasks
+from library.ocr import service
+
+
+def ocr_books(book_ids: tuple[int, ...], missing: bool, force: bool, pages: tuple[int, ...]) -> int:
+    """Recognise what is missing (or what is asked), here, with a progress bar; returns the
+    count of pages that failed."""
+    app = current_app._get_current_object()
+    if pages and len(book_ids) != 1:
+        raise click.UsageError("--page cần đúng một --book.")
+    chosen = list(book_ids) or service.books_missing()
+    if force or pages:
+        for book_id in chosen:
+            service.rerun(book_id, list(pages) or None)
+    elif book_ids and not missing:
+        for book_id in chosen:  # the given books' unfinished pages, queued again if cancelled
+            service.rerun(book_id, missing_only=True)
+    else:
+        chosen = service.books_missing(list(book_ids) or None)
+        for book_id in chosen:
+            service.rerun(book_id, missing_only=True)
+    if not chosen:
+        click.echo("Không có trang nào cần nhận dạng.")
+        return 0
+    failed = 0
+    for book_id in chosen:
+        failed += _run_one(app, book_id)
+    return failed
+
+
+def _run_one(app, book_id: int) -> int:
+    before = service.progress(book_id)
+    if before.total == 0:
+        click.echo(f"#{book_id}: không có trang quét nào.")
+        return 0
+    task = tasks.status(service.task_key(book_id))
+    bar = click.progressbar(length=before.total, label=f"Nhận dạng #{book_id}", file=sys.stderr,
+                            show_pos=True, show_eta=True) if sys.stderr.isatty() else None
+    seen = [before.done]
+
+    def listener(done, total):
+        if bar is not None:
+            bar.update(done - seen[0])
+        seen[0] = done
+
+    if bar is not None:
+        bar.__enter__()
+        bar.update(before.done)
+    try:
+        if task is not None and task.status == "queued":
+            tasks.run_now(app, task.id, listener=listener)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    after = service.progress(book_id)
+    line = (f"#{book_id}: {after.done - len(after.failed)}/{after.total} trang đã nhận dạng"
+            f" (recognised), {len(after.failed)} lỗi (failed)")
+    if after.confidence is not None:
+        line += f", độ tin cậy trung bình {after.confidence:.0f}%"
+    click.echo(line)
+    for failure in after.failed:
+        click.echo(f"    trang {failure['page']}: {failure['reason']}")
+    if after.low_confidence:
+        pages = ", ".join(str(p["page"]) for p in after.low_confidence)
+        click.echo(f"    chất lượng nhận dạng thấp (low confidence): trang {pages}")
+    if after.status == "running":
+        click.echo("    đang được một tiến trình khác nhận dạng (running elsewhere)")
+    return len(after.failed)
+
+
+def register(books_cli) -> None:
+    @books_cli.command("ocr")
+    @click.option("--missing", is_flag=True, help="Chỉ các trang quét chưa nhận dạng xong (mặc định).")
+    @click.option("--book", "book_ids", type=int, multiple=True, help="Mã sách (có thể lặp lại).")
+    @click.option("--force", is_flag=True, help="Nhận dạng lại cả các trang đã xong.")
+    @click.option("--page", "pages", type=click.IntRange(1), multiple=True,
+                  help="Chỉ trang này (với một --book; có thể lặp lại).")
+    def ocr_command(missing, book_ids, force, pages):
+        """Nhận dạng chữ (OCR) các trang quét: những gì còn thiếu, hoặc sách/trang được chỉ định."""
+        from library.catalog.models import Book
+        from library.extensions import db
+
+        for book_id in book_ids:
+            if db.session.get(Book, book_id) is None:
+                raise click.UsageError(f"Không có sách mã {book_id}.")
+        sys.exit(1 if ocr_books(book_ids, missing, force, pages) else 0)
