@@ -147,6 +147,9 @@ def _finish(job: ImportJob, checked, parsing) -> ImportResult:
     queued = _queued_pages(book.id)
     if queued:
         warnings = [w for w in warnings if "không có lớp văn bản" not in w]
+        if not book.searchable:
+            warnings.append(f"Không tìm kiếm được cho đến khi nhận dạng chữ xong: "
+                            f"{queued} trang quét đang chờ")
     elif not book.searchable:
         warnings.append("Không tìm kiếm được: tệp không có lớp văn bản")
     return ImportResult(IMPORTED, job.filename, book.id, book.title, warnings=warnings, ocr_pages=queued)

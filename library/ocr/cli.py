@@ -13,9 +13,15 @@ from library.ocr import service
 def ocr_books(book_ids: tuple[int, ...], missing: bool, force: bool, pages: tuple[int, ...]) -> int:
     """Recognise what is missing (or what is asked), here, with a progress bar; returns the
     count of pages that failed."""
+    from library.tasks.queue import recover_stale
+    from library.tasks.runner import max_attempts_of
+
     app = current_app._get_current_object()
     if pages and len(book_ids) != 1:
         raise click.UsageError("--page cần đúng một --book.")
+    # A run cut short (kill -9, a restart) is taken up again here rather than after the
+    # stale period: its finished pages stay, the rest is read now.
+    recover_stale(app.config["JOBS_STALE_SECONDS"], max_attempts_of)
     chosen = list(book_ids) or service.books_missing()
     if force or pages:
         for book_id in chosen:

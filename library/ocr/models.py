@@ -19,6 +19,7 @@ class PageStatus:
     QUEUED = "queued"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # a librarian stopped the book; `books ocr --missing` takes it up
 
 
 class OcrPage(db.Model):

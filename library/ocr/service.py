@@ -51,7 +51,8 @@ def plan(book: Book, pages: list[int]) -> int:
         if row is None:
             db.session.add(OcrPage(book_id=book.id, page=number))
         else:
-            row.status, row.reason, row.confidence, row.words, row.layer = PageStatus.QUEUED, None, None, None, None
+            # What it had (text, layer, confidence) stays until the new reading replaces it.
+            row.status, row.reason = PageStatus.QUEUED, None
     tasks.enqueue(KIND, {"book_id": book.id}, key=task_key(book.id))
     return len(set(pages))
 
@@ -79,9 +80,13 @@ def rerun(book_id: int, pages: list[int] | None = None, *, missing_only: bool = 
 
 
 def cancel(book_id: int) -> bool:
+    """Stop a book's recognition: the pages done stay, the others wait until asked for again
+    (a re-run of chosen pages reads only those). Commits."""
+    stopped = db.session.execute(update(OcrPage).where(
+        OcrPage.book_id == book_id, OcrPage.status == PageStatus.QUEUED).values(status=PageStatus.CANCELLED)).rowcount
     cancelled = tasks.cancel(task_key(book_id))
     db.session.commit()
-    return cancelled
+    return bool(cancelled or stopped)
 
 
 @dataclass

@@ -47,10 +47,12 @@ def _join(lines: list[dict]) -> str:
         if previous is not None and out:
             same_paragraph = (line["block"], line["par"]) == (previous["block"], previous["par"])
             if _HYPHEN_END.search(out[-1]) and text[:1].isalpha():
-                # "chuyên-" + "môn" -> "chuyênmôn" is wrong for Vietnamese syllables, but a
-                # split word of one language is a lowercase continuation; a capital after the
-                # hyphen is a compound (Mác-Lênin), kept with its hyphen.
-                out[-1] = out[-1][:-1] + text if text[0].islower() else out[-1] + text
+                # A lowercase word cut by the typesetter ("in-" + "ternet") is one word again;
+                # a name or loanword written with hyphens ("Mác-" + "xít", "Mác-" + "Lênin")
+                # keeps its hyphen. Either way it is no longer split over two lines.
+                fragment = out[-1].rsplit(None, 1)[-1]
+                kept = fragment[:1].isupper() or text[0].isupper()
+                out[-1] = (out[-1] if kept else out[-1][:-1]) + text
                 previous = line
                 continue
             out.append("\n" if same_paragraph else "\n\n")

@@ -23,9 +23,21 @@ MAX_SIDE = 30_000              # leptonica's own limit on an image side is 32,76
 MAX_IMAGE_PIXELS = 300_000_000  # one embedded picture decoded at full size: 300 MP is ~1 GB of RGB
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGKILL when the parent goes (a worker killed with -9 leaves no page running)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _limit(memory_mb: int, cpu_seconds: int) -> None:
     import resource
 
+    _die_with_parent()
     memory = memory_mb << 20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
@@ -116,8 +128,8 @@ def recognise(path: str, number: int, dpi: int, lang: str, output_dir: str, max_
                "-c", "textonly_pdf=1", "tsv", "pdf"]
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
-        done = subprocess.run(command, input=image, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, env=env, check=False)
+        done = subprocess.run(command, input=image, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              env=env, check=False, preexec_fn=_die_with_parent)
     except FileNotFoundError:
         return {"error": NO_TESSERACT}
     if done.returncode != 0:
