@@ -63,3 +63,12 @@ def test_absurd_page_sizes_are_refused_and_large_ones_rendered_smaller():
     assert render_size(14_400, 14_400, 300, 40_000_000) is None     # 200 × 200 inches
     assert render_size(2384, 3370, 300, 40_000_000) == 150          # A0 fits at a lower resolution
     assert render_size(0, 595, 300, 40_000_000) is None
+
+
+def test_a_scan_is_read_at_its_own_resolution_within_bounds():
+    from library.ocr.worker import scan_resolution
+
+    assert scan_resolution(300, 200.4) == 200   # no enlarging a 200 dpi scan to 300
+    assert scan_resolution(300, 150) == 200     # small print reads better a little larger
+    assert scan_resolution(300, 600) == 300     # nor reading 600 dpi at full size
+    assert scan_resolution(300, None) == 300    # vector pages (outlined text) at the setting

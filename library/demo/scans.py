@@ -40,9 +40,9 @@ def _wrap(text: str, font, width: float) -> list[str]:
 
 
 def scan_image(paragraphs: list[str], style: ScanStyle | None = None, *, head: str | None = None,
-               number: int | None = None, seed: int = 0):
+               number: int | None = None, seed: int = 0, drawn: list[str] | None = None):
     """A PIL greyscale picture of the page: `head` atop as a running head, the paragraphs,
-    `number` at the foot."""
+    `number` at the foot. `drawn` receives the body's lines as set (what fits the page)."""
     from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
     style = style or ScanStyle()
@@ -64,6 +64,8 @@ def scan_image(paragraphs: list[str], style: ScanStyle | None = None, *, head: s
             if y + line_height > height - margin:
                 break
             draw.text((margin, y), line, fill=22, font=font)
+            if drawn is not None:
+                drawn.append(line)
             y += line_height
         y += font.size * 0.5
     if number is not None:
@@ -92,11 +94,18 @@ def jpeg(image, quality: int):
 
 
 def write_scanned_book(path: str | Path, pages: list[list[str]], style: ScanStyle | None = None, *,
-                       head: str | None = None, numbered: bool = True) -> int:
-    """An image-only PDF, one JPEG picture per page; returns the page count."""
+                       head: str | None = None, numbered: bool = True,
+                       drawn: list[list[str]] | None = None) -> int:
+    """An image-only PDF, one JPEG picture per page; returns the page count. `drawn`
+    receives each page's body lines as set."""
     style = style or ScanStyle()
-    images = [jpeg(scan_image(p, style, head=head, number=n if numbered else None, seed=n), style.jpeg_quality)
-              for n, p in enumerate(pages, start=1)]
+    images = []
+    for n, paragraphs in enumerate(pages, start=1):
+        lines: list[str] = []
+        images.append(jpeg(scan_image(paragraphs, style, head=head, number=n if numbered else None,
+                                      seed=n, drawn=lines), style.jpeg_quality))
+        if drawn is not None:
+            drawn.append(lines)
     images = [im.convert("L") for im in images]
     images[0].save(str(path), "PDF", save_all=True, append_images=images[1:], resolution=float(style.dpi))
     return len(images)
