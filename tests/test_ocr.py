@@ -227,3 +227,22 @@ def test_books_import_of_a_scan_says_how_many_pages_were_queued(ocr_app, tmp_pat
     assert result.exit_code == 0, result.output
     assert "imported: nhap.pdf" in result.output
     assert "2 trang chờ nhận dạng chữ (scan: 2 pages queued for OCR)" in result.output
+
+
+def test_books_ocr_reads_chosen_pages_again_and_refuses_unknown_books(ocr_app, tmp_path):
+    path = scanned_book(tmp_path / "lai.pdf")
+    with ocr_app.app_context():
+        book_id = import_file(path).book_id
+    runner = ocr_app.test_cli_runner()
+    first = runner.invoke(args=["books", "ocr", "--book", str(book_id)])
+    assert first.exit_code == 0 and f"#{book_id}: 2/2 trang đã nhận dạng" in first.output
+    with ocr_app.app_context():
+        before = dict(db.session.execute(select(OcrPage.page, OcrPage.updated_at).where(OcrPage.book_id == book_id)).all())
+    assert runner.invoke(args=["books", "ocr"]).output.strip() == "Không có trang nào cần nhận dạng."
+    again = runner.invoke(args=["books", "ocr", "--book", str(book_id), "--page", "2"])
+    assert again.exit_code == 0, again.output
+    with ocr_app.app_context():
+        after = dict(db.session.execute(select(OcrPage.page, OcrPage.updated_at).where(OcrPage.book_id == book_id)).all())
+    assert after[1] == before[1] and after[2] > before[2]
+    refused = runner.invoke(args=["books", "ocr", "--book", "999"])
+    assert refused.exit_code == 2 and "Không có sách mã 999" in refused.output

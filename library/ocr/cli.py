@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 
 import click
 from flask import current_app
@@ -22,14 +23,11 @@ def ocr_books(book_ids: tuple[int, ...], missing: bool, force: bool, pages: tupl
     # A run cut short (kill -9, a restart) is taken up again here rather than after the
     # stale period: its finished pages stay, the rest is read now.
     recover_stale(app.config["JOBS_STALE_SECONDS"], max_attempts_of)
-    chosen = list(book_ids) or service.books_missing()
     if force or pages:
+        chosen = list(book_ids) or service.books_with_scans()
         for book_id in chosen:
             service.rerun(book_id, list(pages) or None)
-    elif book_ids and not missing:
-        for book_id in chosen:  # the given books' unfinished pages, queued again if cancelled
-            service.rerun(book_id, missing_only=True)
-    else:
+    else:  # --missing, the default: unfinished, failed or stopped pages, queued again
         chosen = service.books_missing(list(book_ids) or None)
         for book_id in chosen:
             service.rerun(book_id, missing_only=True)
@@ -48,24 +46,21 @@ def _run_one(app, book_id: int) -> int:
         click.echo(f"#{book_id}: không có trang quét nào.")
         return 0
     task = tasks.status(service.task_key(book_id))
-    bar = click.progressbar(length=before.total, label=f"Nhận dạng #{book_id}", file=sys.stderr,
-                            show_pos=True, show_eta=True) if sys.stderr.isatty() else None
-    seen = [before.done]
+    with ExitStack() as stack:
+        bar = None
+        if sys.stderr.isatty():  # the bar on a terminal; the result lines stay on stdout
+            bar = stack.enter_context(click.progressbar(
+                length=before.total, label=f"Nhận dạng #{book_id}", file=sys.stderr, show_pos=True, show_eta=True))
+            bar.update(before.done)
+        seen = [before.done]
 
-    def listener(done, total):
-        if bar is not None:
-            bar.update(done - seen[0])
-        seen[0] = done
+        def listener(done, total):
+            if bar is not None:
+                bar.update(done - seen[0])
+            seen[0] = done
 
-    if bar is not None:
-        bar.__enter__()
-        bar.update(before.done)
-    try:
         if task is not None and task.status == "queued":
             tasks.run_now(app, task.id, listener=listener)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     after = service.progress(book_id)
     line = (f"#{book_id}: {after.done - len(after.failed)}/{after.total} trang đã nhận dạng"
             f" (recognised), {len(after.failed)} lỗi (failed)")

@@ -150,6 +150,10 @@ def low_confidence_books(limit: int = 50) -> list[tuple[Book, list[int]]]:
     return [(b, pages[b.id]) for b in sorted(books, key=lambda b: b.id)]
 
 
+def books_with_scans() -> list[int]:
+    return list(db.session.scalars(select(OcrPage.book_id).distinct().order_by(OcrPage.book_id)))
+
+
 def books_missing(book_ids: list[int] | None = None) -> list[int]:
     """Books with scanned pages not recognised yet (queued, or failed)."""
     query = select(OcrPage.book_id).where(OcrPage.status != PageStatus.DONE).distinct()
