@@ -246,3 +246,15 @@ def test_books_ocr_reads_chosen_pages_again_and_refuses_unknown_books(ocr_app, t
     assert after[1] == before[1] and after[2] > before[2]
     refused = runner.invoke(args=["books", "ocr", "--book", "999"])
     assert refused.exit_code == 2 and "Không có sách mã 999" in refused.output
+
+
+def test_a_stopped_run_keeps_the_pages_already_read_and_starts_no_more(ocr_app, tmp_path):
+    path = scanned_book(tmp_path / "dung.pdf", PAGES[:3])
+    with ocr_app.app_context():
+        book_id = import_file(path).book_id
+        # Stop asked as soon as page 1 lands: page 2 was being read alongside, page 3 not yet.
+        service.recognise_book(book_id, cancelled=lambda: True)
+        statuses = dict(db.session.execute(select(OcrPage.page, OcrPage.status).where(OcrPage.book_id == book_id)).all())
+        texts = _section_texts(book_id)
+    assert statuses == {1: "done", 2: "done", 3: "queued"}
+    assert "kiên định" in texts[2] and texts[3] == ""

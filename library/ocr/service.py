@@ -180,11 +180,13 @@ def recognise_book(book_id: int, heartbeat=lambda done, total: None, cancelled=l
     config, page_limits = current_app.config, limits()
     landed = 0
     pool = ThreadPoolExecutor(max_workers=max(1, config["OCR_WORKERS"]), thread_name_prefix="ocr")
+    ahead = config["OCR_WORKERS"]  # pages started before the one in hand lands: no more
+    futures = []
     try:
-        ahead = config["OCR_WORKERS"]  # pages started before the one in hand lands: no more
-        futures = [pool.submit(recognise_page, original, n, page_limits) for n in queued[:ahead]]
+        futures += [pool.submit(recognise_page, original, n, page_limits) for n in queued[:ahead]]
         for index in range(len(queued)):
             result = futures[index].result()
+            futures[index] = None  # stored: not to be stored again below
             _store(book, result)
             landed += 1
             settled += 1
@@ -199,9 +201,26 @@ def recognise_book(book_id: int, heartbeat=lambda done, total: None, cancelled=l
                 futures.append(pool.submit(recognise_page, original, queued[index + ahead], page_limits))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        landed += _store_finished(book, futures)
         if landed:
             _finish(book)
     return progress(book_id)
+
+
+def _store_finished(book: Book, futures) -> int:
+    """Pages already read when the run stops (cancelled, the worker stopping): kept, not lost."""
+    stored = 0
+    for future in futures:
+        if future is None or future.cancelled() or future.exception() is not None:
+            continue
+        try:
+            _store(book, future.result())
+            stored += 1
+        except Exception:  # noqa: BLE001 - the run is ending on its own error already
+            db.session.rollback()
+            log.exception("storing a recognised page of book %s", book.id)
+            break
+    return stored
 
 
 def _store(book: Book, result) -> None:
