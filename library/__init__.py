@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from library import audit, cli, database, errors, i18n, indexing, navigation, search, security, storage
     from library import admin, console, jobs, maintenance, reading_lists, tasks
     from library.reader import models as reader_models  # noqa: F401  (tables known to the metadata)
+    from library.ocr import background as ocr
     from library.auth import init_app as init_auth
     from library.catalog import bp as catalog_bp
     from library.search.views import bp as search_bp
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(reader_bp)
     tasks.init_app(app)
+    ocr.init_app(app)
     jobs.init_app(app)
     console.init_app(app)
     admin.init_app(app)

@@ -35,6 +35,9 @@ def collect_files(paths) -> list[Path]:
 def _line(result) -> str:
     if result.status == IMPORTED:
         text = f"imported: {result.filename} → #{result.book_id} «{result.title}»"
+        if result.ocr_pages:
+            text += (f" — bản quét, {result.ocr_pages} trang chờ nhận dạng chữ"
+                     f" (scan: {result.ocr_pages} pages queued for OCR)")
     elif result.status == DUPLICATE:
         text = f"duplicate: {result.filename} — {result.reason}"
     else:
@@ -118,6 +121,9 @@ def demo():
 
 
 def init_app(app: Flask) -> None:
+    from library.ocr.cli import register as register_ocr
+
+    register_ocr(books_cli)
     app.cli.add_command(books_cli)
     app.cli.add_command(index_cli)
     app.cli.add_command(demo)

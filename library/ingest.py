@@ -25,6 +25,7 @@ from library.catalog.models import EPUB, Book, IndexStatus, Section, Shelf
 from library.extensions import db
 from library.indexing import changes as index_changes
 from library.maintenance import faults
+from library.ocr import service as ocr
 from library.storage import READER, StorageFull, file_sha256, get_store
 from library.vietnamese import clean_text, fold, looks_vietnamese
 
@@ -41,6 +42,7 @@ class ImportResult:
     title: str | None = None
     reason: str | None = None
     warnings: list[str] = field(default_factory=list)
+    ocr_pages: int = 0  # scanned pages queued for recognition
 
     @property
     def failed(self) -> bool:
@@ -143,9 +145,19 @@ def _finish(job: ImportJob, checked, parsing) -> ImportResult:
     twin = same_title_and_authors(book)
     if twin is not None:
         warnings.append(f"Đã có sách cùng tên và tác giả: «{twin.title}» (mã {twin.id})")
-    if not book.searchable:
+    queued = _queued_pages(book.id)
+    if queued:
+        warnings = [w for w in warnings if "không có lớp văn bản" not in w]
+        if not book.searchable:
+            warnings.append(f"Không tìm kiếm được cho đến khi nhận dạng chữ xong: "
+                            f"{queued} trang quét đang chờ")
+    elif not book.searchable:
         warnings.append("Không tìm kiếm được: tệp không có lớp văn bản")
-    return ImportResult(IMPORTED, job.filename, book.id, book.title, warnings=warnings)
+    return ImportResult(IMPORTED, job.filename, book.id, book.title, warnings=warnings, ocr_pages=queued)
+
+
+def _queued_pages(book_id: int) -> int:
+    return ocr.progress(book_id).total
 
 
 def find_by_sha256(sha256: str) -> Book | None:
@@ -223,6 +235,7 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
         db.session.add(book)
         db.session.flush()
         index_changes.record([book.id])  # every host's index follows, from this commit on
+        ocr.plan(book, extracted.scanned_pages)
         db.session.commit()
         faults.checkpoint(faults.AFTER_COMMIT)
         return book
@@ -265,7 +278,7 @@ def replace_book_file(book_id: int, path: str | Path, original_filename: str | N
     except extraction.ExtractionError as exc:
         return ImportResult(FAILED, filename, reason=exc.reason)
     store = get_store()
-    old_files = [book.stored_name, book.reader_tail_name]
+    old_files = [book.stored_name, book.reader_tail_name, book.ocr_layer_name]
     try:
         stored = store.save_file(path, "epub" if extracted.media_type == EPUB else "pdf")
     except OSError:
@@ -291,6 +304,9 @@ def replace_book_file(book_id: int, path: str | Path, original_filename: str | N
             for s in extracted.sections
         ]
         index_changes.record([book.id])
+        book.ocr_layer_name = None
+        ocr.forget(book)
+        ocr.plan(book, extracted.scanned_pages)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

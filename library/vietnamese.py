@@ -1,6 +1,7 @@
 """Vietnamese text rules shared by extraction and search: cleaning, canonical form, folding.
 
 - clean_text: NFC, without NUL bytes, lone surrogates or control characters.
+- one_tone_placement: NFC with the old-style tone placement, case kept.
 - canonical: lowercase NFC with one tone placement (hoà -> hòa, khoẻ -> khỏe, thuý -> thúy).
 - fold: every diacritic stripped and đ/Đ -> d, lowercased; one character in, one character
   out, so offsets in a folded string are offsets in the original (snippets rely on it).
@@ -23,6 +24,13 @@ def clean_text(text: str) -> str:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))
+
+
+def one_tone_placement(text: str) -> str:
+    """NFC text with the old-style tone placement, case kept: what recognised text is stored as."""
+    nfd = unicodedata.normalize("NFD", text)
+    nfd = _NEW_STYLE_TONE.sub(lambda m: m.group(1)[0] + m.group(2) + m.group(1)[1], nfd)
+    return unicodedata.normalize("NFC", nfd)
 
 
 def canonical(text: str) -> str:

@@ -22,6 +22,9 @@ def app(tmp_path):
         "BOOKS_DIR": str(tmp_path / "books"),
         "INDEX_DIR": str(tmp_path / "index"),
         "INDEX_INLINE": True,  # tests index at once, in the request's thread
+        # Queued tasks (a scan's recognition) run when a test says so (tasks.run_until_idle),
+        # not in a thread that outlives the test's temporary folder.
+        "JOBS_BACKGROUND": False,
     })
     yield app
     with app.app_context():

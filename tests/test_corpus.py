@@ -58,6 +58,7 @@ def library(tmp_path_factory):
         "TESTING": True, "SECRET_KEY": "corpus-test-secret-key-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index"),
+        "JOBS_BACKGROUND": False,  # the scans' recognition would index books mid-test
     })
     with app.app_context():
         yield root / "books"

@@ -162,7 +162,7 @@ def test_a_dead_cli_import_is_closed_not_run_again(app, files):
 
 @pytest.fixture
 def background_app(app):
-    app.config.update(JOBS_INLINE=False, JOBS_HEARTBEAT_SECONDS=0.2)
+    app.config.update(JOBS_INLINE=False, JOBS_BACKGROUND=True, JOBS_HEARTBEAT_SECONDS=0.2)
     yield app
     app.extensions["task_runner"].stop()
 

@@ -161,6 +161,10 @@ ROUTES: dict[str, Row] = {
     "console.job_list GET": Row("GET", "/thu-vien/tac-vu", only(*CATALOGUE)),
     "console.job GET": Row("GET", "/thu-vien/tac-vu/{job}", only(*CATALOGUE)),
     "console.job_status GET": Row("GET", "/thu-vien/tac-vu/{job}/trang-thai", only(*CATALOGUE)),
+    "console.recognition GET": Row("GET", "/thu-vien/nhan-dang", only(*CATALOGUE)),
+    "console.recognise_again POST": Row("POST", "/thu-vien/sach/{book}/nhan-dang", only(*CATALOGUE, ok=303)),
+    "console.cancel_recognition POST": Row("POST", "/thu-vien/sach/{book}/nhan-dang/huy",
+                                           only(*CATALOGUE, ok=303)),
     # administration
     "admin.index GET": Row("GET", "/quan-tri/", only(*ADMIN)),
     "admin.users GET": Row("GET", "/quan-tri/nguoi-dung?q=nguyen", only(*ADMIN)),

@@ -13,6 +13,7 @@ from library.catalog.views import cover_url
 from library.catalog.models import Book, Section
 from library.extensions import db
 from library.jobs import runner
+from library.ocr import service as ocr
 from library.jobs.models import FileStatus
 from library.storage import get_store
 from library.vietnamese import clean_text
@@ -65,6 +66,8 @@ def get_book(book_id: int):
         "sections": [{"position": s.position, "page": s.page, "chapter": s.chapter}
                      for s in sections],
         "toc": book.toc,
+        # A scan's recognition: status, pages_done / pages_total, seconds_left, confidence.
+        "ocr": ocr.progress(book.id).as_json() if book.is_pdf else None,
     }
 
 

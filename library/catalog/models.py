@@ -62,6 +62,9 @@ class Book(db.Model):
     # PDF with a flat page tree: an incremental update served after the original to the
     # reader only (library.extraction.page_tree); the stored original stays untouched.
     reader_tail_name: Mapped[str | None] = mapped_column(String(100))
+    # A recognised scan: a further incremental update with the invisible text of its
+    # recognised pages (library.ocr.layer), served to the reader after the tail.
+    ocr_layer_name: Mapped[str | None] = mapped_column(String(100))
     page_count: Mapped[int | None]
     # A table of contents: [{"title", "level", "position"}], position being a section's.
     toc: Mapped[list[dict]] = mapped_column(JSON, default=list)

@@ -2,7 +2,9 @@
 from flask import abort, render_template, send_file, url_for
 from flask_login import current_user
 
+from library.auth.permissions import can_manage_catalog
 from library.catalog import bp, queries
+from library.ocr import service as ocr
 from library.extensions import db
 from library.reader.progress import recent_positions
 from library.security import page_arg
@@ -33,7 +35,9 @@ def shelf(slug: str):
 def book(book_id: int):
     found = queries.visible_book(book_id) or abort(404)
     chapters = [] if found.is_pdf else queries.chapter_titles(found.id)
-    return render_template("catalog/book.html", book=found, chapters=chapters)
+    recognition = ocr.progress(found.id) if found.is_pdf else None
+    return render_template("catalog/book.html", book=found, chapters=chapters, ocr=recognition,
+                           can_manage=can_manage_catalog(current_user))
 
 
 @bp.app_template_global()

@@ -18,7 +18,7 @@ def _librarians_only():
 
 def init_app(app: Flask) -> None:
     from library import i18n, navigation
-    from library.console import views  # noqa: F401  (registers the routes on bp)
+    from library.console import recognition, views  # noqa: F401  (register the routes on bp)
     from library.console.i18n_en import ENGLISH
 
     app.register_blueprint(bp)

@@ -105,9 +105,9 @@ def _set_status(book: Book, status: str, action: str) -> bool:
 
 
 def delete_book(book: Book) -> None:
-    """The file, the cover, the reader's tail, the rows (sections, positions... by cascade) and
+    """The file, the cover, the reader's tail and text layer, the rows (sections, positions... by cascade) and
     the index entries."""
-    book_id, files = book.id, [book.stored_name, book.cover_name, book.reader_tail_name]
+    book_id, files = book.id, [book.stored_name, book.cover_name, book.reader_tail_name, book.ocr_layer_name]
     audit.record("book.delete", "book", book.id, book.title, file=book.original_filename,
                  sha256=book.sha256, shelf=book.shelf.slug, authors=list(book.authors or []))
     db.session.execute(delete(Book).where(Book.id == book_id))

@@ -75,7 +75,10 @@ def job_list():
         select(IngestJobFile, IngestJob.created_at).join(IngestJob)
         .where(IngestJobFile.status == FileStatus.FAILED)
         .order_by(IngestJobFile.id.desc()).limit(50)).all()
+    from library.console.recognition import OCR_LABELS, active_books
+
     return render_template("console/jobs.html", jobs=_recent_jobs(100), failed=failed,
+                           books=active_books(), button=ButtonForm(), OCR_LABELS=OCR_LABELS,
                            labels=JOB_LABELS, sources=SOURCE_LABELS,
                            troubled=tasks.troubled(50), kinds=TASK_KINDS)
 

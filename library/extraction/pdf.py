@@ -7,6 +7,7 @@ import pypdfium2.raw as pdfium_c
 
 from library.extraction import pdf_fallback
 from library.extraction.metadata import plain, split_authors
+from library.extraction.scans import needs_recognition
 from library.extraction.sniff import PDF
 from library.extraction.tcvn3 import looks_tcvn3, looks_vni, tcvn3_to_unicode
 from library.extraction.types import ExtractedBook, ExtractedSection, ExtractionError, TocEntry
@@ -42,18 +43,22 @@ def _open(path):
         return None  # damaged in a way pypdf may still read
 
 
-def _page_texts(doc) -> list[str]:
-    texts = []
+def _page_texts(doc) -> tuple[list[str], list[int]]:
+    """Each page's text, and the pages (1-based) that need recognition (extraction.scans)."""
+    texts, scans = [], []
     for index in range(len(doc)):
         try:
             page = doc[index]
             textpage = page.get_textpage()
             texts.append(textpage.get_text_bounded())
             textpage.close()
+            if needs_recognition(texts[-1].replace("\x02", ""), page):
+                scans.append(index + 1)
             page.close()
         except pdfium.PdfiumError:  # one unreadable page must not lose the others
             texts.append("")
-    return texts
+            scans.append(index + 1)
+    return texts, scans
 
 
 def _toc(doc, page_count: int) -> list[TocEntry]:
@@ -132,9 +137,11 @@ def extract_pdf(path) -> ExtractedBook:
     if doc is None:
         raw_pages, info = pdf_fallback.read_pages(path)
         _metadata(book, info, path)
+        # pdfium cannot open it, so it could not render it for recognition either.
+        scans = []
     else:
         try:
-            raw_pages = _page_texts(doc)
+            raw_pages, scans = _page_texts(doc)
             _metadata(book, doc.get_metadata_dict(), path)
             book.toc = _toc(doc, len(raw_pages))
             book.cover, book.cover_ext = _cover(doc)
@@ -145,6 +152,9 @@ def extract_pdf(path) -> ExtractedBook:
     book.sections = [ExtractedSection(position=i, page=i, text=clean_text(t.replace("\x02", "")).strip())
                      for i, t in enumerate(pages, start=1)]
     book.page_count = len(book.sections)
+    book.scanned_pages = scans
+    for number in scans:  # junk over a picture is no text: recognition will replace it
+        book.sections[number - 1].text = ""
     letters = sum(1 for s in book.sections for ch in s.text if ch.isalpha())
     book.searchable = letters >= MIN_TEXT_LETTERS
     if not book.searchable:

@@ -48,6 +48,8 @@ class ExtractedBook:
     cover_ext: str | None = None  # "jpg" | "png"
     searchable: bool = True     # False: no text layer anywhere
     warnings: list[str] = field(default_factory=list)
+    # PDF only: the pages (1-based) without usable text, for recognition (extraction.scans).
+    scanned_pages: list[int] = field(default_factory=list)
     # PDF only: bytes to append for the reader (library.extraction.page_tree); crosses the
     # process boundary as a file, never in the JSON.
     reader_tail: bytes | None = None

@@ -118,7 +118,7 @@ def backup(target: Path, books_dir: Path) -> Outcome:
         _sqlite_copy(url.database, str(database_file))
         snapshot = sqlite3.connect(database_file)
         try:
-            rows = snapshot.execute("SELECT stored_name, cover_name, reader_tail_name, sha256 FROM book").fetchall()
+            rows = snapshot.execute("SELECT stored_name, cover_name, reader_tail_name, ocr_layer_name, sha256 FROM book").fetchall()
             revision = [r[0] for r in snapshot.execute("SELECT version_num FROM alembic_version")]
         finally:
             snapshot.close()
@@ -132,11 +132,11 @@ def backup(target: Path, books_dir: Path) -> Outcome:
 
         # pg_dump's snapshot is not this one: a book deleted in between is reported missing.
         rows = db.session.execute(select(Book.stored_name, Book.cover_name, Book.reader_tail_name,
-                                          Book.sha256)).all()
+                                          Book.ocr_layer_name, Book.sha256)).all()
         revision = [r[0] for r in db.session.execute(text("SELECT version_num FROM alembic_version"))]
-    for stored_name, cover_name, reader_tail_name, sha256 in rows:
+    for stored_name, cover_name, reader_tail_name, ocr_layer_name, sha256 in rows:
         names.append((stored_name, sha256))
-        names.extend((name, None) for name in (cover_name, reader_tail_name) if name)
+        names.extend((name, None) for name in (cover_name, reader_tail_name, ocr_layer_name) if name)
     outcome = Outcome(books=len(rows))
     files = {}
     for name, expected in names:

@@ -109,7 +109,7 @@ def check(grace: float = DEFAULT_GRACE, *, files: bool = True) -> Report:
     report = Report(index_state=get_index().state())
     books = db.session.execute(
         select(Book.id, Book.status, Book.index_status, Book.stored_name, Book.cover_name,
-               Book.reader_tail_name, Book.warnings)).all()
+               Book.reader_tail_name, Book.ocr_layer_name, Book.warnings)).all()
     if report.index_state == "ok":
         report.behind = replica.behind(grace)
         # A change this host has not applied yet is in hand, not a drift of its own.
@@ -131,8 +131,9 @@ def _check_files(report: Report, books, grace: float) -> None:
     report.partial_files, report.young = partial, report.young + young
     referenced = set()
     for book in books:
-        # A missing reader tail is no fault: the reader then gets the original file alone.
-        referenced.update(n for n in (book.stored_name, book.cover_name, book.reader_tail_name) if n)
+        # A missing reader tail or text layer is no fault: the reader then gets less.
+        referenced.update(n for n in (book.stored_name, book.cover_name, book.reader_tail_name,
+                                      book.ocr_layer_name) if n)
         flagged = FILE_MISSING in (book.warnings or [])
         if book.stored_name not in present and not (store.root / book.stored_name).exists():
             (report.flagged if flagged else report.missing_files).append(book.id)

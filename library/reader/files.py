@@ -1,5 +1,6 @@
 """GET /sach/<id>/tep: the book file itself, as a download named after its title.
-GET /doc/<id>/tep-doc: the PDF as the reader fetches it (original + reader tail)."""
+GET /doc/<id>/tep-doc: the PDF as the reader fetches it (original + reader tail + the
+recognised pages' text layer, library.ocr.layer)."""
 import io
 import re
 import unicodedata
@@ -63,12 +64,12 @@ def download(book_id: int):
 
 
 class _Joined(io.RawIOBase):
-    """Two files read as one, seekable: the original PDF, then its reader tail."""
+    """Files read as one, seekable: the original PDF, then its incremental updates."""
 
-    def __init__(self, first: Path, second: Path | None):
+    def __init__(self, first: Path, *more: Path):
         self._parts = [(open(first, "rb"), first.stat().st_size)]
-        if second is not None:
-            self._parts.append((open(second, "rb"), second.stat().st_size))
+        for path in more:
+            self._parts.append((open(path, "rb"), path.stat().st_size))
         self.size = sum(size for _, size in self._parts)
         self._pos = 0
 
@@ -104,9 +105,11 @@ class _Joined(io.RawIOBase):
 
 
 def reader_version(book: Book) -> str:
-    """Changes with the file and its tail: the reader's URL carries it, so it may be cached."""
+    """Changes with the file, its tail and its text layer: the reader's URL carries it, so it
+    may be cached."""
     tail = (book.reader_tail_name or "").rsplit("/", 1)[-1][:8]
-    return f"{book.sha256[:16]}{tail}"
+    layer = (book.ocr_layer_name or "").rsplit("/", 1)[-1][:8]
+    return f"{book.sha256[:16]}{tail}{layer}"
 
 
 @bp.get("/doc/<int:book_id>/tep-doc")
@@ -123,7 +126,13 @@ def reader_file(book_id: int):
         tail = store.path(book.reader_tail_name) if book.reader_tail_name else None
         if tail is not None and not tail.is_file():
             tail = None  # a lost tail costs speed, not the book
-        joined = _Joined(original, tail)
+        # The text layer was made over the original and this very tail: without the tail it
+        # would point at objects that are not there.
+        layer = store.path(book.ocr_layer_name) if book.ocr_layer_name else None
+        if layer is not None and (not layer.is_file() or (book.reader_tail_name and tail is None)):
+            layer = None
+        updates = [p for p in (tail, layer) if p is not None]
+        joined = _Joined(original, *updates)
     except (ValueError, FileNotFoundError):
         abort(404)
     # werkzeug's own wrapper, not the server's wsgi.file_wrapper (gunicorn's cannot seek, so
@@ -131,8 +140,9 @@ def reader_file(book_id: int):
     response = Response(FileWrapper(joined), mimetype=PDF, direct_passthrough=True)
     # pdf.js switches to ranges only when the first answer gives the length (and Accept-Ranges).
     response.content_length = joined.size
-    response.set_etag(f"{book.sha256[:32]}-{tail.stem[:8] if tail else 'pdf'}")
-    modified = max(p.stat().st_mtime for p in (original, tail) if p is not None)
+    response.set_etag(f"{book.sha256[:32]}-{tail.stem[:8] if tail else 'pdf'}"
+                      f"{'-' + layer.stem[:8] if layer else ''}")
+    modified = max(p.stat().st_mtime for p in (original, *updates))
     response.last_modified = datetime.fromtimestamp(int(modified), timezone.utc)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.private = True
