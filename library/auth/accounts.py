@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from library.auth import passwords, throttle, tokens
 from library.auth.models import (
-    LOCAL, MEMBER, ROLES, SECRETARY, Branch, User, normalize_username, utcnow, valid_branch_code,
+    LDAP as LDAP_SOURCE, LOCAL, MEMBER, ROLES, SECRETARY, Branch, User, normalize_username, utcnow, valid_branch_code,
     valid_username,
 )
 from library.extensions import db
@@ -195,16 +195,23 @@ def authenticate(username: str, password: str, ip: str) -> User:
     username = normalize_username(username)[:80]
     _claim(username, ip)
     user = find_user(username) if username else None
+    facts = None
     if ldap.enabled() and (user is None or user.auth_source != LOCAL or not user.password_hash):
-        user = ldap.sign_in(username, password, user)
-        ok = user is not None
+        facts = ldap.check(username, password)
+        ok = facts is not None
     else:
         # verify_password runs the same argon2 work when there is no user or no hash.
         ok = passwords.verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
+    if not ok or (user is not None and not user.active) or (user is None and facts is None):
         raise AccountError(MSG_BAD_CREDENTIALS)
+    # Before any write of this session: the throttle commits on a connection of its own,
+    # which SQLite would make wait for this one's write lock.
     throttle.succeeded(username, ip)
-    if user.auth_source == LOCAL and passwords.needs_rehash(user.password_hash):
+    if facts is not None:
+        from library import audit
+
+        user = sync_directory_user(username, facts, user, LDAP_SOURCE, audit)
+    elif passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = utcnow()
     return user

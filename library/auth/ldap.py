@@ -24,7 +24,7 @@ import warnings
 
 from flask import current_app
 
-from library.auth.models import ADMIN, LDAP, LIBRARIAN, MEMBER, ROLES, SECRETARY, User, valid_username
+from library.auth.models import ADMIN, LIBRARIAN, MEMBER, ROLES, SECRETARY, valid_username
 
 log = logging.getLogger(__name__)
 # When a member is in several mapped groups, the strongest role wins.
@@ -133,17 +133,12 @@ def lookup(username: str, password: str) -> dict | None:
             "role": max(roles, key=ROLE_STRENGTH.__getitem__)}
 
 
-def sign_in(username: str, password: str, user: User | None) -> User | None:
-    """The account of a directory member whose password binds (created at the first
-    sign-in, brought up to date at each), else None."""
-    from library import audit
+def check(username: str, password: str) -> dict | None:
+    """lookup(), with an unreachable directory told to the member as such."""
     from library.auth import accounts
 
     try:
-        facts = lookup(username, password)
+        return lookup(username, password)
     except DirectoryUnavailable:
         raise accounts.AccountError(
             "Máy chủ thư mục (LDAP) không trả lời; vui lòng thử lại sau.") from None
-    if facts is None:
-        return None
-    return accounts.sync_directory_user(username, facts, user, LDAP, audit)

@@ -133,6 +133,7 @@ def activate(username: str, code: str, password: str, ip: str) -> User:
         audit.record("user.activate_failed", "user", user.id if user else None, username,
                      actor=user)
         raise accounts.AccountError(MSG_BAD_CODE)
+    throttle.succeeded(username, ip)  # before this session writes (see accounts.authenticate)
     # The single use: only one request can move used_at from NULL.
     used = db.session.execute(update(ActivationCode)
                               .where(ActivationCode.id == row.id, ActivationCode.used_at.is_(None))
@@ -140,7 +141,6 @@ def activate(username: str, code: str, password: str, ip: str) -> User:
     if used != 1:
         raise accounts.AccountError(MSG_BAD_CODE)
     accounts.set_password(user, password)
-    throttle.succeeded(username, ip)
     user.last_login_at = now
     audit.record("user.activate", "user", user.id, user.username, actor=user)
     return user

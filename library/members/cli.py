@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from library import audit
 from library.auth import accounts
@@ -30,6 +31,7 @@ def site_url(override: str | None = None) -> str:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Tệp ra: .csv, .xlsx hoặc .pdf (phiếu A4 để cắt).")
 @click.option("--url", help="Địa chỉ của trang (mặc định LIBRARY_PUBLIC_URL).")
+@with_appcontext
 def activation_codes(branch_code, out, url):
     """New one-time activation codes for the members without a password.
 
@@ -59,6 +61,7 @@ def activation_codes(branch_code, out, url):
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True,
               help="Đọc mật khẩu từ dòng đầu của stdin (không có: hỏi, không hiện chữ).")
+@with_appcontext
 def set_password(username, password_stdin):
     """Set a user's password; every session and API token of that user ends."""
     user = accounts.find_user(username)
