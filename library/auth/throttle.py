@@ -58,10 +58,12 @@ def ip_key(ip: str) -> str:
 
 def _next_allowed(now: datetime, free: int):
     """SQL for the time the next attempt may run, given the count this claim reaches:
-    now while under `free`, then 1 s, 2 s, 4 s … up to the cap."""
+    no wait while under `free`, then 1 s, 2 s, 4 s … up to the cap."""
     reached = LoginThrottle.failures + 1
     cap = _setting("LOGIN_MAX_DELAY_SECONDS")
-    steps, extra, delay = [(reached < free, literal(now))], 0, 1
+    # Under `free` the time is left as it was: moving it to this request's "now" would
+    # refuse a parallel request whose clock was read a moment earlier.
+    steps, extra, delay = [(reached < free, LoginThrottle.not_before)], 0, 1
     while delay < cap:
         steps.append((reached == free + extra, literal(now + timedelta(seconds=delay))))
         extra, delay = extra + 1, delay * 2
