@@ -99,33 +99,42 @@ def lookup(username: str, password: str) -> dict | None:
     ldap3 = _ldap3()
     escape_filter_chars = ldap3.utils.conv.escape_filter_chars
     branch_attr, name_attr = _config("BRANCH_ATTRIBUTE"), _config("NAME_ATTRIBUTE")
+    opened = []
     try:
         service = _connection(_config("BIND_DN") or None, _config("BIND_PASSWORD") or None)
+        opened.append(service)
         if not service.bind():
             raise DirectoryUnavailable(service.result.get("description"))
         query = _config("USER_FILTER").replace("{username}", escape_filter_chars(username))
         service.search(_config("USER_BASE"), query,
                        attributes=[a for a in (branch_attr, name_attr) if a], size_limit=2)
         if len(service.entries) != 1:
-            service.unbind()
             return None
         entry = service.entries[0]
         dn, attributes = entry.entry_dn, entry.entry_attributes_as_dict
         member = _connection(dn, password)
+        opened.append(member)
         if not member.bind():
-            service.unbind()
             return None
-        member.unbind()
         groups = []
         if _config("GROUP_BASE"):
             group_query = (_config("GROUP_FILTER").replace("{dn}", escape_filter_chars(dn))
                            .replace("{username}", escape_filter_chars(username)))
             service.search(_config("GROUP_BASE"), group_query, attributes=[])
             groups = [_normal_dn(group.entry_dn) for group in service.entries]
-        service.unbind()
     except ldap3.core.exceptions.LDAPException as exc:
         log.warning("LDAP: %s", exc)
         raise DirectoryUnavailable(str(exc)) from None
+    finally:
+        for connection in opened:
+            try:
+                connection.unbind()  # closes the socket, bound or not
+            except ldap3.core.exceptions.LDAPException:
+                pass
+            # A socket whose connect() was refused is left open by ldap3.
+            sock = getattr(connection, "socket", None)
+            if sock is not None:
+                sock.close()
     mapping = role_groups()
     roles = [mapping[group] for group in groups if group in mapping] or [MEMBER]
     return {"dn": dn, "full_name": _first(attributes, name_attr),
