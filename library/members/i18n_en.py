@@ -68,3 +68,4 @@ ENGLISH.update({
     "Bạn đăng nhập bằng tài khoản của hệ thống thư mục tổ chức; mật khẩu được đổi ở đó.":
         "You sign in with the organisation's directory account; its password is changed there.",
 })
+ENGLISH.update({"Thành viên và phiếu": "Members and slips"})
