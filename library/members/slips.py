@@ -85,12 +85,21 @@ def to_pdf(slips: list[Slip], url: str, title: str = "Tủ sách điện tử") 
         place = index % per_page
         x = MARGIN + (place % COLUMNS) * width
         y = MARGIN + (place // COLUMNS) * height
-        _slip(pdf, slip, x + 5, y + 5, width - 10, url, title)
+        _slip(pdf, slip, x + 5, y + 4, width - 10, url, title)
     if not slips:
         pdf.add_page()
         pdf.set_font("DejaVu", "", 12)
         pdf.cell(0, 10, "Không có thành viên nào cần mã kích hoạt.")
     return bytes(pdf.output())
+
+
+def _fitted(pdf: FPDF, text: str, room: float) -> str:
+    """At most about two lines of name: a slip's height is fixed (ten to a page)."""
+    if pdf.get_string_width(text) <= room:
+        return text
+    while text and pdf.get_string_width(text + "…") > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _cut_lines(pdf: FPDF, width: float, height: float) -> None:
@@ -106,22 +115,26 @@ def _cut_lines(pdf: FPDF, width: float, height: float) -> None:
 
 
 def _slip(pdf: FPDF, slip: Slip, x: float, y: float, width: float, url: str, title: str) -> None:
+    # Each line starts again at the slip's left edge: the margin is moved there for the slip.
+    pdf.set_left_margin(x)
     pdf.set_xy(x, y)
     pdf.set_font("DejaVu", "B", 10)
-    pdf.cell(width, 5, title, new_x="LEFT", new_y="NEXT")
+    pdf.cell(width, 5, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 8)
-    pdf.cell(width, 4, "Phiếu kích hoạt tài khoản — lần đăng nhập đầu tiên", new_x="LEFT", new_y="NEXT")
-    pdf.ln(2)
+    pdf.cell(width, 4, "Phiếu kích hoạt tài khoản — lần đăng nhập đầu tiên", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
     pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(width, 5, slip.full_name or slip.username, new_x="LEFT", new_y="NEXT")
+    pdf.multi_cell(width, 5, _fitted(pdf, slip.full_name or slip.username, width * 1.85),
+                   align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
     if slip.branch:
-        pdf.cell(width, 5, f"Chi bộ: {slip.branch}", new_x="LEFT", new_y="NEXT")
-    pdf.cell(width, 5, f"Tên đăng nhập: {slip.username}", new_x="LEFT", new_y="NEXT")
+        pdf.cell(width, 4.5, f"Chi bộ: {slip.branch}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width, 4.5, f"Tên đăng nhập: {slip.username}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "B", 14)
-    pdf.cell(width, 8, slip.code, new_x="LEFT", new_y="NEXT")
+    pdf.cell(width, 7, slip.code, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 8)
-    pdf.cell(width, 4, f"Mã dùng một lần, hết hạn ngày {local_date(slip.expires_at)}.",
-             new_x="LEFT", new_y="NEXT")
-    pdf.multi_cell(width, 4, f"Truy cập {url} , nhập tên đăng nhập, mã trên và đặt mật khẩu của bạn.",
-                   new_x="LEFT", new_y="NEXT")
+    pdf.cell(width, 3.8, f"Mã dùng một lần, hết hạn ngày {local_date(slip.expires_at)}.",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 3.8, f"Mở {url}, nhập tên đăng nhập, mã trên và tự đặt mật khẩu.",
+                   align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_left_margin(MARGIN)
