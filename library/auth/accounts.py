@@ -131,7 +131,8 @@ def set_password(user: User, password: str) -> None:
     end_everything(user)
 
 
-def _claim(username: str, ip: str) -> None:
+def claim_attempt(username: str, ip: str) -> None:
+    """Count a sign-in (or activation) attempt before any secret is checked; Throttled if it must wait."""
     try:
         throttle.claim_attempt(username, ip)
     except throttle.Blocked as blocked:
@@ -140,7 +141,7 @@ def _claim(username: str, ip: str) -> None:
 
 def change_password(user: User, current: str, new: str, ip: str) -> None:
     """The user's own change: the current password is checked, and throttled like a sign-in."""
-    _claim(user.username, ip)
+    claim_attempt(user.username, ip)
     if not passwords.verify_password(user.password_hash, current):
         raise AccountError("Mật khẩu hiện tại không đúng.")
     throttle.succeeded(user.username, ip)
@@ -193,7 +194,7 @@ def authenticate(username: str, password: str, ip: str) -> User:
     from library.auth import ldap
 
     username = normalize_username(username)[:80]
-    _claim(username, ip)
+    claim_attempt(username, ip)
     user = find_user(username) if username else None
     facts = None
     if ldap.enabled() and (user is None or user.auth_source != LOCAL or not user.password_hash):

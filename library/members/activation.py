@@ -122,7 +122,7 @@ def activate(username: str, code: str, password: str, ip: str) -> User:
     problem = passwords.password_problem(password, username)
     if problem:
         raise accounts.AccountError(problem)
-    accounts._claim(username, ip)
+    accounts.claim_attempt(username, ip)
     user = accounts.find_user(username) if username else None
     row = db.session.scalar(select(ActivationCode).where(ActivationCode.user_id == user.id)) \
         if user is not None else None
