@@ -178,7 +178,11 @@ def main(argv=None) -> int:
             elapsed = time.monotonic() - started
         finally:
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # an overloaded server still draining its queue
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
         log = (root / "gunicorn.log").read_text(errors="replace")
 
     whole = [w for w, _, status in signed if status == 302]
