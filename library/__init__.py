@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
 
     from library import audit, cli, database, errors, i18n, indexing, navigation, search, security, storage
-    from library import admin, console, jobs, maintenance, reading_lists, tasks
+    from library import admin, console, jobs, maintenance, members, proxy, reading_lists, tasks
     from library.reader import models as reader_models  # noqa: F401  (tables known to the metadata)
     from library.ocr import background as ocr
     from library.auth import init_app as init_auth
@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from library.api import bp as api_bp
     from library.reader import bp as reader_bp
 
+    proxy.init_app(app)
     database.init_app(app)
     storage.init_app(app)
     search.init_app(app)
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     console.init_app(app)
     admin.init_app(app)
     reading_lists.init_app(app)
+    members.init_app(app)
     cli.init_app(app)
     maintenance.init_app(app)  # after cli: adds `index check`; the start-up reconcile
     return app

@@ -41,7 +41,8 @@ def record(action: str, target_type: str = "", target_id: int | None = None,
         actor = current_user
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "username", None) or "cli",
+        # No actor: the CLI, or someone not signed in (a refused sign-in, an activation).
+        actor_name=getattr(actor, "username", None) or ("ẩn danh" if has_request_context() else "cli"),
         action=action,
         target_type=target_type,
         target_id=target_id,

@@ -34,7 +34,19 @@ def from_environment(instance_path: Path, generate_secret: bool = True) -> dict:
         "INDEX_DIR": env("LIBRARY_INDEX_DIR") or str(REPO_ROOT / "index"),
         "SECRET_KEY": secret,
         "ENV_PRODUCTION": env("LIBRARY_ENV") == "production",
+        # Accounts (issue 13): proxies, the address printed on activation slips, directories.
+        "TRUSTED_PROXIES": env("LIBRARY_TRUSTED_PROXIES"),
+        "PUBLIC_URL": env("LIBRARY_PUBLIC_URL"),
+        **{f"LDAP_{name}": env(f"LIBRARY_LDAP_{name}") for name in LDAP_SETTINGS},
+        **{f"OIDC_{name}": env(f"LIBRARY_OIDC_{name}") for name in OIDC_SETTINGS},
     }
+
+
+# LIBRARY_LDAP_* and LIBRARY_OIDC_* (see library/auth/ldap.py and library/auth/oidc.py).
+LDAP_SETTINGS = ("URL", "BIND_DN", "BIND_PASSWORD", "USER_BASE", "USER_FILTER", "GROUP_BASE",
+                 "GROUP_FILTER", "ROLE_GROUPS", "BRANCH_ATTRIBUTE", "NAME_ATTRIBUTE", "TIMEOUT")
+OIDC_SETTINGS = ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "SCOPE", "USERNAME_CLAIM", "NAME_CLAIM",
+                 "BRANCH_CLAIM", "ROLE_CLAIM", "ROLE_GROUPS", "LABEL")
 
 
 DEFAULTS = {

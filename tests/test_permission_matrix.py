@@ -188,6 +188,20 @@ ROUTES: dict[str, Row] = {
     "admin.import_report_csv GET": Row("GET", "/quan-tri/nhap-thanh-vien/{event}/bao-cao.csv",
                                        only(*ADMIN)),
     "admin.audit_log GET": Row("GET", "/quan-tri/nhat-ky?action=user.create", only(*ADMIN)),
+    # accounts and onboarding (issue 13); the outsider is the secretary of cb02, where the
+    # target member is: the branch pages are the admin's and that branch's secretary's
+    "auth.sign_out_everywhere POST": Row("POST", "/tai-khoan/dang-xuat-moi-noi", everyone(302)),
+    "auth.oidc_start POST": Row("POST", "/dang-nhap/oidc", everyone(302, anonymous=302)),  # none set up
+    "auth.oidc_callback GET": Row("GET", "/dang-nhap/oidc/ve", everyone(302, anonymous=302)),
+    "members.activate GET": Row("GET", "/kich-hoat", everyone(200, anonymous=200)),
+    "members.activate POST": Row("POST", "/kich-hoat", everyone(400, anonymous=400)),  # empty form
+    "members.api_activate POST": Row("POST", "/api/activate", everyone(400, anonymous=400), json={}),
+    "members.home GET": Row("GET", "/chi-bo", only("secretary", "admin", ok=302)),
+    "members.branch GET": Row("GET", "/chi-bo/cb02/thanh-vien", only(*ADMIN, outsider=200)),
+    "members.print_slips POST": Row("POST", "/chi-bo/cb02/phieu-kich-hoat", only(*ADMIN, outsider=200),
+                                    data={"format": "xlsx"}),
+    "members.reissue POST": Row("POST", "/chi-bo/cb02/thanh-vien/{user}/cap-ma",
+                                only(*ADMIN, outsider=200)),
 }
 
 
@@ -226,6 +240,7 @@ def world(tmp_path_factory):
             create_user(visitor, "secretary" if visitor == "outsider" else visitor,
                         branch_code="cb02" if visitor == "outsider" else "cb01")
         target = create_user("muc-tieu", "member", branch_code="cb02", full_name="Mục Tiêu")
+        create_user("chua-kich-hoat", "member", branch_code="cb02")  # always one slip to print
         db.session.commit()
         ids["user"], ids["branch"] = target.id, target.branch_id
         member_token = issue_token(find_user("member"), "matrix")

@@ -16,7 +16,9 @@ from library.vietnamese import fold
 # the catalogue side's actions are found in the log itself.
 ACCOUNT_ACTIONS = ("user.create", "user.edit", "user.role", "user.branch", "user.deactivate",
                    "user.reactivate", "user.password_reset", "branch.create", "branch.edit",
-                   "users.import")
+                   "users.import", "auth.login", "auth.login_failed", "auth.sign_out_everywhere",
+                   "user.activation_codes", "user.activation_code", "user.activate",
+                   "user.activate_failed", "user.directory_sync", "token.create", "token.revoke")
 
 
 def folded_query(text: str) -> str:

@@ -124,6 +124,9 @@ def init_app(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.before_request(_guard)
 
+    from library.auth import oidc
+
+    oidc.init_app(app)
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
 

@@ -5,9 +5,10 @@ import unicodedata
 
 from sqlalchemy import select
 
-from library.auth import passwords, throttle
+from library.auth import passwords, throttle, tokens
 from library.auth.models import (
-    ROLES, SECRETARY, Branch, User, normalize_username, utcnow, valid_branch_code, valid_username,
+    LDAP as LDAP_SOURCE, LOCAL, MEMBER, ROLES, SECRETARY, Branch, User, normalize_username, utcnow, valid_branch_code,
+    valid_username,
 )
 from library.extensions import db
 
@@ -20,7 +21,11 @@ class AccountError(ValueError):
 
 
 class Throttled(AccountError):
-    """Too many failed sign-ins for this account or address."""
+    """Too many failed sign-ins for this account from this address, or from this address."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"{MSG_THROTTLED} ({retry_after} giây)")
+        self.retry_after = retry_after
 
 
 def find_user(username: str) -> User | None:
@@ -108,22 +113,38 @@ def create_user(username: str, role: str, *, branch_code: str | None = None,
     return user
 
 
+def end_everything(user: User) -> int:
+    """End every session and revoke every API token of the user (a password change or
+    reset, a deactivation, "sign out everywhere"); returns the number of tokens revoked.
+    A revoked token stays revoked: reactivating the account brings none back."""
+    user.revoke_sessions()
+    return tokens.revoke_all(user)
+
+
 def set_password(user: User, password: str) -> None:
-    """Set a new password and sign out every existing session of the user."""
-    problem = passwords.password_problem(password)
+    """Set a new password; every existing session and API token of the user ends."""
+    problem = passwords.password_problem(password, user.username)
     if problem:
         raise AccountError(problem)
     user.password_hash = passwords.hash_password(password)
-    user.revoke_sessions()
+    user.auth_source = LOCAL
+    end_everything(user)
+
+
+def claim_attempt(username: str, ip: str) -> None:
+    """Count a sign-in (or activation) attempt before any secret is checked; Throttled if it must wait."""
+    try:
+        throttle.claim_attempt(username, ip)
+    except throttle.Blocked as blocked:
+        raise Throttled(blocked.retry_after) from None
 
 
 def change_password(user: User, current: str, new: str, ip: str) -> None:
     """The user's own change: the current password is checked, and throttled like a sign-in."""
-    if throttle.is_blocked(user.username, ip):
-        raise Throttled(MSG_THROTTLED)
+    claim_attempt(user.username, ip)
     if not passwords.verify_password(user.password_hash, current):
-        throttle.record_failure(user.username, ip)
         raise AccountError("Mật khẩu hiện tại không đúng.")
+    throttle.succeeded(user.username, ip)
     set_password(user, new)
 
 
@@ -156,27 +177,80 @@ def set_branch(user: User, branch: Branch | None) -> None:
 
 
 def set_active(user: User, active: bool) -> None:
-    """Deactivate (every session and token stops working at once) or reactivate."""
+    """Deactivate (every session and token ends for good) or reactivate (with none back)."""
     if user.active != active:
         user.active = active
-        user.revoke_sessions()
+        end_everything(user)
 
 
 def authenticate(username: str, password: str, ip: str) -> User:
     """The user these credentials belong to, or AccountError with one message for every
-    failure (unknown user, wrong password, no password, deactivated account)."""
+    failure (unknown user, wrong password, no password, deactivated account).
+
+    A local account with a password is checked here; any other name goes to the
+    organisation's directory when one is configured (LIBRARY_LDAP_URL), whose
+    first good sign-in creates the account.
+    """
+    from library.auth import ldap
+
     username = normalize_username(username)[:80]
-    if throttle.is_blocked(username, ip):
-        raise Throttled(MSG_THROTTLED)
+    claim_attempt(username, ip)
     user = find_user(username) if username else None
-    # verify_password runs the same argon2 work when there is no user or no hash.
-    ok = passwords.verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
-        if not ok:
-            throttle.record_failure(username, ip)
+    facts = None
+    if ldap.enabled() and (user is None or user.auth_source != LOCAL or not user.password_hash):
+        facts = ldap.check(username, password)
+        ok = facts is not None
+    else:
+        # verify_password runs the same argon2 work when there is no user or no hash.
+        ok = passwords.verify_password(user.password_hash if user else None, password)
+    if not ok or (user is not None and not user.active) or (user is None and facts is None):
         raise AccountError(MSG_BAD_CREDENTIALS)
-    throttle.clear_account(username)
-    if passwords.needs_rehash(user.password_hash):
+    # Before any write of this session: the throttle commits on a connection of its own,
+    # which SQLite would make wait for this one's write lock.
+    throttle.succeeded(username, ip)
+    if facts is not None:
+        from library import audit
+
+        user = sync_directory_user(username, facts, user, LDAP_SOURCE, audit)
+    elif passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = utcnow()
+    return user
+
+
+def sync_directory_user(username: str, facts: dict, user: User | None, source: str, audit) -> User:
+    """Create or bring up to date the account of a member the directory (LDAP or OpenID
+    Connect) vouched for: its name, role and branch come from there at each sign-in.
+
+    facts: {"full_name", "role", "branch"} (branch: a code, possibly empty).
+    """
+    code = (facts.get("branch") or "").strip()
+    branch = branch_for_code(code) if code and valid_branch_code(code) else None
+    role = facts.get("role") or MEMBER
+    if role == SECRETARY and branch is None:
+        role = MEMBER  # a secretary of no branch would see nothing to manage
+    if user is None:
+        user = create_user(username, role, branch_code=branch.code if branch else None,
+                           full_name=facts.get("full_name") or "")
+        user.auth_source = source
+        audit.record("user.create", "user", user.id, user.username, actor=user, role=role,
+                     branch=branch.code if branch else None, source=source)
+        return user
+    changes = {}
+    if user.auth_source != source:
+        changes["source"] = [user.auth_source, source]
+        user.auth_source = source
+    if branch is not None and user.branch_id != branch.id:
+        changes["branch"] = [user.branch.code if user.branch else None, branch.code]
+        user.branch = branch
+    if role != user.role:
+        changes["role"] = [user.role, role]
+        user.role = role
+        user.revoke_sessions()  # sessions opened under the old role end; this sign-in starts anew
+    name = _checked_full_name(facts.get("full_name") or "")
+    if name and name != user.full_name:
+        changes["full_name"] = [user.full_name, name]
+        user.full_name = name
+    if changes:
+        audit.record("user.directory_sync", "user", user.id, user.username, actor=user, **changes)
     return user

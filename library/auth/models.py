@@ -1,4 +1,5 @@
-"""Accounts: branches (chi bộ), users and their roles, API tokens, failed sign-ins."""
+"""Accounts: branches (chi bộ), users and their roles, API tokens, sign-in throttling,
+activation codes."""
 from __future__ import annotations
 
 import re
@@ -6,7 +7,7 @@ import unicodedata
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, event
+from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from library.extensions import db
@@ -18,6 +19,8 @@ LIBRARIAN = "librarian"
 SECRETARY = "secretary"
 ADMIN = "admin"
 ROLES = (MEMBER, LIBRARIAN, SECRETARY, ADMIN)
+# Where an account's password is checked.
+LOCAL, LDAP, OIDC = "local", "ldap", "oidc"
 ROLE_LABELS = {
     MEMBER: "Đảng viên",
     LIBRARIAN: "Cán bộ thư viện",
@@ -80,6 +83,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # Folded username and full name (search_key), kept up to date by the listeners below.
     search_key: Mapped[str] = mapped_column(String(300), default="")
+    # Where the password is checked: LOCAL (the hash above), LDAP or OIDC (the directory).
+    auth_source: Mapped[str] = mapped_column(String(10), default=LOCAL)
 
     branch: Mapped[Branch | None] = relationship(back_populates="users")
     tokens: Mapped[list[ApiToken]] = relationship(
@@ -134,17 +139,33 @@ class ApiToken(db.Model):
         return self.revoked_at is not None
 
 
-class LoginAttempt(db.Model):
-    """A failed sign-in; rows older than the throttle window are pruned."""
+class LoginThrottle(db.Model):
+    """Failed sign-ins of one key ("pair:<account>|<address>" or "ip:<address>").
 
-    __tablename__ = "login_attempt"
+    Counted with single UPDATE statements (see throttle.py), so parallel guesses
+    are counted exactly; rows quiet for longer than the window are pruned.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    # No attempt of this key is checked before this time (the growing delay).
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ActivationCode(db.Model):
+    """The one live activation code of an account: a new one replaces the old."""
+
+    __tablename__ = "activation_code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80))
-    ip: Mapped[str] = mapped_column(String(45))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-    __table_args__ = (
-        Index("ix_login_attempt_username_created", "username", "created_at"),
-        Index("ix_login_attempt_ip_created", "ip", "created_at"),
-    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    # SHA-256 of "username:code": the code itself is printed once and never stored.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    issued_by: Mapped[str] = mapped_column(String(80), default="")

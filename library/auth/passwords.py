@@ -1,14 +1,19 @@
 """Password hashing with argon2id, and a dummy check that costs the same for unknown users."""
 from __future__ import annotations
 
+import re
 import secrets
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-# OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1. The lower
-# memory of the two OWASP settings, because hundreds of branches sign in at the
-# start of the same online meeting and every worker hashes at once.
+# OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1, chosen by measurement
+# (bench/argon2_bench.py on the 2-core machine: 21 ms per check, 48 sign-ins/s per core;
+# 46 MiB/t=1, the other OWASP setting, took 48 ms). At 30 sign-ins/s this costs 0.63 of a
+# core and leaves the rest for the pages that 400 sites read at the start of a meeting.
+# Hashes made with other parameters are remade at the next good sign-in (needs_rehash).
 hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 MIN_LENGTH = 8
@@ -63,10 +68,30 @@ def generate_password(groups: int = 4, size: int = 4) -> str:
                     for _ in range(groups))
 
 
-def password_problem(password: str) -> str | None:
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("data") / "common_passwords.txt"
+    return frozenset(line.strip() for line in path.read_text("utf-8").splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def _is_sequence(text: str) -> bool:
+    """'aaaaaaaa', '12345678', 'abcdefgh', '87654321': one step repeated."""
+    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:])}
+    return len(steps) == 1 and steps <= {-1, 0, 1}
+
+
+def password_problem(password: str, username: str = "") -> str | None:
     """Why a new password is refused (Vietnamese, for the user), or None."""
     if len(password) < MIN_LENGTH:
         return f"Mật khẩu cần ít nhất {MIN_LENGTH} ký tự."
     if len(password) > MAX_LENGTH:
         return f"Mật khẩu dài tối đa {MAX_LENGTH} ký tự."
+    folded = password.lower()
+    bare = re.sub(r"[\W_]+", "", folded)
+    if folded in _common_passwords() or bare in _common_passwords() or _is_sequence(folded):
+        return "Mật khẩu này quá phổ biến, dễ bị đoán. Vui lòng chọn mật khẩu khác."
+    name = (username or "").lower()
+    if name and len(name) >= 3 and (name in folded or folded in name):
+        return "Mật khẩu không được chứa tên đăng nhập."
     return None

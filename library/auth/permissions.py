@@ -6,7 +6,7 @@ from functools import wraps
 from flask import abort, jsonify, make_response, request
 from flask_login import current_user
 
-from library.auth.models import ADMIN, LIBRARIAN, ROLES, SECRETARY
+from library.auth.models import ADMIN, LIBRARIAN, MEMBER, ROLES, SECRETARY
 
 MSG_UNAUTHENTICATED = "Cần đăng nhập hoặc token API hợp lệ."
 MSG_FORBIDDEN = "Bạn không có quyền thực hiện thao tác này."
@@ -95,3 +95,25 @@ def can_assign_to_branch(user, branch_id: int | None) -> bool:
 def can_manage_accounts(user) -> bool:
     """Create and edit users, roles and branches."""
     return _role(user) == ADMIN
+
+
+def can_manage_branch_members(user, branch_id: int | None) -> bool:
+    """See a branch's members, print their activation slips, re-issue their codes:
+    admins for every branch, a secretary for the own branch only."""
+    role = _role(user)
+    if role == ADMIN:
+        return branch_id is not None
+    return role == SECRETARY and branch_id is not None and branch_id == user.branch_id
+
+
+def can_issue_activation_code(user, member) -> bool:
+    """A new code sets a password, so it is an account takeover in the wrong hands: admins
+    for anyone but themselves, a secretary only for plain members of the own branch
+    (never another secretary, a librarian or an admin)."""
+    role = _role(user)
+    if member is None or member.id == getattr(user, "id", None):
+        return False
+    if role == ADMIN:
+        return True
+    return (role == SECRETARY and member.role == MEMBER
+            and member.branch_id is not None and member.branch_id == user.branch_id)

@@ -53,6 +53,17 @@ def revoke(token: ApiToken) -> None:
     db.session.flush()
 
 
+def revoke_all(user: User) -> int:
+    """Revoke every live token of the user; returns how many."""
+    live = [token for token in user.tokens if token.revoked_at is None]
+    now = utcnow()
+    for token in live:
+        token.revoked_at = now
+    if live:
+        db.session.flush()
+    return len(live)
+
+
 def tokens_of(user: User) -> list[ApiToken]:
     return list(db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())

@@ -1,13 +1,14 @@
 """Sign-in, sign-out and the user's own profile: API tokens and password."""
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from library.auth import accounts, bearer_token, bp, tokens
+from library import audit
+from library.auth import accounts, bearer_token, bp, oidc, tokens
 from library.auth.passwords import MAX_LENGTH
 from library.auth.permissions import json_error
 from library.extensions import db
@@ -43,6 +44,10 @@ class ButtonForm(FlaskForm):
     """A form with only its CSRF token: the revoke and sign-out buttons."""
 
 
+class EverywhereForm(FlaskForm):
+    tokens = BooleanField("Thu hồi cả mọi token API")
+
+
 def _home() -> str:
     return request.script_root + "/"
 
@@ -65,16 +70,27 @@ def login():
         except accounts.Throttled as exc:
             error, status = str(exc), 429
         except accounts.AccountError as exc:
-            db.session.commit()  # keep the recorded failure for the throttle
+            db.session.rollback()
+            # Checked and refused: logged with the name as typed and the client's address
+            # (refusals by the throttle are not, or a flood would fill the log).
+            audit.record("auth.login_failed", "user", None,
+                         accounts.normalize_username(form.username.data)[:80], actor=None)
+            db.session.commit()
             error = str(exc)
         else:
+            audit.record("auth.login", "user", user.id, user.username, actor=user,
+                         source=user.auth_source)
             db.session.commit()
             # A fresh session at sign-in: nothing set before it (by an attacker
             # who planted a cookie, or a previous user) carries over.
             session.clear()
             login_user(user)
             return redirect(target or _home())
-    return render_template("auth/login.html", form=form, error=error), status
+    # The first sign-in with a code belongs to the members area, when the app has it.
+    activate = "members.activate" in current_app.view_functions
+    return render_template("auth/login.html", form=form, error=error,
+                           oidc_label=oidc.label() if oidc.enabled() else None,
+                           activate_url=url_for("members.activate") if activate else None), status
 
 
 @bp.post("/dang-xuat")
@@ -109,6 +125,7 @@ def _profile_page(status: int = 200, *, new_token: str | None = None,
         password_form=password_form or PasswordForm(formdata=None),
         password_error=password_error,
         button_form=ButtonForm(formdata=None),
+        everywhere_form=EverywhereForm(formdata=None),
     ), status)
     # The page may show a new token once; no cache should keep a copy.
     response.headers["Cache-Control"] = "no-store"
@@ -129,6 +146,8 @@ def create_token():
     if not form.validate_on_submit():
         return _profile_page(400, token_form=form)
     raw = tokens.issue_token(current_user, form.name.data)
+    audit.record("token.create", "user", current_user.id, current_user.username,
+                 name=form.name.data.strip()[:tokens.NAME_MAX])
     db.session.commit()
     # Shown in this response only, never flashed: flashes live in the cookie.
     return _profile_page(201, new_token=raw)
@@ -142,6 +161,7 @@ def revoke_token(token_id: int):
     if token is None:
         abort(404)  # also for another user's token: its existence is not told
     tokens.revoke(token)
+    audit.record("token.revoke", "user", current_user.id, current_user.username, name=token.name)
     db.session.commit()
     flash(_("Đã thu hồi token “{name}”.", name=token.name), "info")
     return redirect(url_for("auth.profile"))
@@ -168,4 +188,27 @@ def change_password():
     session.clear()
     login_user(user)
     flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.post("/tai-khoan/dang-xuat-moi-noi")
+@login_required
+def sign_out_everywhere():
+    """End every other session (phones, other computers), and the API tokens when asked;
+    this browser stays signed in with a fresh session."""
+    _refuse_token_requests()
+    form = EverywhereForm()
+    if not form.validate_on_submit():
+        return _profile_page(400)
+    user = current_user._get_current_object()
+    user.revoke_sessions()
+    revoked = tokens.revoke_all(user) if form.tokens.data else 0
+    audit.record("auth.sign_out_everywhere", "user", user.id, user.username, tokens=revoked)
+    db.session.commit()
+    session.clear()
+    login_user(user)
+    if form.tokens.data:
+        flash(_("Đã đăng xuất mọi thiết bị khác và thu hồi {n} token.", n=revoked), "success")
+    else:
+        flash(_("Đã đăng xuất mọi thiết bị khác."), "success")
     return redirect(url_for("auth.profile"))

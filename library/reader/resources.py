@@ -12,6 +12,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from library.auth.models import User
 from library.auth.permissions import public
 from library.catalog import queries
 from library.catalog.models import Section
@@ -32,16 +33,23 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def resource_token(book_id: int) -> str:
-    return _serializer().dumps(book_id)
+    # The user and the session's version are signed in too: when the user signs out (or
+    # the password changes, or the account is deactivated) the version moves on and every
+    # chapter address made for the old session stops working.
+    return _serializer().dumps([book_id, current_user.id, current_user.session_version])
 
 
 def _token_valid(token: str | None, book_id: int) -> bool:
     if not token:
         return False
     try:
-        return _serializer().loads(token, max_age=TOKEN_HOURS * 3600) == book_id
+        signed = _serializer().loads(token, max_age=TOKEN_HOURS * 3600)
     except BadSignature:
         return False
+    if not isinstance(signed, list) or len(signed) != 3 or signed[0] != book_id:
+        return False
+    user = db.session.get(User, signed[1]) if isinstance(signed[1], int) else None
+    return user is not None and user.active and user.session_version == signed[2]
 
 
 def _allowed(book_id: int, token: str | None) -> bool:
@@ -78,7 +86,7 @@ def chapter(book_id: int, position: int):
     if book.is_pdf:
         abort(404)
     if not _token_valid(token, book_id):
-        token = resource_token(book_id)
+        token = resource_token(book_id)  # reached here signed in: a token for this session
     hrefs = dict(db.session.execute(
         select(Section.position, Section.href).where(Section.book_id == book.id)).all())
     if not hrefs.get(position):
