@@ -13,3 +13,4 @@ from library.reader import files  # noqa: E402,F401
 from library.reader import api  # noqa: E402,F401
 from library.reader import resources  # noqa: E402,F401
 from library.reader import vendor  # noqa: E402,F401
+from library.reader import search  # noqa: E402,F401
