@@ -30,4 +30,10 @@ ENGLISH = {
     "Phóng to": "Zoom in",
     "Thu nhỏ": "Zoom out",
     "Trang sách": "Book page",
+    "không tìm thấy vị trí": "position not found",
+    "Màu": "Colour",
+    "vàng": "yellow",
+    "xanh lá": "green",
+    "xanh dương": "blue",
+    "hồng": "pink",
 }
