@@ -141,19 +141,21 @@ def highlight(clean: str, query: str) -> str:
     parser.close()
     spans = found.spans("".join(parser.joined))
     out: list[str] = []
-    first = True
+    first, started = True, set()
     for kind, content, offset in parser.parts:
         if kind == "tag":
             out.append(content)
             continue
         at, end = 0, len(content)
-        for a, b in spans:
-            a, b = max(a - offset, at), min(b - offset, end)
+        for span in spans:
+            a, b = max(span[0] - offset, at), min(span[1] - offset, end)
             if a >= b:
                 continue
             out.append(escape(content[at:a], quote=False))
-            attribute = ' id="hit"' if first else ""
+            # the first mark opens the chapter; a phrase's later pieces are not new hits
+            attribute = ' id="hit"' if first else ' class="more"' if span in started else ""
             out.append(f"<mark{attribute}>{escape(content[a:b], quote=False)}</mark>")
             first, at = False, b
+            started.add(span)
         out.append(escape(content[at:], quote=False))
     return "".join(out)
