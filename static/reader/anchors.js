@@ -96,12 +96,14 @@
   }
 
   // Wraps [start, end) of the page's string in <mark> elements, one per text node crossed.
+  // Several ranges of one index: wrap the last first (a split keeps earlier offsets valid).
   function wrap(idx, range, make) {
     var pieces = [], current = null;
     for (var i = range[0]; i < range[1]; i++) {
       var node = idx.nodes[i];
       if (!node) continue;
-      if (current && current.node === node && idx.offsets[i] === current.end) {
+      // the same node again: only white space was skipped between, which the mark takes in
+      if (current && current.node === node && idx.offsets[i] >= current.end) {
         current.end = idx.offsets[i] + 1;
       } else {
         current = {node: node, start: idx.offsets[i], end: idx.offsets[i] + 1};

@@ -140,15 +140,18 @@ async function markSearch(n, box) {
     const forms = await marksFor(n, query);
     if (reader.query !== query) return markSearch(n, box);
     const idx = anchors.index(layer);
-    for (const range of anchors.findForms(idx, forms)) {
-      const pieces = anchors.wrap(idx, range, () => {
+    const ranges = anchors.findForms(idx, forms);
+    // Last first: splitting text nodes then leaves the offsets of earlier ranges valid.
+    for (let h = ranges.length - 1; h >= 0; h--) {
+      const pieces = anchors.wrap(idx, ranges[h], () => {
         const mark = document.createElement("mark");
         mark.className = "search-mark";
+        mark.dataset.hit = String(h);
         return mark;
       });
-      pieces.forEach((piece, i) => { piece.dataset.hit = String(count); if (!i) piece.dataset.first = ""; });
-      if (pieces.length) count++;
+      if (pieces.length) pieces[0].dataset.first = "";
     }
+    count = ranges.length;
   }
   box.dataset.marks = String(count);
   return count;
@@ -268,6 +271,7 @@ function onScroll() {
   if (mode !== "scroll" || scrollTimer) return;
   scrollTimer = setTimeout(() => {
     scrollTimer = null;
+    if (mode !== "scroll" || boxes.length !== last + 1) return;  // left scrolling meanwhile
     const n = pageInView();
     if (n !== current) {
       arrived(n, true);
@@ -383,6 +387,7 @@ async function start() {
     if (mode === "scroll") await setMode("scroll");
     else await showPage(current, {scrollTop: false});
   } catch (error) {
+    console.error("pdf reader", error);
     fallback();
     return;
   }
