@@ -76,7 +76,7 @@ def _hit(snapshot: Snapshot, marker: Marker, position: int, docnums: list[int]) 
     stored = None
     for docnum in docnums:
         stored = snapshot.reader.stored_fields(docnum)
-        if marker.spans(stored.get("text") or ""):
+        if len(docnums) == 1 or marker.marks_any(stored.get("text") or ""):
             break
     return BookHitPage(position=position, page=stored.get("page"), chapter=stored.get("chapter"),
                        snippet=marker.snippet(stored.get("text") or ""))

@@ -26,12 +26,22 @@ MAX_MARKS = 500  # a page or chapter; beyond this, marks only clutter
 class _ClauseRule:
     runs: list[re.Pattern]   # the whole clause, then its pairs: the first found wins
 
-    def spans(self, text: str) -> list[Span]:
+    def spans(self, text: str, start: int = 0, end: int | None = None) -> list[Span]:
+        """Its marks in text[start:end]; the tier is the first that matches in the whole text."""
+        pattern = self.tier(text)
+        if pattern is None:
+            return []
+        return [m.span() for _, m in zip(range(MAX_MARKS), _matches(pattern, text, start, end))]
+
+    def tier(self, text: str) -> re.Pattern | None:
+        return next((p for p in self.runs if next(_matches(p, text), None)), None)
+
+    def first(self, text: str) -> Span | None:
         for pattern in self.runs:
-            found = [m.span() for _, m in zip(range(MAX_MARKS), _matches(pattern, text))]
+            found = next(_matches(pattern, text), None)
             if found:
-                return found
-        return []
+                return found.span()
+        return None
 
 
 def _rule(clause: Clause, exact: bool) -> _ClauseRule:
@@ -56,7 +66,14 @@ class Marker:
 
     def spans(self, text: str) -> list[Span]:
         """Sorted, non-overlapping (start, end) character offsets into `text`."""
-        found = sorted(span for rule in self._rules for span in rule.spans(text))
+        return self._merged(span for rule in self._rules for span in rule.spans(text))
+
+    def marks_any(self, text: str) -> bool:
+        return any(rule.first(text) for rule in self._rules)
+
+    @staticmethod
+    def _merged(spans) -> list[Span]:
+        found = sorted(spans)
         merged: list[Span] = []
         for start, end in found:
             if merged and start < merged[-1][1]:
@@ -76,11 +93,15 @@ class Marker:
 
     def snippet(self, text: str, width: int = SNIPPET_CHARS) -> str:
         """About `width` characters around the first mark, escaped, marks in <mark>."""
-        spans = self.spans(text)
-        if not spans:
+        # Only the first mark and those in its window are looked for: a page of a long
+        # list of hits costs a few regex searches, not all its marks.
+        firsts = [span for span in map(lambda rule: rule.first(text), self._rules) if span]
+        if not firsts:
             return _render(text, 0, min(len(text), width), [])
-        start, end = _window(text, spans[0][0], spans[0][1], width)
-        return _render(text, start, end, [s for s in spans if s[0] >= start and s[1] <= end])
+        first = min(firsts)
+        start, end = _window(text, first[0], first[1], width)
+        spans = self._merged(span for rule in self._rules for span in rule.spans(text, start, end))
+        return _render(text, start, end, [s for s in spans if s[1] <= end])
 
 
 def marker(query: str) -> Marker | None:

@@ -17,6 +17,7 @@
   var openers = Array.prototype.slice.call(document.querySelectorAll("[data-open-search]"));
   var found = null;  // {query, positions, hits: {position: hit}}
   var phone = window.matchMedia("(max-width: 700px)");
+  var PER_PAGE = 50;  // snippets per request; every hit's place comes in the first answer
 
   function open(show) {
     panel.hidden = !show;
@@ -86,6 +87,14 @@
       li.appendChild(link);
       list.appendChild(li);
     });
+    if (found.page * PER_PAGE < found.positions.length) {
+      var more = document.createElement("li");
+      var moreButton = document.createElement("button");
+      moreButton.type = "button"; moreButton.className = "button-secondary"; moreButton.dataset.more = "";
+      moreButton.textContent = data.labelMoreHits;
+      more.appendChild(moreButton);
+      list.appendChild(more);
+    }
     var text = found.positions.length
       ? (index >= 0 ? (index + 1) + " / " : "") + found.positions.length + " " + data.labelHits
       : data.labelNoHits;
@@ -121,14 +130,14 @@
 
   function search(query, thenGo) {
     status.textContent = data.labelSearching;
-    var url = data.searchUrl + "?" + new URLSearchParams({q: query, per_page: 200}).toString();
+    var url = data.searchUrl + "?" + new URLSearchParams({q: query, per_page: PER_PAGE}).toString();
     return fetch(url, {credentials: "same-origin"})
       .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
       .then(function (answer) {
         if (!answer.ok) { found = null; list.replaceChildren(); status.textContent = answer.body.error || ""; return; }
         var hits = {};
         answer.body.hits.forEach(function (h) { hits[h.position] = h; });
-        found = {query: query, positions: answer.body.positions, hits: hits};
+        found = {query: query, positions: answer.body.positions, hits: hits, page: 1};
         render();
         if (thenGo && found.positions.length) {
           var here = reader.state.position;
@@ -144,7 +153,20 @@
     var query = input.value.trim();
     if (query) search(query, true);
   });
+  function more() {
+    var asked = found, page = found.page + 1;
+    var url = data.searchUrl + "?" + new URLSearchParams({q: asked.query, per_page: PER_PAGE, page: page}).toString();
+    fetch(url, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
+      .then(function (body) {
+        if (found !== asked) return;
+        body.hits.forEach(function (h) { found.hits[h.position] = h; });
+        found.page = page;
+        render();
+      }).catch(function () { status.textContent = data.labelSearchFailed; });
+  }
+
   list.addEventListener("click", function (event) {
+    if (event.target.closest("[data-more]")) { more(); return; }
     var link = event.target.closest("a[data-position]");
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
