@@ -1,7 +1,7 @@
 """Search inside one book: every page or chapter holding the query, in reading order.
 
 The same matching as the library's search (library.search.ranking.match), narrowed to one
-book; a query typed with diacritics keeps only the pages holding those very forms, so that
+book before the phrase checks; a query typed with diacritics keeps only the pages holding those very forms, so that
 what is listed is what the reader marks (library.search.marks). Snippets follow that rule.
 """
 from __future__ import annotations
@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from library.search import query as uq
 from library.search.marks import Marker
-from library.search.ranking import match, text_of
+from library.search.ranking import text_of
+from library.search.snippets import Finder
 from library.search.snapshot import Snapshot
 
 PER_PAGE = 50
@@ -50,15 +51,8 @@ def search_in_book(index, query: str, book_id: int, *, page: int = 1,
 
 def _search(snapshot: Snapshot, user_query: uq.UserQuery, book_id: int, page: int,
             per_page: int) -> InBookResults:
-    found = match(snapshot, user_query)
-    book_of, position_of = snapshot.book_of, snapshot.position_of
-    docnums = [d for d in found.docnums if book_of[d] == book_id and position_of[d] > 0]
-    if user_query.accented and docnums:
-        for syllable in dict.fromkeys(s for c in user_query.required for s in c.syllables):
-            holding = snapshot.postings("exact", syllable).docset()
-            docnums = [d for d in docnums if d in holding]
-    if found.unchecked:  # quoted phrases the index cannot prove: read this book's pages
-        docnums = [d for d in docnums if found.finder.holds_phrases(text_of(snapshot, d))]
+    docnums = _matching(snapshot, user_query, book_id)
+    position_of = snapshot.position_of
     pieces: dict[int, list[int]] = {}
     for docnum in docnums:
         pieces.setdefault(position_of[docnum], []).append(docnum)
@@ -69,6 +63,29 @@ def _search(snapshot: Snapshot, user_query: uq.UserQuery, book_id: int, page: in
         hits.append(_hit(snapshot, marker, position, pieces[position]))
     return InBookResults(query=user_query.text, book_id=book_id, total=len(positions),
                          page=page, per_page=per_page, positions=positions, hits=hits)
+
+
+def _matching(snapshot: Snapshot, user_query: uq.UserQuery, book_id: int) -> list[int]:
+    """The book's documents holding the query, as library.search.ranking.match finds them in
+    the library (folded pairs; apart, when the book has them nowhere side by side), with
+    quoted phrases checked on this book's pages only."""
+    no_forms = [[] for _ in user_query.required]  # exact forms only rank: nothing to rank here
+    docnums = _in_book(snapshot, uq.plan(user_query, no_forms).every, book_id)
+    if not docnums and any(len(c.syllables) > 1 and not c.quoted for c in user_query.required):
+        docnums = _in_book(snapshot, uq.plan(user_query, no_forms, scattered=True).every, book_id)
+    if user_query.accented and docnums:
+        for syllable in dict.fromkeys(s for c in user_query.required for s in c.syllables):
+            holding = snapshot.postings("exact", syllable).docset()
+            docnums = [d for d in docnums if d in holding]
+    finder = Finder(user_query)
+    if finder.checks:  # quoted phrases the index cannot prove: read the pages
+        docnums = [d for d in docnums if finder.holds_phrases(text_of(snapshot, d))]
+    return docnums
+
+
+def _in_book(snapshot: Snapshot, query, book_id: int) -> list[int]:
+    book_of, position_of = snapshot.book_of, snapshot.position_of
+    return [d for d in snapshot.docnums(query) if book_of[d] == book_id and position_of[d] > 0]
 
 
 def _hit(snapshot: Snapshot, marker: Marker, position: int, docnums: list[int]) -> BookHitPage:
