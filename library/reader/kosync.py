@@ -89,15 +89,15 @@ def _digested(document: str) -> Book | None:
 def _hash_missing() -> int:
     from library.storage import get_store
 
+    # Only the books never hashed or whose file changed: usually none, one indexed query.
     rows = db.session.execute(
         select(Book.id, Book.stored_name, BookDigest)
         .outerjoin(BookDigest, BookDigest.book_id == Book.id)
-        .where(Book.status == BookStatus.READY)
+        .where(Book.status == BookStatus.READY,
+               (BookDigest.book_id.is_(None)) | (BookDigest.stored_name != Book.stored_name))
     ).all()
     store, count = get_store(), 0
     for book_id, stored_name, digest in rows:
-        if digest is not None and digest.stored_name == stored_name:
-            continue
         try:
             value = partial_md5(store.path(stored_name))
         except (OSError, ValueError):

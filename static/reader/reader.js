@@ -159,7 +159,11 @@
     seen(state.position, false);
     place(state.position, 0);
     var article = root.querySelector("article.reader-text");
-    if (article) setTimeout(function () { api.pageShown(state.position, article); }, 0);
+    if (article) {
+      var firstMark = article.querySelector("mark");
+      if (firstMark) firstMark.classList.add("current");
+      setTimeout(function () { api.pageShown(state.position, article); }, 0);
+    }
     var end = root.querySelector("[data-end]");
     if (kind === "epub" && end && "IntersectionObserver" in window) {
       var watcher = new IntersectionObserver(function (entries) {
