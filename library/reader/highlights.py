@@ -40,7 +40,7 @@ class BadHighlight(ProgressError):
     status = 400
 
 
-def _clean(text, limit: int, name: str, required: bool = False) -> str:
+def _clean(text, name: str, required: bool = False) -> str:
     if text is None:
         text = ""
     if not isinstance(text, str):
@@ -61,16 +61,16 @@ def _color(color) -> str:
 
 def create(user_id: int, book_id: int, position: int, exact, prefix="", suffix="",
            color=None, note="") -> Highlight:
-    exact = " ".join(_clean(exact, MAX_EXACT, "exact", required=True).split())
+    exact = " ".join(_clean(exact, "exact", required=True).split())
     if len(exact) > MAX_EXACT:
         raise BadHighlight(f"Đoạn tô sáng dài quá {MAX_EXACT} ký tự.")
-    note = _clean(note, MAX_NOTE, "note").strip()
+    note = _clean(note, "note").strip()
     if len(note) > MAX_NOTE:
         raise BadHighlight(f"Ghi chú dài quá {MAX_NOTE} ký tự.")
     highlight = Highlight(
         user_id=user_id, book_id=book_id, position=position, exact=exact,
-        prefix=_clean(prefix, MAX_CONTEXT, "prefix")[-MAX_CONTEXT:],
-        suffix=_clean(suffix, MAX_CONTEXT, "suffix")[:MAX_CONTEXT],
+        prefix=_clean(prefix, "prefix")[-MAX_CONTEXT:],
+        suffix=_clean(suffix, "suffix")[:MAX_CONTEXT],
         color=_color(color), note=note)
     db.session.add(highlight)
     db.session.flush()
@@ -90,7 +90,7 @@ def update(user_id: int, highlight_id: int, changes: dict) -> Highlight:
     if "color" in changes:
         highlight.color = _color(changes["color"])
     if "note" in changes:
-        note = _clean(changes["note"], MAX_NOTE, "note").strip()
+        note = _clean(changes["note"], "note").strip()
         if len(note) > MAX_NOTE:
             raise BadHighlight(f"Ghi chú dài quá {MAX_NOTE} ký tự.")
         highlight.note = note

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import abort, make_response, request, url_for
+from flask import abort, make_response, url_for
 from flask_login import current_user
 
 from library.catalog import queries
