@@ -7,6 +7,7 @@ i = -1..10, where LuaJIT's 32-bit shift makes lshift(1024, -2) == 0.
 """
 import hashlib
 import json
+import uuid
 
 import pytest
 
@@ -173,3 +174,25 @@ def test_bad_requests_get_the_reference_servers_errors(koreader):
     answer = koreader.client.put("/kosync/syncs/progress", data="không phải json",
                                  headers={**koreader.headers, "Content-Type": "application/json"})
     assert answer.status_code == 403
+
+
+def test_a_replaced_file_is_hashed_anew(app, koreader, tmp_path):
+    from library.catalog.models import Book
+    from library.storage import get_store
+
+    assert put(koreader, {"document": koreader.pdf_doc, "progress": "4", "percentage": 0.1,
+                          "device": "Kobo", "device_id": "A"}).status_code == 200
+    replacement = pdf_book(tmp_path / "moi.pdf", [f"Bản mới, trang {n}." for n in range(2, 40)], title="Sổ tay")
+    with app.app_context():
+        book = db.session.get(Book, koreader.pdf)
+        stored = get_store().path(book.stored_name)
+        new_name = uuid.uuid4().hex + ".pdf"  # a name the store accepts
+        (stored.parent / new_name).write_bytes(replacement.read_bytes())
+        book.stored_name = new_name
+        db.session.commit()
+    document = koreader_partial_md5(replacement.read_bytes())
+    assert document != koreader.pdf_doc
+    assert put(koreader, {"document": document, "progress": "9", "percentage": 0.2,
+                          "device": "Kobo", "device_id": "A"}).status_code == 200
+    with app.app_context():
+        assert progress.get_position(find_user("member1").id, koreader.pdf).position == 9
