@@ -104,6 +104,26 @@ ROUTES: dict[str, Row] = {
     # the member's bookmark: 404 for everyone else (IDOR)
     "reader.delete_bookmark DELETE": Row("DELETE", "/api/bookmarks/{bookmark}",
                                          api({**everyone(404), "member": 204})),
+    # search inside a book, marks, highlights and notes (issue 15): a highlight is its
+    # author's alone, 404 for everyone else (IDOR), librarians and admins too
+    "reader.search_book GET": Row("GET", "/api/books/{book}/search?q=chi", api(everyone())),
+    "reader.page_marks GET": Row("GET", "/api/books/{book}/marks?q=chi&p=2", api(everyone())),
+    "reader.list_highlights GET": Row("GET", "/api/books/{book}/highlights", api(everyone())),
+    "reader.add_highlight POST": Row("POST", "/api/books/{book}/highlights", api(everyone(201)),
+                                     json={"position": 1, "exact": "Sổ tay"}),
+    "reader.edit_highlight PATCH": Row("PATCH", "/api/highlights/{highlight}",
+                                       api({**everyone(404), "member": 200}), json={"note": "x"}),
+    "reader.delete_highlight DELETE": Row("DELETE", "/api/highlights/{highlight_to_delete}",
+                                          api({**everyone(404), "member": 204})),
+    "reader.export_highlights GET": Row("GET", "/api/books/{book}/highlights.md", api(everyone())),
+    # KOReader's sync speaks its own credentials (x-auth-user / x-auth-key): a session is none
+    "reader.kosync.auth_user GET": Row("GET", "/kosync/users/auth", {v: 401 for v in VISITORS}),
+    "reader.kosync.create_user POST": Row("POST", "/kosync/users/create", {v: 402 for v in VISITORS},
+                                          json={"username": "moi", "password": "x"}),
+    "reader.kosync.get_progress GET": Row("GET", "/kosync/syncs/progress/abc", {v: 401 for v in VISITORS}),
+    "reader.kosync.update_progress PUT": Row("PUT", "/kosync/syncs/progress", {v: 401 for v in VISITORS},
+                                             json={}),
+    "reader.kosync.healthcheck GET": Row("GET", "/kosync/healthcheck", everyone(200, anonymous=200)),
     # reading lists: the list is the secretary's, assigned to branch cb01, where the member
     # and the secretary are (both read it). Librarians and admins manage every list; a
     # member asking for a manager's page is refused by role (403) before any list is looked up.
@@ -262,6 +282,11 @@ def world(tmp_path_factory):
                        json={"position": 1})
     assert mark.status_code == 201, mark.get_data(as_text=True)
     ids["bookmark"] = mark.get_json()["id"]
+    for key in ("highlight", "highlight_to_delete"):
+        made = client.post(f"/api/books/{ids['book']}/highlights", headers=auth("member"),
+                           json={"position": 1, "exact": "Sổ tay"})
+        assert made.status_code == 201, made.get_data(as_text=True)
+        ids[key] = made.get_json()["id"]
     with app.app_context():
         from library.admin.member_import import import_members
         from library.jobs.models import IngestJob

@@ -89,7 +89,7 @@ def chapter_url(client, book_id, p=1, q=None):
 
 def test_the_reader_page_frames_the_chapter_in_a_sandbox(client, hostile):
     page = client.get(f"/doc/{hostile}?p=1").text
-    assert "<h2>Một</h2>" in page  # the chapter title from the book's table of contents
+    assert "<h2 class=\"reader-chapter\">Một</h2>" in page  # the chapter title from the book's table of contents
     assert "PWNED" not in page  # the chapter's body is not in the app's page at all
     assert f"/doc/{hostile}?p=2" in page  # next chapter, and the table of contents
 
@@ -105,7 +105,8 @@ def test_a_hostile_chapter_comes_out_inert(client, hostile):
         assert bad.lower() not in body.lower(), bad
     head = html.split("<body", 1)[0]
     assert "evil.example" not in head and "<base" not in head and "refresh" not in head
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/reader/epub-frame.js" defer>']
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/reader/anchors.js" defer>',
+                                                  '<script src="/static/reader/epub-frame.js" defer>']
     # What is harmless stays: the text, the heading's anchor, the picture, links inside the book.
     assert "Đoạn về đảng viên và <b>tự diễn biến</b>" in body
     assert 'href="#top"' in body and f'href="/doc/{hostile}?p=2#muc-2"' in body
@@ -118,7 +119,7 @@ def test_the_chapter_has_its_own_strict_policy(client, hostile):
     policy = client.get(chapter_url(client, hostile)).headers["Content-Security-Policy"]
     parts = dict(p.strip().split(" ", 1) for p in policy.split(";") if " " in p.strip())
     assert policy.startswith("default-src 'none'")
-    assert parts["script-src"] == "localhost/static/reader/epub-frame.js"
+    assert parts["script-src"] == "localhost/static/reader/anchors.js localhost/static/reader/epub-frame.js"
     assert parts["sandbox"] == "allow-scripts" and "allow-same-origin" not in policy
     assert "'unsafe-inline'" not in policy and "evil" not in policy
     assert parts["img-src"].startswith(f"localhost/doc/{hostile}/tep-sach/")

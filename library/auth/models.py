@@ -128,6 +128,9 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     # Only the SHA-256 of the token is kept: a leaked database gives no usable token.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # KOReader's sync plugin sends the MD5 hex of the token as its key; this is the SHA-256
+    # of that MD5, so a leaked database gives no usable key either. NULL: an older token.
+    sync_key_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

@@ -22,11 +22,17 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def sync_key_digest(md5_hex: str) -> str:
+    """What is stored for the key KOReader's sync plugin sends (the MD5 hex of a token)."""
+    return _digest("kosync:" + md5_hex.strip().lower())
+
+
 def issue_token(user: User, name: str) -> str:
     """A new token for the user; the raw value is returned once and never stored."""
     raw = PREFIX + secrets.token_urlsafe(32)
     name = (name or "").strip()[:NAME_MAX] or "API"
-    db.session.add(ApiToken(user=user, name=name, token_hash=_digest(raw)))
+    db.session.add(ApiToken(user=user, name=name, token_hash=_digest(raw),
+                            sync_key_hash=sync_key_digest(hashlib.md5(raw.encode()).hexdigest())))
     db.session.flush()
     return raw
 

@@ -140,3 +140,22 @@ def read_resource(book_path, name: str) -> tuple[bytes, str]:
     if kind in STYLE_TYPES.values():
         data = clean_css(data.decode("utf-8", errors="replace")).encode("utf-8")
     return data, kind
+
+
+def spine_paths(book_path) -> list[str]:
+    """Zip paths of every spine document in spine order, linear or not: the documents
+    KOReader numbers /body/DocFragment[1..n]."""
+    from library.extraction.epub import _manifest, _rootfile
+    from library.extraction.xmlsafe import parse_xml
+
+    with SafeZip(book_path) as z:
+        opf_path = _rootfile(z)
+        opf = parse_xml(z.read(opf_path, 4 << 20))
+    items = _manifest(opf, posixpath.dirname(opf_path))
+    spine = next(opf.iter("{*}spine"), None)
+    paths = []
+    for ref in spine.iter("{*}itemref") if spine is not None else ():
+        item = items.get(ref.get("idref", ""))
+        if item is not None and item.path:
+            paths.append(item.path)
+    return paths

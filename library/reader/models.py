@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from library.catalog.models import utcnow
@@ -61,3 +61,56 @@ class SectionSeen(db.Model):
     __table_args__ = (
         Index("ix_section_seen_user_book_position", "user_id", "book_id", "position", unique=True),
     )
+
+
+class BookDigest(db.Model):
+    """KOReader's partial MD5 of a book's stored file (what its sync plugin names a document
+    by), computed lazily; `stored_name` says which file, so a replaced file is hashed anew."""
+
+    __tablename__ = "book_digest"
+
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="CASCADE"), primary_key=True)
+    stored_name: Mapped[str] = mapped_column(String(100))
+    partial_md5: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class KosyncProgress(db.Model):
+    """The last place KOReader reported for a document, as its sync server keeps it; any
+    document, in the library or not, as the reference server does."""
+
+    __tablename__ = "kosync_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    document: Mapped[str] = mapped_column(String(64))
+    progress: Mapped[str] = mapped_column(Text)
+    percentage: Mapped[float]
+    device: Mapped[str] = mapped_column(String(200))
+    device_id: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_kosync_progress_user_document", "user_id", "document", unique=True),
+    )
+
+
+class Highlight(db.Model):
+    """A passage a user marked, with a colour and an optional note; private to that user.
+
+    Anchored as W3C Web Annotation's TextQuoteSelector (exact, prefix, suffix) within a page
+    or chapter, so it is found again in a replaced file wherever the text is still there.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    exact: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(String(200), default="")
+    suffix: Mapped[str] = mapped_column(String(200), default="")
+    color: Mapped[str] = mapped_column(String(20), default="yellow")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_highlight_user_book", "user_id", "book_id", "position"),)

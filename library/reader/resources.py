@@ -24,7 +24,8 @@ from library.reader.sanitize import highlight
 from library.storage import get_store
 
 TOKEN_HOURS = 12  # a reader page left open for a working day still shows its pictures
-FRAME_SCRIPT = "reader/epub-frame.js"
+# anchors.js finds highlights again in the chapter; epub-frame.js talks to the reader page
+FRAME_SCRIPTS = ("reader/anchors.js", "reader/epub-frame.js")
 FRAME_STYLE = "reader/epub-frame.css"
 
 
@@ -65,7 +66,7 @@ def chapter_policy(book_id: int, token: str) -> str:
     files = origin + url_for("reader.book_resource", book_id=book_id, token=token, name="x")[:-1]
     return "; ".join([
         "default-src 'none'",
-        f"script-src {origin}{url_for('static', filename=FRAME_SCRIPT)}",
+        "script-src " + " ".join(f"{origin}{url_for('static', filename=name)}" for name in FRAME_SCRIPTS),
         f"style-src {origin}{url_for('static', filename=FRAME_STYLE)} {files}",
         f"img-src {files}",
         f"font-src {files}",
@@ -107,7 +108,7 @@ def chapter(book_id: int, position: int):
     response = make_response(render_template(
         "reader/chapter.html", book=book, body=body, lang=found.lang or book.language or "vi",
         stylesheets=[links.resource_url(name) for name in found.stylesheets],
-        frame_script=FRAME_SCRIPT, frame_style=FRAME_STYLE,
+        frame_scripts=FRAME_SCRIPTS, frame_style=FRAME_STYLE,
     ))
     response.headers["Content-Security-Policy"] = chapter_policy(book.id, token)
     response.headers["Cache-Control"] = "private, no-store"

@@ -88,46 +88,74 @@ def clean_html(fragment: str, rewrite_url: Callable[[str, str, str], str | None]
     )
 
 
-class _Highlighter(HTMLParser):
-    """Re-emits sanitised HTML with the query's words in <mark> inside text only."""
+# Tags inside a line of text: a phrase may run across them ("<em>Hồ</em> Chí Minh").
+_INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd",
+           "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"}
+# Where a block ends: a character search treats as punctuation, so no phrase spans two blocks.
+_BLOCK_BREAK = "|"
 
-    def __init__(self, mark: Callable[[str], str]):
+
+class _Highlighter(HTMLParser):
+    """Reads sanitised HTML into tags and text, the text joined as the reader sees it."""
+
+    def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.mark = mark
-        self.out: list[str] = []
+        self.parts: list[tuple[str, str, int]] = []  # ("tag" | "text", content, offset)
+        self.joined: list[str] = []
+        self.length = 0
+
+    def _tag(self, markup: str, tag: str):
+        self.parts.append(("tag", markup, self.length))
+        if tag not in _INLINE:
+            self._add(_BLOCK_BREAK)
+
+    def _add(self, text: str):
+        self.joined.append(text)
+        self.length += len(text)
 
     def handle_starttag(self, tag, attrs):
-        self.out.append(self.get_starttag_text())
+        self._tag(self.get_starttag_text(), tag)
 
     def handle_startendtag(self, tag, attrs):
-        self.out.append(self.get_starttag_text())
+        self._tag(self.get_starttag_text(), tag)
 
     def handle_endtag(self, tag):
-        self.out.append(f"</{tag}>")
+        self._tag(f"</{tag}>", tag)
 
     def handle_data(self, data):
-        self.out.append(self.mark(data) if data.strip() else escape(data, quote=False))
+        self.parts.append(("text", data, self.length))
+        self._add(data)
 
 
 def highlight(clean: str, query: str) -> str:
-    """Sanitised HTML with the searched words marked (diacritics folded, as search does);
-    the first mark gets id="hit" so the chapter can open there."""
-    if not query.strip():
+    """Sanitised HTML with what the query marks (library.search.marks: one rule for every
+    reader) in <mark>, over the chapter's whole text; the first mark gets id="hit" so the
+    chapter can open there."""
+    from library.search.marks import marker
+
+    found = marker(query) if query.strip() else None
+    if found is None:
         return clean
-    from markupsafe import Markup
-
-    from library.search import highlight_html
-
-    def mark(text: str) -> str:
-        marked = highlight_html(text, query) if _has_letters(text) else text
-        # An unparsable query gives the text back as it came: plain, to be escaped.
-        return str(marked) if isinstance(marked, Markup) else escape(marked, quote=False)
-
-    parser = _Highlighter(mark)
+    parser = _Highlighter()
     parser.feed(clean)
     parser.close()
-    return "".join(parser.out).replace("<mark>", '<mark id="hit">', 1)
-
-
-def _has_letters(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
+    spans = found.spans("".join(parser.joined))
+    out: list[str] = []
+    first, started = True, set()
+    for kind, content, offset in parser.parts:
+        if kind == "tag":
+            out.append(content)
+            continue
+        at, end = 0, len(content)
+        for span in spans:
+            a, b = max(span[0] - offset, at), min(span[1] - offset, end)
+            if a >= b:
+                continue
+            out.append(escape(content[at:a], quote=False))
+            # the first mark opens the chapter; a phrase's later pieces are not new hits
+            attribute = ' id="hit"' if first else ' class="more"' if span in started else ""
+            out.append(f"<mark{attribute}>{escape(content[a:b], quote=False)}</mark>")
+            first, at = False, b
+            started.add(span)
+        out.append(escape(content[at:], quote=False))
+    return "".join(out)

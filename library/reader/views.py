@@ -2,6 +2,7 @@
 there) opens the PDF reader or the EPUB reader at page or chapter N; without `p` the
 book opens where the user stopped. The text mode shows one page or chapter as plain
 HTML: light enough for slow phones and screen readers, and the fallback of both."""
+from markupsafe import Markup
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from library.reader import bp, progress
 from library.reader.files import reader_version
 from library.reader.resources import resource_token
 from library.reader.vendor import pdfjs_version
-from library.search import highlight_html
+from library.search.marks import marker
 
 MAX_QUERY = 500
 
@@ -46,8 +47,13 @@ def _common(book: Book, section: Section, last: int, query: str, restored) -> di
         book=book, section=section, last=last, query=query,
         restored=restored if restored is not None and restored.position == section.position else None,
         bookmarks=progress.list_bookmarks(current_user.id, book.id),
-        text_html=highlight_html(section.text, query) if query else section.text,
+        text_html=_marked(section.text, query),
     )
+
+
+def _marked(text: str, query: str):
+    found = marker(query) if query else None
+    return Markup(found.highlight(text)) if found else text
 
 
 @bp.get("/doc/<int:book_id>")

@@ -109,14 +109,61 @@
   }
 
   var api = window.TuSachReader = {
-    bookId: bookId, kind: kind, last: last, state: state,
-    seen: seen, place: place, jump: null
+    bookId: bookId, kind: kind, last: last, state: state, query: data.query || "",
+    seen: seen, place: place, send: send, jump: null,
+    // set by the PDF reader: show a search hit in place, without loading a page
+    showHit: null,
+    // a page's or chapter's text is on screen (PDF text layer, text mode): notes paint on it
+    pageShown: function (position, element) {
+      document.dispatchEvent(new CustomEvent("tusach:page-text", {detail: {position: position, element: element}}));
+    },
+    toggleChrome: function () {
+      if (document.body.classList.contains("reader-fullscreen")) root.classList.toggle("chrome-hidden");
+    },
+    tell: function () {}
   };
+
+  // Phones: the extra tools fold away, the note about the place restored goes by itself.
+  if (window.matchMedia("(max-width: 700px)").matches) {
+    var more = root.querySelector(".reader-more");
+    if (more) more.open = false;
+    var restoredNote = root.querySelector(".reader-note:not(.reader-note-warning)");
+    if (restoredNote) setTimeout(function () { restoredNote.hidden = true; }, 6000);
+  }
+
+  // Full screen: the browser's where it has one for pages (not iPhone Safari), and in any
+  // case the page's own chrome (site header, titles) out of the way.
+  var fullButton = document.querySelector("[data-fullscreen]");
+  function setFull(on) {
+    document.body.classList.toggle("reader-fullscreen", on);
+    root.classList.remove("chrome-hidden");
+    if (fullButton) fullButton.setAttribute("aria-pressed", String(on));
+    window.dispatchEvent(new Event("resize"));
+  }
+  if (fullButton) {
+    fullButton.hidden = false;
+    fullButton.addEventListener("click", function () {
+      var on = !document.body.classList.contains("reader-fullscreen");
+      var el = document.documentElement;
+      if (on && el.requestFullscreen) el.requestFullscreen({navigationUI: "hide"}).catch(function () {});
+      if (!on && document.fullscreenElement && document.exitFullscreen) document.exitFullscreen().catch(function () {});
+      setFull(on);
+    });
+    document.addEventListener("fullscreenchange", function () {
+      if (!document.fullscreenElement && document.body.classList.contains("reader-fullscreen")) setFull(false);
+    });
+  }
 
   // Text mode --------------------------------------------------------------------------
   if (data.mode === "text") {
     seen(state.position, false);
     place(state.position, 0);
+    var article = root.querySelector("article.reader-text");
+    if (article) {
+      var firstMark = article.querySelector("mark");
+      if (firstMark) firstMark.classList.add("current");
+      setTimeout(function () { api.pageShown(state.position, article); }, 0);
+    }
     var end = root.querySelector("[data-end]");
     if (kind === "epub" && end && "IntersectionObserver" in window) {
       var watcher = new IntersectionObserver(function (entries) {
@@ -148,6 +195,14 @@
   var FONT_KEY = "tusach-font-size", fontSize = Number(localStorage.getItem(FONT_KEY)) || 100;
   var fontLevel = root.querySelector("[data-font-level]");
   function tell(message) { if (frame.contentWindow) frame.contentWindow.postMessage(message, "*"); }
+  api.tell = tell;
+  function chapterUrl(position) {
+    var url = new URL(location.href);
+    url.searchParams.set("p", position);
+    if (api.query) url.searchParams.set("q", api.query); else url.searchParams.delete("q");
+    url.hash = "";
+    return url.pathname + url.search;
+  }
   function showFont() { if (fontLevel) fontLevel.textContent = fontSize + "%"; tell({type: "font", size: fontSize}); }
   var controls = root.querySelector("[data-font-controls]");
   if (controls) {
@@ -172,6 +227,7 @@
     var message = event.data;
     if (message.type === "ready") {
       showFont();
+      document.dispatchEvent(new CustomEvent("tusach:frame", {detail: message}));
       if (!opened) {
         opened = true;
         seen(state.position, false);
@@ -181,6 +237,13 @@
       place(state.position, message.offset);
     } else if (message.type === "end") {
       seen(state.position, true);
+    } else if (message.type === "turn" && (message.to === "next" || message.to === "prev")) {
+      var to = state.position + (message.to === "next" ? 1 : -1);
+      if (to >= 1 && to <= last) location.assign(chapterUrl(to));
+    } else if (message.type === "tap") {
+      api.toggleChrome();
+    } else if (message.type === "selection" || message.type === "highlight-open" || message.type === "marks") {
+      document.dispatchEvent(new CustomEvent("tusach:frame", {detail: message}));
     } else if (message.type === "open" && typeof message.href === "string") {
       // Only links the server wrote: another chapter of this very book.
       var url = new URL(message.href, location.href);

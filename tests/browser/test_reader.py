@@ -206,7 +206,7 @@ def test_a_hostile_epub_chapter_runs_nothing(reader_page, reader_server):
     assert inside.evaluate("() => document.title") != "PWNED"
     assert inside.evaluate("() => typeof window.PWNED") == "undefined"
     assert inside.evaluate("() => [...document.scripts].map(s => s.getAttribute('src'))") == [
-        "/static/reader/epub-frame.js"]
+        "/static/reader/anchors.js", "/static/reader/epub-frame.js"]
     # The frame has no origin of its own: it cannot reach the reader page or its cookies.
     assert inside.evaluate("() => { try { return window.parent.document.title; } catch (e) { return 'blocked'; } }") \
         == "blocked"
