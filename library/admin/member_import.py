@@ -6,8 +6,6 @@ travel in sheets); an administrator sets one per account, or members use tokens.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, update
@@ -19,6 +17,7 @@ from library.auth.models import (
     valid_branch_code, valid_username,
 )
 from library.extensions import db
+from library.spreadsheet import csv_text
 from library.vietnamese import fold
 
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
@@ -195,17 +194,6 @@ def _plan_update(w: _Wanted, user: User, branch_ids, updates: list, report: Impo
     report.add(w.number, w.username, UPDATED, ", ".join(changed))
 
 
-def _spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet will not run: text starting with = + - @ (or a tab or CR) gets a
-    leading apostrophe, so a username like '=HYPERLINK(...)' stays text in Excel."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def report_csv(rows: list[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["dong", "username", "ket_qua", "ghi_chu"])
-    for number, username, status, note in rows:
-        writer.writerow([number, _spreadsheet_safe(username), status, _spreadsheet_safe(note)])
-    return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8
+    """The import report; a username like '=HYPERLINK(...)' or 'x;=cmd' stays text in Excel."""
+    return csv_text(rows, header=["dong", "username", "ket_qua", "ghi_chu"])
