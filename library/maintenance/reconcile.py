@@ -94,7 +94,8 @@ class Report:
         return out
 
 
-_STATE_WORDS = {"missing": "không có", "outdated": "định dạng cũ", "unreadable": "hỏng, không đọc được"}
+_STATE_WORDS = {"missing": "không có", "outdated": "định dạng cũ", "unreadable": "hỏng, không đọc được",
+                "damaged": "có phần bị hỏng (một lần tìm kiếm không đọc được)"}
 
 
 def _ids(items: list[int]) -> str:
@@ -102,8 +103,10 @@ def _ids(items: list[int]) -> str:
     return shown + ("…" if len(items) > 20 else "")
 
 
-def check(grace: float = DEFAULT_GRACE, *, files: bool = True) -> Report:
-    report = Report(index_state=get_index().state())
+def check(grace: float = DEFAULT_GRACE, *, files: bool = True, deep: bool = False) -> Report:
+    """What differs; `deep` also reads every part of the index (a damaged segment shows
+    otherwise only when a search reaches it)."""
+    report = Report(index_state=get_index().state(deep=deep))
     _check_claims(report, grace)
     books = db.session.execute(
         select(Book.id, Book.status, Book.index_status, Book.stored_name, Book.cover_name,
