@@ -12,8 +12,10 @@ full disk, a deleted or older index) what can be left behind is:
 - a half-written temporary file (`.incoming-*`)              -> deleted
 
 `check()` only looks; `repair()` acts on what `check()` found. Both are idempotent:
-a second run after a repair finds nothing to do. Young files and claims (younger than
-`grace`) are left alone: an import or indexer may be working on them right now.
+a second run after a repair finds nothing to do. Young files (younger than `grace`) are left
+alone: an import may be working on them right now. A claim is judged by the index's write
+lock instead, whatever its age: a live indexer holds the lock while it writes, and a killed
+one's lock is gone with its process. Books waiting for the index are listed with their age.
 """
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -57,6 +58,7 @@ class Report:
     orphan_files: list[str] = field(default_factory=list)
     partial_files: list[str] = field(default_factory=list)
     young: int = 0  # files and claims left alone because they may be in use
+    ages: dict[int, float] = field(default_factory=dict)  # seconds since a book was queued/claimed
 
     @property
     def to_repair(self) -> bool:
@@ -75,7 +77,7 @@ class Report:
                        " — cần dựng lại")
         for items, text in [
             (self.stale_claims, "sách bị bỏ dở khi đang lập chỉ mục (tiến trình đã dừng)"),
-            (self.unindexed, "sách chưa có trong chỉ mục tìm kiếm"),
+            (self.unindexed, "sách chưa có trong chỉ mục tìm kiếm (đang chờ hoặc bị sót)"),
             (self.stray_documents, "sách không còn hiển thị nhưng vẫn có trong chỉ mục"),
             (self.missing_files, "sách mất tệp (chưa đánh dấu)"),
             (self.flagged, "sách mất tệp (đã đánh dấu cho cán bộ thư viện)"),
@@ -83,7 +85,7 @@ class Report:
             (self.missing_covers, "sách mất ảnh bìa"),
         ]:
             if items:
-                out.append(f"{len(items)} {text}: {_ids(items)}")
+                out.append(f"{len(items)} {text}: {_ids(items, self.ages)}")
         if self.orphan_files:
             out.append(f"{len(self.orphan_files)} tệp không thuộc sách nào: "
                        + ", ".join(self.orphan_files[:10]) + ("…" if len(self.orphan_files) > 10 else ""))
@@ -98,19 +100,36 @@ _STATE_WORDS = {"missing": "không có", "outdated": "định dạng cũ", "unre
                 "damaged": "có phần bị hỏng (một lần tìm kiếm không đọc được)"}
 
 
-def _ids(items: list[int]) -> str:
-    shown = ", ".join(f"#{i}" for i in items[:20])
+def _ids(items: list[int], ages: dict[int, float] | None = None) -> str:
+    ages = ages or {}
+    shown = ", ".join(f"#{i}" + (f" ({_age(ages[i])})" if i in ages else "") for i in items[:20])
     return shown + ("…" if len(items) > 20 else "")
+
+
+def _age(seconds: float) -> str:
+    """How long a book has waited, in the words the report uses: "chờ 4 phút"."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"chờ {seconds} giây"
+    if seconds < 7200:
+        return f"chờ {seconds // 60} phút"
+    if seconds < 172800:
+        return f"chờ {seconds // 3600} giờ"
+    return f"chờ {seconds // 86400} ngày"
 
 
 def check(grace: float = DEFAULT_GRACE, *, files: bool = True, deep: bool = False) -> Report:
     """What differs; `deep` also reads every part of the index (a damaged segment shows
     otherwise only when a search reaches it)."""
     report = Report(index_state=get_index().state(deep=deep))
-    _check_claims(report, grace)
+    _check_claims(report)
     books = db.session.execute(
         select(Book.id, Book.status, Book.index_status, Book.stored_name, Book.cover_name,
-               Book.reader_tail_name, Book.warnings)).all()
+               Book.reader_tail_name, Book.warnings, Book.updated_at)).all()
+    now = utcnow()
+    report.ages.update({b.id: (now - b.updated_at).total_seconds() for b in books
+                        if b.index_status in (IndexStatus.PENDING, indexing.INDEXING)
+                        and b.updated_at is not None})
     if report.index_state == "ok":
         visible = {b.id for b in books if b.status == BookStatus.READY}
         indexed = get_index().indexed_book_ids()
@@ -124,20 +143,17 @@ def check(grace: float = DEFAULT_GRACE, *, files: bool = True, deep: bool = Fals
     return report
 
 
-def _check_claims(report: Report, grace: float) -> None:
-    claims = db.session.execute(
-        select(Book.id, Book.updated_at).where(Book.index_status == indexing.INDEXING)).all()
+def _check_claims(report: Report) -> None:
+    """Claims are dead when no indexer holds the index's write lock, however young: a kill -9
+    during `books import` must not hide its books for the length of the grace."""
+    claims = db.session.scalars(
+        select(Book.id).where(Book.index_status == indexing.INDEXING).order_by(Book.id)).all()
     if not claims:
         return
     if get_index().write_locked():  # an indexer is at work: its claims are live
         report.young += len(claims)
         return
-    cutoff = utcnow() - timedelta(seconds=grace)
-    for book_id, claimed_at in claims:
-        if claimed_at is None or claimed_at <= cutoff:
-            report.stale_claims.append(book_id)
-        else:
-            report.young += 1
+    report.stale_claims.extend(claims)
 
 
 def _check_files(report: Report, books, grace: float) -> None:
