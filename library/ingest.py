@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from library import extraction, indexing
+from library.catalog import limits
 from library.catalog.manifest import BookMetadata, parse_year
 from library.catalog.models import EPUB, Book, IndexStatus, Section, Shelf
 from library.extensions import db
@@ -194,13 +195,19 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
         if extracted.cover:
             cover = store.save_bytes(extracted.cover, extracted.cover_ext or "jpg", "covers")
         tail = _save_tail(store, extracted)
+        warnings = list(extracted.warnings)
+        title, authors, publisher, description = limits.clamp(
+            metadata.title or extracted.title or _title_from_filename(job.filename),
+            metadata.authors if metadata.authors is not None else extracted.authors,
+            metadata.publisher or extracted.publisher,
+            metadata.description or extracted.description, warnings)
         book = Book(
             shelf=shelf,
-            title=metadata.title or extracted.title or _title_from_filename(job.filename),
-            authors=metadata.authors if metadata.authors is not None else extracted.authors,
+            title=title,
+            authors=authors,
             year=metadata.year or parse_year(extracted.year),
-            publisher=metadata.publisher or extracted.publisher,
-            description=metadata.description or extracted.description,
+            publisher=publisher,
+            description=description,
             language=extracted.language or _guess_language(extracted),
             media_type=extracted.media_type,
             sha256=sha256,
@@ -212,7 +219,7 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
             page_count=extracted.page_count,
             toc=[vars(entry) for entry in extracted.toc],
             searchable=extracted.searchable,
-            warnings=extracted.warnings,
+            warnings=warnings,
             index_status=IndexStatus.PENDING,
         )
         book.sections = [

@@ -7,6 +7,7 @@ from library import extraction
 from library.api import bp
 from library.auth.models import ADMIN, LIBRARIAN
 from library.auth.permissions import role_required
+from library.catalog import limits
 from library.catalog.manifest import BookMetadata, split_authors
 from library.catalog import queries
 from library.catalog.views import cover_url
@@ -87,6 +88,10 @@ def upload_book():
         return {"error": reason}, 415
     title = clean_text(request.form.get("title", "")).strip() or None
     authors = split_authors(request.form["authors"]) if request.form.get("authors", "").strip() else None
+    try:
+        limits.check(BookMetadata(title, authors))
+    except limits.MetadataError as exc:
+        return {"error": str(exc)}, 400
     job = runner.create_job([runner.Upload(filename, storage.stream, BookMetadata(title, authors))],
                             shelf=shelf, source="api", user=current_user)
     row = job.files[0]
