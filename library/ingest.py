@@ -90,7 +90,8 @@ def import_files(jobs: Iterable[ImportJob], *, workers: int = 2) -> Iterator[Imp
     child process, so a shelf of books uses every core); rows are written one file at a time.
     Books are left `pending` for the indexer."""
     config = current_app.config
-    limits = {"timeout": config["EXTRACT_TIMEOUT_SECONDS"], "memory_mb": config["EXTRACT_MEMORY_MB"]}
+    limits = {"timeout": config["EXTRACT_TIMEOUT_SECONDS"], "memory_mb": config["EXTRACT_MEMORY_MB"],
+              "max_sections": config["MAX_BOOK_PAGES"]}
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="extract") as pool:
         waiting: deque = deque()
         for job in jobs:
@@ -265,7 +266,8 @@ def replace_book_file(book_id: int, path: str | Path, original_filename: str | N
     config = current_app.config
     try:
         extracted = extraction.extract(path, timeout=config["EXTRACT_TIMEOUT_SECONDS"],
-                                       memory_mb=config["EXTRACT_MEMORY_MB"])
+                                       memory_mb=config["EXTRACT_MEMORY_MB"],
+                                       max_sections=config["MAX_BOOK_PAGES"])
     except extraction.ExtractionError as exc:
         return ImportResult(FAILED, filename, reason=exc.reason)
     store = get_store()

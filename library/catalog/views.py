@@ -3,6 +3,7 @@ from flask import abort, render_template, send_file, url_for
 from flask_login import current_user
 
 from library.catalog import bp, queries
+from library.catalog.contents import chapter_count, contents_page
 from library.extensions import db
 from library.reader.progress import recent_positions
 from library.security import page_arg
@@ -32,8 +33,9 @@ def shelf(slug: str):
 @bp.get("/sach/<int:book_id>")
 def book(book_id: int):
     found = queries.visible_book(book_id) or abort(404)
-    chapters = [] if found.is_pdf else queries.chapter_titles(found.id)
-    return render_template("catalog/book.html", book=found, chapters=chapters)
+    return render_template(
+        "catalog/book.html", book=found, contents=contents_page(found, page_arg()),
+        chapter_total=None if found.is_pdf else chapter_count(found.id))
 
 
 @bp.app_template_global()
