@@ -39,6 +39,18 @@ def book(book_id: int):
 
 
 @bp.app_template_global()
+def librarian_warnings(book) -> list[str]:
+    """What the file carries that librarians should know of (JavaScript, launch actions);
+    members are not shown it: the reader never runs any of it."""
+    from library.auth.permissions import can_manage_catalog
+    from library.extraction.pdf_actions import JAVASCRIPT, LAUNCH
+
+    if not can_manage_catalog(current_user):
+        return []
+    return [w for w in (book.warnings or []) if w in (JAVASCRIPT, LAUNCH)]
+
+
+@bp.app_template_global()
 def cover_url(book) -> str:
     """The cover's address, changing with the cover itself (a new cover gets a new stored
     name), so a cached old picture is never shown for a day after a librarian replaces it."""

@@ -5,7 +5,7 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from library.extraction import pdf_fallback
+from library.extraction import pdf_actions, pdf_fallback
 from library.extraction.metadata import plain, split_authors
 from library.extraction.sniff import PDF
 from library.extraction.tcvn3 import looks_tcvn3, looks_vni, tcvn3_to_unicode
@@ -153,4 +153,5 @@ def extract_pdf(path, max_pages: int | None = None) -> ExtractedBook:
         book.warnings.append(NO_TEXT_WARNING)
     book.title = clean_text(book.title).strip() or None if book.title else None
     book.authors = [a for a in (clean_text(a).strip() for a in book.authors) if a]
+    book.warnings.extend(pdf_actions.active_content(path))
     return book
