@@ -17,6 +17,7 @@ from library.auth.models import (
     valid_branch_code, valid_username,
 )
 from library.extensions import db
+from library.reading_lists import moves
 from library.spreadsheet import csv_text
 from library.vietnamese import fold
 
@@ -90,7 +91,12 @@ def import_members(data: bytes, actor: User, filename: str = "") -> tuple[Import
     if inserts:
         db.session.execute(insert(User), inserts)
     if updates:
+        before = {user.id: user.branch_id for user in existing.values()}
+        moved = [(u["id"], before[u["id"]], u["branch_id"]) for u in updates
+                 if u["branch_id"] != before[u["id"]]]
         db.session.execute(update(User), updates)
+        for user_id, old_branch, new_branch in moved:  # reading-list reports keep the move
+            moves.record(user_id, old_branch, new_branch, now)
         for user in existing.values():  # bulk statements bypass the loaded objects
             db.session.expire(user)
     report.rows.sort(key=lambda row: row[0])

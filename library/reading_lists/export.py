@@ -35,7 +35,11 @@ def table(report: Report) -> list[list]:
     header += [_("Số mục đã xong"), _("Hoàn thành"), _("Hạn"), _("Quá hạn"), _("Đọc lần cuối")]
     rows = [header]
     for row in report.rows:
-        line = [row.username, row.full_name, row.branch_code]
+        branch = row.branch_code
+        if row.moved:
+            branch += " (" + _("Đã chuyển khỏi chi bộ") + (
+                f" {row.moved_at.strftime('%d/%m/%Y')}" if row.moved_at else "") + ")"
+        line = [row.username, row.full_name, branch]
         for cell in row.cells:
             text = f"{percent(cell.progress)}%"
             if cell.marked:
