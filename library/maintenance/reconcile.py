@@ -97,7 +97,7 @@ class Report:
 
 
 _STATE_WORDS = {"missing": "không có", "outdated": "định dạng cũ", "unreadable": "hỏng, không đọc được",
-                "damaged": "có phần bị hỏng (một lần tìm kiếm không đọc được)"}
+                "damaged": "có phần bị hỏng, không đọc được"}
 
 
 def _ids(items: list[int], ages: dict[int, float] | None = None) -> str:
