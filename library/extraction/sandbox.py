@@ -49,10 +49,9 @@ def _child_env(output_dir: str = "") -> dict:
     }
 
 
-def worker_command(path: str, timeout: float, memory_mb: int, max_sections: int | None = None) -> list[str]:
+def worker_command(path: str, timeout: float, memory_mb: int) -> list[str]:
     cpu = int(timeout) + 5
-    return [sys.executable, "-c", _BOOTSTRAP, _PACKAGE_PARENT, path, str(memory_mb), str(cpu),
-            str(max_sections or 0)]
+    return [sys.executable, "-c", _BOOTSTRAP, _PACKAGE_PARENT, path, str(memory_mb), str(cpu)]
 
 
 def extract(path, *, timeout: float = 60, memory_mb: int = 1536,
@@ -79,7 +78,8 @@ def _reader_tail(output_dir: str) -> bytes | None:
 def _run(path: str, timeout: float, memory_mb: int, output_dir: str,
          max_sections: int | None = None) -> ExtractedBook:
     proc = subprocess.Popen(
-        worker_command(path, timeout, memory_mb, max_sections),
+        # the worker's last argument: pages or chapters a book may have (0: no limit)
+        worker_command(path, timeout, memory_mb) + [str(max_sections or 0)],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=_child_env(output_dir), cwd=_PACKAGE_PARENT, start_new_session=True, close_fds=True,
     )
