@@ -90,3 +90,24 @@ def test_a_files_own_huge_title_and_authors_are_cut_with_a_warning(app, client, 
         assert len(book.authors) == limits.MAX_AUTHORS
         assert any("quá dài, đã được cắt bớt" in w for w in result.warnings)
     assert len(client.get("/").data) < 60_000  # every member's home page stays light
+
+
+def test_details_stored_before_the_limits_are_cut_by_the_migration(app, tmp_path, client):
+    """An instance that took the attack before this version: its rows are brought within."""
+    from alembic.command import downgrade, upgrade
+    from sqlalchemy import text
+
+    with app.app_context():
+        book_id = import_file(epub_book(tmp_path / "a.epub")).book_id
+        config = app.extensions["migrate"].migrate.get_config()
+        downgrade(config, "17a3e5c9b2d1")
+        db.session.execute(text("UPDATE book SET title = :t, authors = :a WHERE id = :i"), {
+            "t": "Nghị quyết" * 20_000, "i": book_id,
+            "a": "[" + ",".join(f'"TG{n}"' for n in range(30_000)) + "]"})
+        db.session.commit()
+        upgrade(config, "head")
+        db.session.expire_all()
+        book = db.session.get(Book, book_id)
+        assert len(book.title) == limits.MAX_TITLE and len(book.authors) == limits.MAX_AUTHORS
+        assert any("đã được cắt bớt" in w for w in book.warnings)
+    assert len(client.get("/").data) < 60_000
