@@ -77,3 +77,17 @@ def test_every_chapter_of_the_corpus_opens(path):
         chapter = load_chapter(path, links)
         if section.text.strip():
             assert chapter.html.strip(), (section.position, section.href)
+
+
+@pytest.mark.skipif(not (CORPUS / "epub/idpf-epub3/svg-in-spine.epub").is_file(), reason="corpus")
+def test_svg_pages_in_the_spine_open_as_pictures_served_inert(app, client):
+    with app.app_context():
+        result = import_file(CORPUS / "epub/idpf-epub3/svg-in-spine.epub")
+    assert result.status == "imported", result.reason
+    page = client.get(chapter_url(client, result.book_id))
+    assert page.status_code == 200
+    src = re.search(r'<img src="(/doc/\d+/tep-sach/[^"]+\.svg)"', page.text).group(1)
+    picture = client.get(src)
+    assert picture.status_code == 200 and picture.headers["Content-Type"] == "image/svg+xml"
+    assert picture.headers["X-Content-Type-Options"] == "nosniff"
+    assert picture.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"

@@ -19,7 +19,10 @@ from library.extraction.zipcheck import SafeZip, resolve_href
 from library.reader.sanitize import clean_css, clean_html
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-               ".webp": "image/webp", ".avif": "image/avif"}
+               ".webp": "image/webp", ".avif": "image/avif",
+               # shown only as <img> (no script in it ever runs) or, opened alone, under
+               # "default-src 'none'; sandbox": a fixed-layout page or cover drawn in SVG
+               ".svg": "image/svg+xml"}
 STYLE_TYPES = {".css": "text/css; charset=utf-8"}
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
