@@ -39,6 +39,7 @@ def from_environment(instance_path: Path, generate_secret: bool = True) -> dict:
         "PUBLIC_URL": env("LIBRARY_PUBLIC_URL"),
         **{f"LDAP_{name}": env(f"LIBRARY_LDAP_{name}") for name in LDAP_SETTINGS},
         **{f"OIDC_{name}": env(f"LIBRARY_OIDC_{name}") for name in OIDC_SETTINGS},
+        **_limits(env),
     }
 
 
@@ -49,10 +50,22 @@ OIDC_SETTINGS = ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "SCOPE", "USERNAME_CLAI
                  "BRANCH_CLAIM", "ROLE_CLAIM", "ROLE_GROUPS", "LABEL")
 
 
+def _limits(env) -> dict:
+    """Limits an operator may change (README, "Limits"); a bad value keeps the default."""
+    found = {}
+    for key, name in (("MAX_BOOK_PAGES", "LIBRARY_MAX_BOOK_PAGES"),):
+        value = (env(name) or "").strip()
+        if value.isdigit() and int(value) > 0:
+            found[key] = int(value)
+    return found
+
+
 DEFAULTS = {
     # Extraction runs in a child process under these limits (see extraction/sandbox.py).
     "EXTRACT_TIMEOUT_SECONDS": 60,
     "EXTRACT_MEMORY_MB": 1536,
+    # Pages of a PDF, or chapters of an EPUB, one book may have (LIBRARY_MAX_BOOK_PAGES).
+    "MAX_BOOK_PAGES": 5000,
     "MAX_CONTENT_LENGTH": 300 * 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "JSON_SORT_KEYS": False,

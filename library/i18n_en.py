@@ -104,4 +104,9 @@ ENGLISH = {
     'Tên token (để nhớ dùng cho việc gì)': 'Token name (to remember what it is for)',
     'Vui lòng nhập trường này.': 'Please fill in this field.',
     'trang/chương khác': 'more pages/chapters',
+    # the book page, for librarians (library.extraction.pdf_actions)
+    'Tệp PDF có mã JavaScript; trình đọc của thư viện không bao giờ chạy mã này':
+        "The PDF carries JavaScript; the library's reader never runs it",
+    'Tệp PDF có lệnh mở chương trình hoặc tệp khác (Launch); trình đọc của thư viện không bao giờ chạy lệnh này':
+        "The PDF carries actions that open other programs or files (Launch); the library's reader never runs them",
 }

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from library import extraction, indexing
+from library.catalog import limits
 from library.catalog.manifest import BookMetadata, parse_year
 from library.catalog.models import EPUB, Book, IndexStatus, Section, Shelf
 from library.extensions import db
@@ -92,7 +93,8 @@ def import_files(jobs: Iterable[ImportJob], *, workers: int = 2) -> Iterator[Imp
     child process, so a shelf of books uses every core); rows are written one file at a time.
     Books are left `pending` for the indexer."""
     config = current_app.config
-    limits = {"timeout": config["EXTRACT_TIMEOUT_SECONDS"], "memory_mb": config["EXTRACT_MEMORY_MB"]}
+    limits = {"timeout": config["EXTRACT_TIMEOUT_SECONDS"], "memory_mb": config["EXTRACT_MEMORY_MB"],
+              "max_sections": config["MAX_BOOK_PAGES"]}
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="extract") as pool:
         waiting: deque = deque()
         for job in jobs:
@@ -207,13 +209,19 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
         if extracted.cover:
             cover = store.save_bytes(extracted.cover, extracted.cover_ext or "jpg", "covers")
         tail = _save_tail(store, extracted)
+        warnings = list(extracted.warnings)
+        title, authors, publisher, description = limits.clamp(
+            metadata.title or extracted.title or _title_from_filename(job.filename),
+            metadata.authors if metadata.authors is not None else extracted.authors,
+            metadata.publisher or extracted.publisher,
+            metadata.description or extracted.description, warnings)
         book = Book(
             shelf=shelf,
-            title=metadata.title or extracted.title or _title_from_filename(job.filename),
-            authors=metadata.authors if metadata.authors is not None else extracted.authors,
+            title=title,
+            authors=authors,
             year=metadata.year or parse_year(extracted.year),
-            publisher=metadata.publisher or extracted.publisher,
-            description=metadata.description or extracted.description,
+            publisher=publisher,
+            description=description,
             language=extracted.language or _guess_language(extracted),
             media_type=extracted.media_type,
             sha256=sha256,
@@ -225,7 +233,7 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
             page_count=extracted.page_count,
             toc=[vars(entry) for entry in extracted.toc],
             searchable=extracted.searchable,
-            warnings=extracted.warnings,
+            warnings=warnings,
             index_status=IndexStatus.PENDING,
         )
         book.sections = [
@@ -274,7 +282,8 @@ def replace_book_file(book_id: int, path: str | Path, original_filename: str | N
     config = current_app.config
     try:
         extracted = extraction.extract(path, timeout=config["EXTRACT_TIMEOUT_SECONDS"],
-                                       memory_mb=config["EXTRACT_MEMORY_MB"])
+                                       memory_mb=config["EXTRACT_MEMORY_MB"],
+                                       max_sections=config["MAX_BOOK_PAGES"])
     except extraction.ExtractionError as exc:
         return ImportResult(FAILED, filename, reason=exc.reason)
     store = get_store()

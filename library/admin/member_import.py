@@ -6,8 +6,6 @@ travel in sheets); an administrator sets one per account, or members use tokens.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, update
@@ -19,6 +17,8 @@ from library.auth.models import (
     valid_branch_code, valid_username,
 )
 from library.extensions import db
+from library.reading_lists import moves
+from library.spreadsheet import csv_text
 from library.vietnamese import fold
 
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
@@ -91,7 +91,12 @@ def import_members(data: bytes, actor: User, filename: str = "") -> tuple[Import
     if inserts:
         db.session.execute(insert(User), inserts)
     if updates:
+        before = {user.id: user.branch_id for user in existing.values()}
+        moved = [(u["id"], before[u["id"]], u["branch_id"]) for u in updates
+                 if u["branch_id"] != before[u["id"]]]
         db.session.execute(update(User), updates)
+        for user_id, old_branch, new_branch in moved:  # reading-list reports keep the move
+            moves.record(user_id, old_branch, new_branch, now)
         for user in existing.values():  # bulk statements bypass the loaded objects
             db.session.expire(user)
     report.rows.sort(key=lambda row: row[0])
@@ -195,17 +200,6 @@ def _plan_update(w: _Wanted, user: User, branch_ids, updates: list, report: Impo
     report.add(w.number, w.username, UPDATED, ", ".join(changed))
 
 
-def _spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet will not run: text starting with = + - @ (or a tab or CR) gets a
-    leading apostrophe, so a username like '=HYPERLINK(...)' stays text in Excel."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def report_csv(rows: list[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["dong", "username", "ket_qua", "ghi_chu"])
-    for number, username, status, note in rows:
-        writer.writerow([number, _spreadsheet_safe(username), status, _spreadsheet_safe(note)])
-    return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8
+    """The import report; a username like '=HYPERLINK(...)' or 'x;=cmd' stays text in Excel."""
+    return csv_text(rows, header=["dong", "username", "ket_qua", "ghi_chu"])

@@ -8,6 +8,7 @@ from library import audit
 from library.auth import accounts, passwords
 from library.auth.accounts import AccountError
 from library.auth.models import Branch, User
+from library.reading_lists import moves
 
 
 def create_user(actor: User, username: str, role: str, branch_code: str, full_name: str,
@@ -36,6 +37,7 @@ def edit_user(actor: User, user: User, *, full_name: str, role: str, branch_code
     old_branch = user.branch.code if user.branch else None
     new_branch = branch.code if branch else None
     if new_branch != old_branch:
+        moves.record(user.id, user.branch_id, branch.id if branch else None)
         accounts.set_branch(user, branch)
         audit.record("user.branch", "user", user.id, user.username, actor=actor,
                      old=old_branch, new=new_branch)

@@ -1,16 +1,17 @@
 """GET /api/books and /api/books/<id>: the catalogue as JSON; POST /api/books: one upload."""
 from flask import abort, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from library import extraction, jobs
 from library.api import bp
 from library.auth.models import ADMIN, LIBRARIAN
 from library.auth.permissions import role_required
+from library.catalog import limits
 from library.catalog.manifest import BookMetadata, split_authors
 from library.catalog import queries
+from library.catalog.contents import API_PER_PAGE, sections_slice, toc_slice
 from library.catalog.views import cover_url
-from library.catalog.models import Book, Section
+from library.catalog.models import Book
 from library.extensions import db
 from library.jobs import runner
 from library.ocr import service as ocr
@@ -53,19 +54,24 @@ def list_books():
 @bp.get("/api/books/<int:book_id>")
 def get_book(book_id: int):
     book = queries.visible_book(book_id) or abort(404)
-    sections = db.session.execute(
-        select(Section.position, Section.page, Section.chapter)
-        .where(Section.book_id == book.id).order_by(Section.position)
-    )
+    # Both lists come 1,000 entries at a time (every real book fits in one): a book of
+    # thousands of pages must not make an answer of megabytes.
+    sections, sections_page, sections_total = sections_slice(
+        book.id, request.args.get("sections_page", 1, type=int) or 1)
+    toc, toc_page, toc_total = toc_slice(book, request.args.get("toc_page", 1, type=int) or 1)
     return {
         **book_json(book),
         "publisher": book.publisher,
         "description": book.description,
         "read_url": url_for("reader.read", book_id=book.id),
         "cover_url": cover_url(book) if book.cover_name else None,
-        "sections": [{"position": s.position, "page": s.page, "chapter": s.chapter}
-                     for s in sections],
-        "toc": book.toc,
+        "sections": sections,
+        "sections_total": sections_total,
+        "sections_page": sections_page,
+        "toc": toc,
+        "toc_total": toc_total,
+        "toc_page": toc_page,
+        "per_page": API_PER_PAGE,
         # A scan's recognition: status, pages_done / pages_total, seconds_left, confidence.
         "ocr": ocr.progress(book.id).as_json() if book.is_pdf else None,
     }
@@ -90,6 +96,10 @@ def upload_book():
         return {"error": reason}, 415
     title = clean_text(request.form.get("title", "")).strip() or None
     authors = split_authors(request.form["authors"]) if request.form.get("authors", "").strip() else None
+    try:
+        limits.check(BookMetadata(title, authors))
+    except limits.MetadataError as exc:
+        return {"error": str(exc)}, 400
     job = runner.create_job([runner.Upload(filename, storage.stream, BookMetadata(title, authors))],
                             shelf=shelf, source="api", user=current_user)
     row = job.files[0]

@@ -11,6 +11,8 @@ INDEX_REASONS = {
     "missing": "the search index is missing; run `flask index rebuild`",
     "outdated": "the search index is of an older format; run `flask index rebuild`",
     "unreadable": "the search index cannot be read (corrupt?); run `flask index rebuild`",
+    "damaged": "a segment of the search index is damaged (a search failed reading it); "
+               "run `flask index check --repair` or `flask index rebuild`",
 }
 
 

@@ -21,7 +21,7 @@ def search():
     except QueryError as exc:
         return {"error": exc.message}, 400
     except SearchUnavailable as exc:
-        return {"error": exc.message}, 503
+        return {"error": exc.message, "reason": exc.reason}, 503
     return {
         "query": found.query,
         "total": found.total,

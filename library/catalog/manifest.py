@@ -4,6 +4,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from library.catalog import limits
 from library.vietnamese import clean_text
 
 COLUMNS = ("file", "title", "authors", "shelf", "year", "publisher", "description")
@@ -58,7 +59,7 @@ def read_manifest(path: str | Path) -> dict[str, BookMetadata]:
                 if not name:
                     raise ManifestError(f"Dòng {line_no} của bảng kê không có tên tệp")
                 authors = _field(row, "authors")
-                rows[unicodedata.normalize("NFC", name)] = BookMetadata(
+                metadata = BookMetadata(
                     title=_field(row, "title"),
                     authors=split_authors(authors) if authors else None,
                     shelf=_field(row, "shelf"),
@@ -66,10 +67,18 @@ def read_manifest(path: str | Path) -> dict[str, BookMetadata]:
                     publisher=_field(row, "publisher"),
                     description=_field(row, "description"),
                 )
+                try:
+                    limits.check(metadata)
+                except limits.MetadataError as exc:
+                    raise ManifestError(f"Dòng {line_no} của bảng kê: {exc}") from None
+                rows[unicodedata.normalize("NFC", name)] = metadata
             return rows
     except UnicodeDecodeError as exc:
         raise ManifestError("Bảng kê phải là tệp CSV mã UTF-8") from exc
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise ManifestError(f"Một ô của bảng kê dài quá {csv.field_size_limit():,} ký tự"
+                                .replace(",", ".")) from exc
         raise ManifestError(f"Bảng kê không đúng định dạng CSV: {exc}") from exc
 
 

@@ -67,7 +67,9 @@ class Book(db.Model):
     ocr_layer_name: Mapped[str | None] = mapped_column(String(100))
     page_count: Mapped[int | None]
     # A table of contents: [{"title", "level", "position"}], position being a section's.
-    toc: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # Deferred: up to 10,000 entries, read only by the book page and the API's book, never
+    # by the lists of books on every home page, shelf and search.
+    toc: Mapped[list[dict]] = mapped_column(JSON, default=list, deferred=True)
     # False for a PDF without a text layer: readable, but "không tìm kiếm được".
     searchable: Mapped[bool] = mapped_column(default=True)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from library.auth.permissions import can_manage_catalog
 from library.catalog import bp, queries
+from library.catalog.contents import chapter_count, contents_page
 from library.ocr import service as ocr
 from library.extensions import db
 from library.reader.progress import recent_positions
@@ -34,10 +35,22 @@ def shelf(slug: str):
 @bp.get("/sach/<int:book_id>")
 def book(book_id: int):
     found = queries.visible_book(book_id) or abort(404)
-    chapters = [] if found.is_pdf else queries.chapter_titles(found.id)
     recognition = ocr.progress(found.id) if found.is_pdf else None
-    return render_template("catalog/book.html", book=found, chapters=chapters, ocr=recognition,
-                           can_manage=can_manage_catalog(current_user))
+    return render_template(
+        "catalog/book.html", book=found, contents=contents_page(found, page_arg()),
+        chapter_total=None if found.is_pdf else chapter_count(found.id), ocr=recognition,
+        can_manage=can_manage_catalog(current_user))
+
+
+@bp.app_template_global()
+def librarian_warnings(book) -> list[str]:
+    """What the file carries that librarians should know of (JavaScript, launch actions);
+    members are not shown it: the reader never runs any of it."""
+    from library.extraction.pdf_actions import JAVASCRIPT, LAUNCH
+
+    if not can_manage_catalog(current_user):
+        return []
+    return [w for w in (book.warnings or []) if w in (JAVASCRIPT, LAUNCH)]
 
 
 @bp.app_template_global()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_, select
 
 from library import audit, indexing
+from library.catalog import limits
 from library.catalog.manifest import split_authors
 from library.catalog.models import Book, BookStatus, IndexStatus, Shelf
 from library.console.covers import normalize_cover
@@ -16,6 +17,14 @@ from library.storage import get_store
 from library.vietnamese import clean_text
 
 TEXT_FIELDS = ("title", "publisher", "description")
+
+
+@dataclass
+class _Values:
+    title: str | None
+    authors: list[str] | None
+    publisher: str | None
+    description: str | None
 
 
 @dataclass
@@ -59,6 +68,7 @@ def edit_book(book: Book, *, title: str, authors: str, year: int | None, publish
         "publisher": clean_text(publisher or "").strip() or None,
         "description": clean_text(description or "").strip() or None,
     }
+    limits.check(_Values(**{k: wanted[k] for k in ("title", "authors", "publisher", "description")}))
     changes = {name: [getattr(book, name), value] for name, value in wanted.items()
                if getattr(book, name) != value}
     for name, (_, value) in changes.items():

@@ -2,7 +2,10 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from library.catalog import limits
+from library.catalog.manifest import split_authors
 
 REQUIRED = "Vui lòng nhập trường này."
 TOO_LONG = "Tối đa %(max)d ký tự."
@@ -13,12 +16,19 @@ def shelf_choices(shelves) -> list[tuple[str, str]]:
     return [(shelf.slug, shelf.name) for shelf in shelves]
 
 
+def authors_within_limits(form, field) -> None:
+    """The limits of library.catalog.limits, on the names the field splits into."""
+    found = limits.problems(authors=split_authors(field.data or ""))
+    if found:
+        raise ValidationError("; ".join(found))
+
+
 class MetadataFields(FlaskForm):
-    title = StringField("Tên sách", [Optional(), Length(max=500, message=TOO_LONG)])
-    authors = StringField("Tác giả (cách nhau bằng dấu ;)", [Optional(), Length(max=1000, message=TOO_LONG)])
+    title = StringField("Tên sách", [Optional(), Length(max=limits.MAX_TITLE, message=TOO_LONG)])
+    authors = StringField("Tác giả (cách nhau bằng dấu ;)", [Optional(), authors_within_limits])
     year = IntegerField("Năm xuất bản", [Optional(), NumberRange(1000, 2999, message=YEAR)])
-    publisher = StringField("Nhà xuất bản", [Optional(), Length(max=300, message=TOO_LONG)])
-    description = TextAreaField("Giới thiệu", [Optional(), Length(max=20000, message=TOO_LONG)])
+    publisher = StringField("Nhà xuất bản", [Optional(), Length(max=limits.MAX_PUBLISHER, message=TOO_LONG)])
+    description = TextAreaField("Giới thiệu", [Optional(), Length(max=limits.MAX_DESCRIPTION, message=TOO_LONG)])
 
 
 class UploadForm(MetadataFields):
@@ -28,7 +38,7 @@ class UploadForm(MetadataFields):
 
 
 class BookForm(MetadataFields):
-    title = StringField("Tên sách", [DataRequired(REQUIRED), Length(max=500, message=TOO_LONG)])
+    title = StringField("Tên sách", [DataRequired(REQUIRED), Length(max=limits.MAX_TITLE, message=TOO_LONG)])
     shelf = SelectField("Tủ sách")
     cover = FileField("Ảnh bìa mới (JPEG, PNG…; không bắt buộc)")
 

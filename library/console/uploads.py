@@ -5,6 +5,7 @@ import os
 import tempfile
 import unicodedata
 
+from library.catalog import limits
 from library.catalog.manifest import BookMetadata, ManifestError, read_manifest, split_authors
 from library.catalog.models import Shelf
 from library.jobs import runner
@@ -33,6 +34,10 @@ def metadata_from_form(title, authors, year, publisher, description) -> BookMeta
         publisher=clean_text(publisher or "").strip() or None,
         description=clean_text(description or "").strip() or None,
     )
+    try:
+        limits.check(metadata)
+    except limits.MetadataError as exc:
+        raise UploadError(str(exc)) from None
     return metadata if any(vars(metadata).values()) else None
 
 

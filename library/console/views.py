@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from library import jobs, tasks
 from library.catalog import queries
+from library.catalog.limits import MetadataError
 from library.catalog.models import Book, BookStatus, IndexStatus, Shelf
 from library.console import books as service
 from library.console import bp
@@ -56,9 +57,9 @@ def upload():
     form.shelf.choices = shelf_choices(shelves)
     if form.validate_on_submit():
         shelf = next(s for s in shelves if s.slug == form.shelf.data)
-        metadata = metadata_from_form(form.title.data, form.authors.data, form.year.data,
-                                      form.publisher.data, form.description.data)
         try:
+            metadata = metadata_from_form(form.title.data, form.authors.data, form.year.data,
+                                          form.publisher.data, form.description.data)
             job = start_upload(request.files.getlist("files"), shelf=shelf, metadata=metadata,
                                manifest_file=request.files.get("manifest"), user=current_user)
         except UploadError as exc:
@@ -148,6 +149,8 @@ def edit(book_id: int):
                 cover=cover.read() if cover and cover.filename else None)
         except CoverError as exc:
             form.cover.errors = [str(exc)]
+        except MetadataError as exc:
+            form.authors.errors = [str(exc)]
         else:
             flash("Đã lưu thay đổi." if changes else "Không có gì thay đổi.", "info")
             return redirect(url_for("console.edit", book_id=book.id), 303)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from library.extraction.epub_toc import NavPoint, nav_points, ncx_points
 from library.extraction.metadata import plain, plain_html, split_authors, year_of
 from library.extraction.sniff import EPUB
-from library.extraction.types import ExtractedBook, ExtractedSection, ExtractionError, TocEntry
+from library.extraction.types import ExtractedBook, ExtractedSection, ExtractionError, TocEntry, check_size
 from library.extraction.xhtml import document_text, document_title
 from library.extraction.xmlsafe import parse_document, parse_xml
 from library.extraction.zipcheck import SafeZip, resolve_href
@@ -184,8 +184,9 @@ def _sections(z: SafeZip, spine: list[Item], items: dict[str, Item], titles: dic
     return positions
 
 
-def extract_epub(path) -> ExtractedBook:
-    """Chapters in spine order, metadata, toc and cover; ExtractionError when unreadable."""
+def extract_epub(path, max_chapters: int | None = None) -> ExtractedBook:
+    """Chapters in spine order, metadata, toc and cover; ExtractionError when unreadable or
+    with more spine documents than `max_chapters`."""
     with SafeZip(path) as z:
         opf_path = _rootfile(z)
         opf = parse_xml(z.read(opf_path))
@@ -193,6 +194,7 @@ def extract_epub(path) -> ExtractedBook:
             raise ExtractionError("Tệp mô tả gói (OPF) của EPUB không hợp lệ")
         items = _manifest(opf, posixpath.dirname(opf_path))
         spine, toc_id = _spine(opf, items)
+        check_size(len(spine), max_chapters, "chương")
         book = ExtractedBook(media_type=EPUB)
         _metadata(opf, book)
         points = _toc_points(z, items, toc_id)

@@ -5,12 +5,12 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from library.extraction import pdf_fallback
+from library.extraction import pdf_actions, pdf_fallback
 from library.extraction.metadata import plain, split_authors
 from library.extraction.scans import needs_recognition
 from library.extraction.sniff import PDF
 from library.extraction.tcvn3 import looks_tcvn3, looks_vni, tcvn3_to_unicode
-from library.extraction.types import ExtractedBook, ExtractedSection, ExtractionError, TocEntry
+from library.extraction.types import ExtractedBook, ExtractedSection, ExtractionError, TocEntry, check_size
 from library.vietnamese import clean_text
 
 PASSWORD = pdf_fallback.PASSWORD
@@ -130,17 +130,19 @@ def _legacy_encoding(book: ExtractedBook, raw_pages: list[str]) -> list[str]:
     return raw_pages
 
 
-def extract_pdf(path) -> ExtractedBook:
-    """One section per page (position = page, 1-based); ExtractionError when unreadable."""
+def extract_pdf(path, max_pages: int | None = None) -> ExtractedBook:
+    """One section per page (position = page, 1-based); ExtractionError when unreadable or
+    longer than `max_pages` (counted before any page is read)."""
     book = ExtractedBook(media_type=PDF)
     doc = _open(path)
     if doc is None:
-        raw_pages, info = pdf_fallback.read_pages(path)
+        raw_pages, info = pdf_fallback.read_pages(path, max_pages)
         _metadata(book, info, path)
         # pdfium cannot open it, so it could not render it for recognition either.
         scans = []
     else:
         try:
+            check_size(len(doc), max_pages, "trang")
             raw_pages, scans = _page_texts(doc)
             _metadata(book, doc.get_metadata_dict(), path)
             book.toc = _toc(doc, len(raw_pages))
@@ -161,4 +163,5 @@ def extract_pdf(path) -> ExtractedBook:
         book.warnings.append(NO_TEXT_WARNING)
     book.title = clean_text(book.title).strip() or None if book.title else None
     book.authors = [a for a in (clean_text(a).strip() for a in book.authors) if a]
+    book.warnings.extend(pdf_actions.active_content(path))
     return book

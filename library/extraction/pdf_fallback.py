@@ -2,7 +2,7 @@
 import logging
 
 from library.extraction.metadata import plain, split_authors, year_of
-from library.extraction.types import ExtractionError
+from library.extraction.types import ExtractionError, check_size
 from library.extraction.xmlsafe import parse_xml
 
 PASSWORD = "Tệp PDF được bảo vệ bằng mật khẩu"
@@ -34,7 +34,7 @@ def _open(path):
         raise ExtractionError(BROKEN) from None
 
 
-def read_pages(path) -> tuple[list[str], dict]:
+def read_pages(path, max_pages: int | None = None) -> tuple[list[str], dict]:
     """Page texts and Info metadata (pdfium's key names) when pdfium could not open the file."""
     reader = _open(path)
     try:
@@ -43,6 +43,7 @@ def read_pages(path) -> tuple[list[str], dict]:
         raise ExtractionError(BROKEN) from None
     if not pages:
         raise ExtractionError(BROKEN)
+    check_size(len(pages), max_pages, "trang")
     texts = []
     for page in pages:
         try:

@@ -54,11 +54,13 @@ def worker_command(path: str, timeout: float, memory_mb: int) -> list[str]:
     return [sys.executable, "-c", _BOOTSTRAP, _PACKAGE_PARENT, path, str(memory_mb), str(cpu)]
 
 
-def extract(path, *, timeout: float = 60, memory_mb: int = 1536) -> ExtractedBook:
-    """The file's text, metadata and cover, or ExtractionError with a plain reason."""
+def extract(path, *, timeout: float = 60, memory_mb: int = 1536,
+            max_sections: int | None = None) -> ExtractedBook:
+    """The file's text, metadata and cover, or ExtractionError with a plain reason; a book
+    with more pages (PDF) or chapters (EPUB) than `max_sections` is refused."""
     path = os.path.abspath(os.fspath(path))
     with tempfile.TemporaryDirectory(prefix="extract-") as output_dir:
-        book = _run(path, timeout, memory_mb, output_dir)
+        book = _run(path, timeout, memory_mb, output_dir, max_sections)
         book.reader_tail = _reader_tail(output_dir) if book.media_type == "application/pdf" else None
         return book
 
@@ -73,9 +75,11 @@ def _reader_tail(output_dir: str) -> bytes | None:
     return None
 
 
-def _run(path: str, timeout: float, memory_mb: int, output_dir: str) -> ExtractedBook:
+def _run(path: str, timeout: float, memory_mb: int, output_dir: str,
+         max_sections: int | None = None) -> ExtractedBook:
     proc = subprocess.Popen(
-        worker_command(path, timeout, memory_mb),
+        # the worker's last argument: pages or chapters a book may have (0: no limit)
+        worker_command(path, timeout, memory_mb) + [str(max_sections or 0)],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=_child_env(output_dir), cwd=_PACKAGE_PARENT, start_new_session=True, close_fds=True,
     )

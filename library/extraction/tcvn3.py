@@ -28,6 +28,37 @@ _UNICODE_VIETNAMESE = re.compile(r"[\u0102\u0103\u0110\u0111\u01a0\u01a1\u01af\u
 _VNI_PAIR = re.compile(r"[aeiouyAEIOUY][\xf9\xf8\xfb\xf5\xef\xe2\xe1\xe0\xe5\xe3\xe4\xea\xe9\xe8\xfa\xfc\xeb]"
                        r"|\b[\xd1\xf1][aeiouyAEIOUY]")
 _WORD = re.compile(r"[A-Za-z\xa1-\xff]+")
+# TCVN3 also puts Vietnamese letters on Latin-1 letters: "tÝch" (tích), "lÞch" (lịch), "sö"
+# (sư). Unicode Vietnamese never writes a Latin-1 letter outside its own set, nor a capital
+# after a small letter inside a word; such a word is evidence when it also reads, converted,
+# as a Vietnamese syllable (German "schön" -> "schửn" does not, "tÝch" -> "tích" does).
+_VIETNAMESE_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
+_MIXED_CASE = re.compile(r"[a-z\xdf-\xff][\xc0-\xde]")
+_SYLLABLE_SHAPE = re.compile(
+    r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdghklmnprstvx])?"
+    r"(?:uye|uya|uyu|uoi|uou|ieu|yeu|oai|oay|oeo|uay|uau|"
+    r"ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ya|ye|[aeiouy])"
+    r"(?:ch|ng|nh|[cmnpt])?")
+_TONE_MARKS = set("\u0300\u0301\u0303\u0309\u0323")
+
+
+def _reads_as_syllable(word: str) -> bool:
+    """The word, converted from TCVN3, has the shape of one Vietnamese syllable."""
+    converted = unicodedata.normalize("NFD", tcvn3_to_unicode(word).lower())
+    if sum(ch in _TONE_MARKS for ch in converted) > 1:
+        return False
+    base = "".join(ch for ch in converted if not unicodedata.combining(ch)).replace("đ", "d")
+    return _SYLLABLE_SHAPE.fullmatch(base) is not None
+
+
+def _evidence(word: str) -> bool:
+    if _TCVN3_IN_WORD.search(word):
+        return True
+    if _VNI_PAIR.search(word):  # VNI's vowel + mark byte ("hoïc"): not TCVN3's evidence
+        return False
+    odd = _MIXED_CASE.search(word) or any(
+        ch >= "\xc0" and ch not in _VIETNAMESE_LATIN1 for ch in word)
+    return bool(odd) and _reads_as_syllable(word)
 
 
 def _stats(text: str, pattern: re.Pattern) -> tuple[int, int]:
@@ -36,11 +67,19 @@ def _stats(text: str, pattern: re.Pattern) -> tuple[int, int]:
 
 
 def looks_tcvn3(text: str, min_words: int = 5) -> bool:
-    """Many words carry TCVN3 symbols, and no Unicode-only Vietnamese letter is present."""
-    hits, words = _stats(text, _TCVN3_IN_WORD)
-    if hits < min_words or hits < 0.05 * words:
+    """Many words carry TCVN3 evidence, and no Unicode-only Vietnamese letter is present.
+
+    A short text (a title, a search, a page of a few lines) mostly without diacritics, such as
+    "di tÝch lÞch sö Kim Liªn", has few such words: two are enough when every word outside
+    ASCII reads, converted, as a Vietnamese syllable."""
+    words = _WORD.findall(text)
+    hits = sum(1 for w in words if _evidence(w))
+    if hits == 0 or len(_UNICODE_VIETNAMESE.findall(text)) * 10 >= hits:
         return False
-    return len(_UNICODE_VIETNAMESE.findall(text)) * 10 < hits
+    if hits >= min_words and hits >= 0.05 * len(words):
+        return True
+    return hits >= 2 and len(words) <= 200 and all(
+        _reads_as_syllable(w) for w in words if not w.isascii())
 
 
 def looks_vni(text: str, min_words: int = 10) -> bool:

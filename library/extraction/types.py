@@ -16,6 +16,16 @@ class UnsupportedFile(ExtractionError):
     """Neither a PDF nor an EPUB, judged by the content, never by the file name."""
 
 
+def check_size(count: int, limit: int | None, unit: str) -> None:
+    """Refuse a book with more pages (or chapters) than one book may have: a 100,000-page
+    PDF of one shared content stream is small on disk and costly everywhere after."""
+    if limit and count > limit:
+        def shown(n: int) -> str:
+            return f"{n:,}".replace(",", ".")  # 100.000, as Vietnamese writes it
+        raise ExtractionError(f"Sách có {shown(count)} {unit}, vượt giới hạn {shown(limit)} "
+                              f"{unit} mỗi sách; hãy chia thành nhiều tập")
+
+
 @dataclass
 class ExtractedSection:
     position: int              # 1-based: PDF page number, or chapter's place among the spine's chapters

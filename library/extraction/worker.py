@@ -21,15 +21,15 @@ def _limit(memory_mb: int, cpu_seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def extract_here(path: str):
+def extract_here(path: str, max_sections: int | None = None):
     """sniff + the matching extractor, in this process; raises ExtractionError."""
     from library.extraction.sniff import EPUB, sniff
 
     if sniff(path) == EPUB:
         from library.extraction.epub import extract_epub
-        return extract_epub(path)
+        return extract_epub(path, max_sections)
     from library.extraction.pdf import extract_pdf
-    return extract_pdf(path)
+    return extract_pdf(path, max_sections)
 
 
 def _reader_tail(path: str, book, time_left) -> bytes | None:
@@ -56,11 +56,12 @@ def _reader_tail(path: str, book, time_left) -> bytes | None:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _result(path: str, time_left=lambda: 60.0) -> dict:
+def _result(path: str, time_left=lambda: 60.0, max_sections: int | None = None) -> dict:
     from library.extraction.types import ExtractionError, UnsupportedFile
 
     try:
-        book = extract_here(path)
+        # without a limit, called as before (a test stands a one-argument extractor in)
+        book = extract_here(path, max_sections) if max_sections else extract_here(path)
     except UnsupportedFile as exc:
         return {"error": exc.reason, "unsupported": True}
     except ExtractionError as exc:
@@ -84,8 +85,9 @@ def _result(path: str, time_left=lambda: 60.0) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    """argv: PATH [MEMORY_MB CPU_SECONDS]."""
+    """argv: PATH [MEMORY_MB CPU_SECONDS [MAX_SECTIONS]]."""
     started, budget = time.monotonic(), 60.0
+    max_sections = int(argv[3]) if len(argv) >= 4 and int(argv[3]) > 0 else None
     if len(argv) >= 3:
         _limit(int(argv[1]), int(argv[2]))
         budget = int(argv[2]) - 5  # the parent's wall-clock timeout (sandbox.worker_command)
@@ -96,7 +98,7 @@ def main(argv: list[str]) -> int:
     import warnings
     warnings.simplefilter("ignore")  # third-party chatter about odd files is not a result
     try:
-        result = _result(argv[0], lambda: budget - (time.monotonic() - started))
+        result = _result(argv[0], lambda: budget - (time.monotonic() - started), max_sections)
     except MemoryError:
         result = {"error": MEMORY}
     except Exception as exc:  # noqa: BLE001 - the parent turns this into a plain reason

@@ -22,7 +22,7 @@ from library.search import get_index
               help="Bỏ qua tệp và sách mới hơn số giây này: một lần nhập có thể đang chạy.")
 def check_index(repair, grace):
     """So khớp tệp sách, cơ sở dữ liệu và chỉ mục tìm kiếm; --repair để sửa."""
-    report = reconcile.check(grace)
+    report = reconcile.check(grace, deep=True)
     if not report.to_repair and not report.lines():
         click.echo(_summary())
         click.echo("Không có gì cần sửa: tệp, cơ sở dữ liệu và chỉ mục khớp nhau.")

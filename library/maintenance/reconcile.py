@@ -15,7 +15,8 @@ full disk, a deleted or older index) what can be left behind is:
 `check()` only looks; `repair()` acts on what `check()` found. Both are idempotent:
 a second run after a repair finds nothing to do. Young files and changes (younger than
 `grace`) are left alone: an import or this host's indexer may be working on them right now.
-Index repairs go through the change log, so every host's replica gets them.
+Index repairs go through the change log, so every host's replica gets them. Books waiting
+for the index are listed with their age.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from sqlalchemy import select
 
 from library import audit, indexing, tasks
 from library.indexing import changes, replica
-from library.catalog.models import Book, BookStatus
+from library.catalog.models import Book, BookStatus, IndexStatus, utcnow
 from library.extensions import db
 from library.search import get_index
 from library.storage import get_store
@@ -60,6 +61,7 @@ class Report:
     orphan_files: list[str] = field(default_factory=list)
     partial_files: list[str] = field(default_factory=list)
     young: int = 0  # files and claims left alone because they may be in use
+    ages: dict[int, float] = field(default_factory=dict)  # seconds since a book was queued/claimed
 
     @property
     def to_repair(self) -> bool:
@@ -78,7 +80,7 @@ class Report:
                        " — cần dựng lại")
         for items, text in [
             (self.behind, "sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi)"),
-            (self.unindexed, "sách chưa có trong chỉ mục tìm kiếm"),
+            (self.unindexed, "sách chưa có trong chỉ mục tìm kiếm (đang chờ hoặc bị sót)"),
             (self.stray_documents, "sách không còn hiển thị nhưng vẫn có trong chỉ mục"),
             (self.missing_files, "sách mất tệp (chưa đánh dấu)"),
             (self.flagged, "sách mất tệp (đã đánh dấu cho cán bộ thư viện)"),
@@ -86,7 +88,7 @@ class Report:
             (self.missing_covers, "sách mất ảnh bìa"),
         ]:
             if items:
-                out.append(f"{len(items)} {text}: {_ids(items)}")
+                out.append(f"{len(items)} {text}: {_ids(items, self.ages)}")
         if self.orphan_files:
             out.append(f"{len(self.orphan_files)} tệp không thuộc sách nào: "
                        + ", ".join(self.orphan_files[:10]) + ("…" if len(self.orphan_files) > 10 else ""))
@@ -97,19 +99,38 @@ class Report:
         return out
 
 
-_STATE_WORDS = {"missing": "không có", "outdated": "định dạng cũ", "unreadable": "hỏng, không đọc được"}
+_STATE_WORDS = {"missing": "không có", "outdated": "định dạng cũ", "unreadable": "hỏng, không đọc được",
+                "damaged": "có phần bị hỏng, không đọc được"}
 
 
-def _ids(items: list[int]) -> str:
-    shown = ", ".join(f"#{i}" for i in items[:20])
+def _ids(items: list[int], ages: dict[int, float] | None = None) -> str:
+    ages = ages or {}
+    shown = ", ".join(f"#{i}" + (f" ({_age(ages[i])})" if i in ages else "") for i in items[:20])
     return shown + ("…" if len(items) > 20 else "")
 
 
-def check(grace: float = DEFAULT_GRACE, *, files: bool = True) -> Report:
-    report = Report(index_state=get_index().state())
+def _age(seconds: float) -> str:
+    """How long a book has waited, in the words the report uses: "chờ 4 phút"."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"chờ {seconds} giây"
+    if seconds < 7200:
+        return f"chờ {seconds // 60} phút"
+    if seconds < 172800:
+        return f"chờ {seconds // 3600} giờ"
+    return f"chờ {seconds // 86400} ngày"
+
+
+def check(grace: float = DEFAULT_GRACE, *, files: bool = True, deep: bool = False) -> Report:
+    """What differs; `deep` also reads every part of the index (a damaged segment shows
+    otherwise only when a search reaches it)."""
+    report = Report(index_state=get_index().state(deep=deep))
     books = db.session.execute(
         select(Book.id, Book.status, Book.index_status, Book.stored_name, Book.cover_name,
-               Book.reader_tail_name, Book.ocr_layer_name, Book.warnings)).all()
+               Book.reader_tail_name, Book.ocr_layer_name, Book.warnings, Book.updated_at)).all()
+    now = utcnow()
+    report.ages.update({b.id: (now - b.updated_at).total_seconds() for b in books
+                        if b.index_status == IndexStatus.PENDING and b.updated_at is not None})
     if report.index_state == "ok":
         report.behind = replica.behind(grace)
         # A change this host has not applied yet is in hand, not a drift of its own.

@@ -19,7 +19,10 @@ from library.extraction.zipcheck import SafeZip, resolve_href
 from library.reader.sanitize import clean_css, clean_html
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-               ".webp": "image/webp", ".avif": "image/avif"}
+               ".webp": "image/webp", ".avif": "image/avif",
+               # shown only as <img> (no script in it ever runs) or, opened alone, under
+               # "default-src 'none'; sandbox": a fixed-layout page or cover drawn in SVG
+               ".svg": "image/svg+xml"}
 STYLE_TYPES = {".css": "text/css; charset=utf-8"}
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -51,17 +54,46 @@ def resource_type(name: str) -> str | None:
     return IMAGE_TYPES.get(suffix) or STYLE_TYPES.get(suffix)
 
 
+def local_name(tag) -> str | None:
+    """'p' for '{http://www.w3.org/1999/xhtml}p', and for 'o:p' or 'svg:svg' too: a chapter
+    that is not well-formed XML (Word's <o:p>, an undeclared svg: prefix) goes through the
+    HTML parser, which keeps the prefix in the name (and lxml's QName refuses such a name)."""
+    if not isinstance(tag, str):
+        return None
+    if tag.startswith("{"):
+        return tag.rsplit("}", 1)[1]
+    return tag.rsplit(":", 1)[-1].lower()
+
+
+def _find(root, name: str):
+    return next((el for el in root.iter() if local_name(el.tag) == name), None)
+
+
+def _svg_pictures(element) -> None:
+    """A picture page wrapped in SVG (<svg><image xlink:href="cover.jpg"/></svg>, as most
+    EPUB tools write a cover) keeps its picture as a plain <img>; the SVG itself is dropped
+    by the sanitiser, scripts and all."""
+    for svg in [el for el in element.iter() if local_name(el.tag) == "svg"]:
+        image = next((el for el in svg.iter() if local_name(el.tag) == "image"), None)
+        href = next((v for k, v in image.attrib.items() if local_name(k) == "href"), None) \
+            if image is not None else None
+        if href and svg.getparent() is not None:
+            img = etree.Element("img", src=href, alt="")
+            img.tail = svg.tail
+            svg.getparent().replace(svg, img)
+
+
 def _local_names(element) -> None:
-    """XHTML elements lose their namespace so the allowlist sees plain tag names; other
-    namespaced attributes (epub:type, xlink:href) are dropped, xml:lang kept as lang."""
+    """XHTML elements lose their namespace (or prefix) so the allowlist sees plain tag names;
+    other namespaced attributes (epub:type, xlink:href) are dropped, xml:lang kept as lang."""
     for el in element.iter():
         if not isinstance(el.tag, str):
             continue
-        el.tag = etree.QName(el).localname
+        el.tag = local_name(el.tag)
         for name in list(el.attrib):
-            if name.startswith("{"):
+            if name.startswith("{") or ":" in name:
                 value = el.attrib.pop(name)
-                if name == _XML_LANG and "lang" not in el.attrib:
+                if name in (_XML_LANG, "xml:lang") and "lang" not in el.attrib:
                     el.attrib["lang"] = value
 
 
@@ -106,13 +138,14 @@ def load_chapter(book_path, links: Links) -> Chapter:
         names = z.names
     if root is None:
         return Chapter("")
-    body = next((el for el in root.iter() if isinstance(el.tag, str)
-                 and etree.QName(el).localname == "body"), None)
-    head = next((el for el in root.iter() if isinstance(el.tag, str)
-                 and etree.QName(el).localname == "head"), None)
+    # DTBook and other XML content documents have no <body>: their book element stands in
+    body = _find(root, "body")
+    if body is None:
+        body = _find(root, "book")
+    head = _find(root, "head")
     stylesheets = []
     for link in head.iter() if head is not None else ():
-        if isinstance(link.tag, str) and etree.QName(link).localname == "link" \
+        if local_name(link.tag) == "link" \
                 and "stylesheet" in (link.get("rel") or "").lower().split():
             try:
                 target = resolve_href(posixpath.dirname(href), link.get("href") or "", strict=False)
@@ -123,7 +156,10 @@ def load_chapter(book_path, links: Links) -> Chapter:
     lang = root.get("lang") or root.get(_XML_LANG)
     if body is None:
         return Chapter("", lang, stylesheets)
+    _svg_pictures(body)
     _local_names(body)
+    if body.tag != "body":
+        body.tag = "div"
     raw = etree.tostring(body, method="html", encoding="unicode")
     return Chapter(clean_html(raw, _rewriter(links, names)), lang, stylesheets)
 

@@ -1,7 +1,7 @@
 """Reading lists: secretaries assign, members read, the branch sees who has finished."""
 from flask import Blueprint, Flask
 
-from library.reading_lists import models  # noqa: F401  (tables known to the metadata)
+from library.reading_lists import models, moves  # noqa: F401  (tables known to the metadata)
 
 bp = Blueprint("reading_lists", __name__)
 

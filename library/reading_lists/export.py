@@ -1,12 +1,11 @@
 """A report as CSV or XLSX for the branch meeting: one row per member, a column per item.
 
-Both take the same table (`table`), so the two files always carry the same figures. Cells
-that a spreadsheet would read as a formula (=, +, -, @, and tab/CR tricks) are prefixed
-with an apostrophe: a member's name must not become a formula on the secretary's computer.
+Both take the same table (`table`), so the two files always carry the same figures. Every
+text cell goes through library.spreadsheet: a member's name must not become a formula on the
+secretary's computer, whatever separator the spreadsheet splits the CSV on.
 """
 from __future__ import annotations
 
-import csv
 import io
 
 from openpyxl import Workbook
@@ -14,16 +13,12 @@ from openpyxl.styles import Font, PatternFill
 
 from library.i18n import gettext as _
 from library.reading_lists.report import Report
+from library.spreadsheet import CSV_TYPE, csv_text, safe_cell
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def safe_text(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+safe_text = safe_cell  # the name the reading-list code and its tests know
 
 
 def percent(value: float) -> int:
@@ -40,7 +35,11 @@ def table(report: Report) -> list[list]:
     header += [_("Số mục đã xong"), _("Hoàn thành"), _("Hạn"), _("Quá hạn"), _("Đọc lần cuối")]
     rows = [header]
     for row in report.rows:
-        line = [row.username, row.full_name, row.branch_code]
+        branch = row.branch_code
+        if row.moved:
+            branch += " (" + _("Đã chuyển khỏi chi bộ") + (
+                f" {row.moved_at.strftime('%d/%m/%Y')}" if row.moved_at else "") + ")"
+        line = [row.username, row.full_name, branch]
         for cell in row.cells:
             text = f"{percent(cell.progress)}%"
             if cell.marked:
@@ -60,12 +59,7 @@ def table(report: Report) -> list[list]:
 
 
 def to_csv(report: Report) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for line in table(report):
-        writer.writerow([safe_text(value) for value in line])
-    # A byte-order mark so that Excel opens the Vietnamese text as UTF-8.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_text(table(report)).encode("utf-8")
 
 
 def to_xlsx(report: Report) -> bytes:

@@ -113,4 +113,5 @@ ENGLISH = {
     "Danh sách toàn tổ chức: chi bộ theo dõi tiến độ của mình, không sửa được danh sách.":
         "An organisation-wide list: the branch follows its own progress and cannot change the list.",
     "Danh sách toàn tổ chức giao cho chi bộ": "Organisation-wide lists assigned to the branch",
+    "Đã chuyển khỏi chi bộ": "Moved out of the branch",
 }

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from library.auth.models import Branch, User
 from library.catalog.models import Book
 from library.extensions import db
-from library.reading_lists import progress, service
+from library.reading_lists import moves, progress, service
 from library.reading_lists.models import ListStatus, ReadingList, ReadingListItem
 
 
@@ -41,6 +41,8 @@ class Row:
     cells: list[progress.Cell]
     due: date | None
     overdue: bool = False
+    moved: bool = False              # left the report's branch: the row is frozen at the move
+    moved_at: datetime | None = None
 
     @property
     def done(self) -> int:
@@ -100,19 +102,33 @@ def item_infos(reading_list: ReadingList) -> list[ItemInfo]:
 
 def build(reading_list: ReadingList, branch_id: int | None = None,
           today: date | None = None) -> Report:
-    """The report of every assigned member (of one branch, if given)."""
+    """The report of every assigned member (of one branch, if given). A report seen by one
+    branch (a branch's own list, or one branch of an organisation-wide list) keeps the members
+    who moved away, frozen at their move (library.reading_lists.moves)."""
     today = today or date.today()
     infos = item_infos(reading_list)
     members = service.list_members(reading_list, branch_id)
+    home = branch_id or reading_list.branch_id
+    frozen = moves.former_members(reading_list, home) if home else {}
+    known = {m.id for m in members}
+    if missing := [u for u in frozen if u not in known]:
+        members += list(db.session.scalars(select(User).where(User.id.in_(missing))))
+        members.sort(key=lambda m: m.username)
     codes = dict(db.session.execute(select(Branch.id, Branch.code)).all()) if members else {}
+    targets = [info.target for info in infos]
     # Past a few hundred members one pass over all rows beats a long IN list.
-    cells = progress.cells([info.target for info in infos], [m.id for m in members],
+    cells = progress.cells(targets, [m.id for m in members if m.id not in frozen],
                            all_users=len(members) > 500)
     rows = []
     for member in members:
-        row = Row(member.id, member.username, member.full_name, codes.get(member.branch_id, ""),
-                  cells[member.id], service.due_for(reading_list, member))
-        row.overdue = is_overdue(reading_list, row.due, row.complete, today)
+        if member.id in frozen:
+            row = Row(member.id, member.username, member.full_name, codes.get(home, ""),
+                      moves.cells_before(targets, member.id, frozen[member.id]),
+                      service.due_for(reading_list, member), moved=True, moved_at=frozen[member.id])
+        else:
+            row = Row(member.id, member.username, member.full_name, codes.get(member.branch_id, ""),
+                      cells[member.id], service.due_for(reading_list, member))
+        row.overdue = not row.moved and is_overdue(reading_list, row.due, row.complete, today)
         rows.append(row)
         for info, cell in zip(infos, row.cells):
             info.complete_count += cell.complete
@@ -131,6 +147,8 @@ def report_json(report: Report) -> dict:
             "branch": row.branch_code,
             "due": row.due.isoformat() if row.due else None,
             "overdue": row.overdue,
+            "moved_away": row.moved,
+            "moved_at": row.moved_at.isoformat() if row.moved_at else None,
             "items": [{
                 "item_id": info.item.id,
                 "book_id": info.item.book_id,

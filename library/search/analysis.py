@@ -32,11 +32,12 @@ def fold_syllable(syllable: str) -> str:
     return folded
 
 
-def syllable_runs(text: str) -> list[list[str]]:
-    """Canonical syllables, grouped in runs that no punctuation interrupts."""
+def syllable_runs(text: str, longest: int = MAX_SYLLABLE) -> list[list[str]]:
+    """Canonical syllables, grouped in runs that no punctuation interrupts; longer words are
+    left out (a query keeps them: forty "đ" is a word, which no page holds)."""
     runs = []
     for segment in _BREAK.split(canonical(text)):
-        syllables = [s for s in _SYLLABLE.findall(segment) if len(s) <= MAX_SYLLABLE]
+        syllables = [s for s in _SYLLABLE.findall(segment) if len(s) <= longest]
         if syllables:
             runs.append(syllables)
     return runs

@@ -13,7 +13,8 @@ from whoosh.writing import CLEAR
 from library.search import query as uq
 from library.search import searching, suggestions
 from library.search.documents import BookDocument
-from library.search.errors import SearchUnavailable
+from library.search import damage
+from library.search.errors import IndexDamaged, SearchError, SearchUnavailable
 from library.search.layout import index_documents
 from library.search.results import BookResults, HitResults
 from library.search.store import IndexStore
@@ -138,6 +139,7 @@ class SearchIndex:
                 writer.cancel()
                 raise
             (swap or (lambda adopt: adopt()))(lambda: self.store.adopt(ix))
+            damage.clear(self.index_dir)  # every segment written anew
         finally:
             self.store.discard(ix)
         return count
@@ -182,14 +184,31 @@ class SearchIndex:
         """
         try:
             return action(self.store.snapshot())
-        except OSError:
+        except SearchError:
+            raise
+        except Exception as error:
+            if not (isinstance(error, OSError) or damage.is_damage(error)):
+                raise
             self.store.close()  # start again from the latest commit
         try:
             return action(self.store.snapshot())
+        except SearchError:
+            raise
         except OSError as error:
             self.store.close()
             log.error("search failed on the index in %s: %s", self.index_dir, error)
             raise SearchUnavailable() from error
+        except Exception as error:
+            if not damage.is_damage(error):
+                raise
+            raise self._damaged(error) from None
+
+    def _damaged(self, error: BaseException) -> IndexDamaged:
+        """The same failure on a fresh snapshot: a damaged segment, remembered for /healthz
+        and the reconciler until a rebuild."""
+        self.store.close()
+        damage.record(self.index_dir, error)
+        return IndexDamaged()
 
     def indexed_book_ids(self) -> set[int]:
         return set(self.store.snapshot().books)
@@ -197,17 +216,27 @@ class SearchIndex:
     def doc_count(self) -> int:
         return self.store.snapshot().reader.doc_count()
 
-    def state(self) -> str:
-        """"ok", or why searches cannot answer: "missing", "outdated" or "unreadable"."""
+    def state(self, deep: bool = False) -> str:
+        """"ok", or why searches cannot answer: "missing", "outdated", "unreadable" or
+        "damaged" (a search ran into a damaged segment; `deep` reads every segment to see)."""
         try:
             snapshot = self.store.snapshot()
+            if damage.recorded(self.index_dir):
+                return IndexDamaged.reason
             snapshot.searcher.docs_for_query(wq.Term("kind", "book"))
+            if deep:
+                damage.verify(snapshot.searcher)
             return "ok"
         except SearchUnavailable as error:
             return error.reason
         except OSError:
             self.store.close()
             return "unreadable"
+        except Exception as error:
+            if not damage.is_damage(error):
+                raise
+            self._damaged(error)
+            return IndexDamaged.reason
 
     def is_healthy(self) -> bool:
         return self.state() == "ok"

@@ -41,3 +41,14 @@ class IndexBusy(SearchUnavailable):
 
     def __init__(self):
         super().__init__("Chỉ mục tìm kiếm đang được cập nhật. Vui lòng thử lại sau.")
+
+
+class IndexDamaged(SearchUnavailable):
+    """A read of the committed index failed inside Whoosh (a damaged segment: zlib, struct or
+    pickle errors and the like); searches stop until the reconciler rebuilds it."""
+
+    reason = "damaged"
+
+    def __init__(self):
+        super().__init__("Tạm thời không tìm kiếm được: chỉ mục tìm kiếm bị hỏng, "
+                         "đang chờ được dựng lại. Vui lòng thử lại sau.")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
+from library.extraction.tcvn3 import looks_tcvn3, tcvn3_to_unicode
 from library.search.analysis import fold_syllable, pair, syllable_runs
 from library.search.errors import QueryError
 from library.vietnamese import clean_text, has_diacritics
@@ -60,6 +61,9 @@ def parse(raw: str | None) -> UserQuery:
     text = clean_text(raw[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS].translate(_QUOTES)
     if not text.strip():
         raise QueryError("Hãy nhập từ cần tìm.")
+    if looks_tcvn3(text, min_words=2):
+        # pasted from an old TCVN3 (ABC) document: "di tÝch lÞch sö" is "di tích lịch sử"
+        text = tcvn3_to_unicode(text)
     if text.count('"') % 2:
         text = text[::-1].replace('"', " ", 1)[::-1]
     required: list[Clause] = []
@@ -69,11 +73,11 @@ def parse(raw: str | None) -> UserQuery:
     for match in [*_PHRASE.finditer(text), None]:
         plain = text[at: match.start() if match else len(text)]
         for word in _EXCLUDED_WORD.findall(plain):
-            budget = _add(excluded, syllable_runs(word), False, budget)
-        budget = _add(required, syllable_runs(_EXCLUDED_WORD.sub(" . ", plain)), False, budget)
+            budget = _add(excluded, _runs(word), False, budget)
+        budget = _add(required, _runs(_EXCLUDED_WORD.sub(" . ", plain)), False, budget)
         if match:
             minus, phrase = match.groups()
-            budget = _add(excluded if minus else required, syllable_runs(phrase), True, budget)
+            budget = _add(excluded if minus else required, _runs(phrase), True, budget)
             at = match.end()
     if not required:
         if excluded:
@@ -85,6 +89,11 @@ def parse(raw: str | None) -> UserQuery:
         accented=any(has_diacritics(s) for c in required for s in c.syllables),
         truncated=truncated or budget <= 0,
     )
+
+
+def _runs(text: str) -> list[list[str]]:
+    # every word typed counts, however long: the index has none that long, so no page matches
+    return syllable_runs(text, longest=MAX_QUERY_CHARS)
 
 
 def _add(target: list[Clause], runs: list[list[str]], quoted: bool, budget: int) -> int:

@@ -376,6 +376,9 @@ async function start() {
       disableStream: true,
       rangeChunkSize: 65536,
       isEvalSupported: false,  // the policy allows no eval; pdf.js then interprets fonts
+      // A book's own JavaScript and actions never run: no XFA forms, and the scripting
+      // sandbox (a feature of the pdf.js viewer) is never loaded by this reader.
+      enableXfa: false,
       cMapUrl: `${base}cmaps/`,
       cMapPacked: true,
       standardFontDataUrl: `${base}standard_fonts/`,
