@@ -47,6 +47,11 @@ class Terms(NamedTuple):
     folded: list[str]
     pairs: list[str]
     exact_pairs: list[str]
+    runs: list[list[str]]  # folded
+
+
+# Between the folded runs of phrase_text: never a syllable, so no phrase spans two runs.
+RUN_BREAK = " | "
 
 
 def pair(first: str, second: str) -> str:
@@ -62,15 +67,27 @@ def index_terms(text: str) -> Terms:
     last = _last
     if last is not None and last[0] == text:
         return last[1]
-    terms = Terms([], [], [], [])
+    terms = Terms([], [], [], [], [])
     for run in syllable_runs(text):
         folded = [fold_syllable(s) for s in run]
+        terms.runs.append(folded)
         terms.exact.extend(run)
         terms.folded.extend(folded)
         terms.pairs.extend(map(pair, folded, folded[1:]))
         terms.exact_pairs.extend(map(pair, run, run[1:]))
     _last = (text, terms)
     return terms
+
+
+def phrase_text(text: str) -> bytes:
+    """" dang vien | chi bo ": the folded runs of a text, for phrase checks by substring."""
+    runs = index_terms(text).runs
+    return (" " + RUN_BREAK.join(map(" ".join, runs)) + " ").encode("utf-8") if runs else b""
+
+
+def phrase_needle(folded: list[str]) -> bytes:
+    """What phrase_text holds where these folded syllables are adjacent, in this order."""
+    return (" " + " ".join(folded) + " ").encode("utf-8")
 
 
 class SyllableAnalyzer(Analyzer):
