@@ -5,9 +5,8 @@ from collections import Counter, defaultdict
 
 from library.search import query as uq
 from library.search.layout import author_key
-from library.search.ranking import (
-    BOOK_CHECKS, Pool, Ranked, best, in_books, match, rank, score,
-)
+from library.search import ranking
+from library.search.ranking import Pool, Ranked, best, in_books, match, rank, score
 from library.search.results import (
     BookHit, BookResults, FacetValue, Facets, Hit, HitResults, Location,
 )
@@ -103,7 +102,7 @@ def _books_holding(snapshot: Snapshot, found, candidates: set[int]):
     book_of = snapshot.book_of
     for docnum in found.docnums:
         pages[book_of[docnum]].append(docnum)
-    budget = BOOK_CHECKS
+    budget = ranking.BOOK_CHECKS
     proven, unresolved, resolved = set(), set(), 0
     for book in sorted(candidates, key=lambda b: len(pages[b])):  # the cheap ones first
         docs = pages[book]
