@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from collections import Counter
+
 from whoosh.analysis import Analyzer, Token
+from whoosh.formats import Frequency
+from whoosh.system import pack_uint
 
 from library.vietnamese import canonical, fold
 
@@ -109,3 +113,18 @@ class SyllableAnalyzer(Analyzer):
             if positions:
                 token.pos = pos
             yield token
+
+
+class TermCounts(Frequency):
+    """Whoosh's Frequency format (the same postings on disk), counting a text's terms at once.
+
+    Frequency.word_values() asks the analyzer for a Token per occurrence and counts them in a
+    Python loop; a SyllableAnalyzer's terms are plain strings, so a Counter does it in C.
+    """
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not isinstance(analyzer, SyllableAnalyzer):
+            return super().word_values(value, analyzer, **kwargs)
+        boost = self.field_boost
+        counts = Counter(getattr(index_terms(value), analyzer.stream))
+        return [(term, n, n * boost, pack_uint(n)) for term, n in counts.items()]

@@ -6,7 +6,7 @@ import re
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
-from library.search.analysis import SyllableAnalyzer, phrase_text
+from library.search.analysis import SyllableAnalyzer, TermCounts, phrase_text
 from library.search.documents import BookDocument
 from library.vietnamese import canonical, clean_text
 
@@ -40,6 +40,8 @@ def make_schema() -> Schema:
     # Folded syllables and pairs are what a query must match; accented syllables rank the exact
     # forms first. No positions: pairs of adjacent syllables stand in for phrase queries.
     text = {name: TEXT(analyzer=SyllableAnalyzer(name), phrase=False) for name in TEXT_FIELDS}
+    for field in text.values():
+        field.format = TermCounts(field_boost=field.format.field_boost)
     return Schema(
         book=NUMERIC(int, bits=64, stored=True, sortable=True, shift_step=0),
         position=NUMERIC(int, bits=64, stored=True, sortable=True, shift_step=0),

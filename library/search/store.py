@@ -17,6 +17,7 @@ from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
 from library.maintenance import faults
+from library.search import building
 from library.search.codec import LibraryCodec
 from library.search.errors import IndexBusy, IndexMissing, IndexOutdated, SearchUnavailable
 from library.search.layout import INDEX_NAME, make_schema
@@ -40,6 +41,9 @@ class LibrarySegmentWriter(SegmentWriter):
         self._ix = ix
         try:
             super().__init__(ix, **options)
+            self._bulk = building.supports(self.schema)
+            if self._bulk:
+                self.pool = building.TermPool(self.schema)
         except BaseException as error:
             lock = getattr(self, "writelock", None)
             if lock is not None and lock.fd is not None:
@@ -54,6 +58,12 @@ class LibrarySegmentWriter(SegmentWriter):
                     self._tempstorage.destroy()
                 lock.release()
             raise
+
+    def add_document(self, **fields):
+        if self._bulk:
+            building.add_document(self, fields)
+        else:
+            super().add_document(**fields)
 
     def _commit_toc(self, segments):
         faults.checkpoint(faults.DURING_INDEX_COMMIT)
@@ -89,6 +99,15 @@ class CheckedMpWriter(MpWriter):
     def add_document(self, **fields):
         self.documents_sent = getattr(self, "documents_sent", 0) + 1
         super().add_document(**fields)
+
+    def _new_task(self):
+        # as MpWriter's, with workers that index through LibrarySegmentWriter
+        task = building.BulkSubWriterTask(self.storage, self.indexname, self.jobqueue,
+                                          self.resultqueue, self.subargs, self.multisegment)
+        task.writer_class = LibrarySegmentWriter
+        self.tasks.append(task)
+        task.start()
+        return task
 
     def cancel(self):
         # MpWriter.cancel() only flags its own copies of the workers, which then wait for
