@@ -10,31 +10,45 @@ shared by every worker and given back under memory pressure.
 from __future__ import annotations
 
 import os
+import threading
 
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 
 
 class _View:
-    """The read-only file protocol StructFile uses (read, seek, tell) over a memoryview."""
+    """The read-only file protocol StructFile uses (read, seek, tell) over a memoryview.
+
+    The threads of a worker share one searcher, hence these files: each thread keeps its own
+    position, as if each had opened the file (Whoosh reads with seek() then read()).
+    """
 
     def __init__(self, buf):
         self._buf = buf
-        self._at = 0
+        self._local = threading.local()
+
+    @property
+    def _at(self) -> int:
+        return getattr(self._local, "at", 0)
+
+    @_at.setter
+    def _at(self, value: int) -> None:
+        self._local.at = value
 
     def read(self, size: int = -1) -> bytes:
-        end = len(self._buf) if size is None or size < 0 else min(self._at + size, len(self._buf))
-        data = bytes(self._buf[self._at:end])
+        at = self._at
+        end = len(self._buf) if size is None or size < 0 else min(at + size, len(self._buf))
         self._at = end
-        return data
+        return bytes(self._buf[at:end])
 
     def readline(self, size: int = -1) -> bytes:
-        rest = bytes(self._buf[self._at:])
+        at = self._at
+        rest = bytes(self._buf[at:])
         cut = rest.find(b"\n")
         line = rest if cut < 0 else rest[: cut + 1]
         if size is not None and size >= 0:
             line = line[:size]
-        self._at += len(line)
+        self._at = at + len(line)
         return line
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
@@ -49,7 +63,7 @@ class _View:
         pass
 
     def close(self) -> None:
-        self._buf = memoryview(b"")
+        pass  # the map is closed with the segment's storage
 
 
 class MappedFile(BufferFile):
