@@ -16,12 +16,18 @@ phrases cut from the library's own pages, titles and authors, half without diacr
 (see query_pool); `--queries fixed` replays the first version's twelve phrases, which the
 per-process answer cache serves almost always. Prints per request kind: requests, errors,
 p50/p95/p99 in ms, time inside gunicorn, the share of searches the answer cache served,
-and overall throughput. Goals (issue 5): no errors, p95 <= 200 ms
+overall throughput, and each gunicorn worker's memory from /proc/<pid>/smaps_rollup every
+`--memory-every` seconds: resident, private (the worker's own: heap, caches) and shared or
+file-mapped (index files in the page cache, code shared with the master). Goals (issue 5): no errors, p95 <= 200 ms
 for pages, <= 50 ms for position saves, on the 2-core machine (client and server share it).
 
 Bench library, 1000 phrases (10-11% answered from the cache), search page / API p95 in ms:
 436 / 381 with the posting-list cache of 4 million postings; 175 / 137 with the 96 MB one
 (load average 3.1 and 2.6 after the runs). Workers start cold: a longer --duration is kinder.
+
+Worker memory after 60 s (issue 14): 1,542 MB resident / 847 MB private, growing, with a
+searcher per thread and Whoosh copying each segment file it opened; 400 MB / 165 MB with one
+shared searcher per generation, files read in place from the map and one 48 MB cache budget.
 """
 from __future__ import annotations
 
@@ -333,6 +339,80 @@ def server_times(access_log: Path, since_line: int) -> tuple[dict[str, list[floa
     return times, cache
 
 
+# Memory: what each worker holds, private apart from what is shared or mapped from files
+
+MEMORY_FIELDS = ("Rss", "Pss", "Private_Clean", "Private_Dirty", "Shared_Clean", "Shared_Dirty",
+                 "Anonymous")
+
+
+def worker_pids(master: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return []
+    return sorted(int(pid) for pid in children)
+
+
+def memory_of(pid: int) -> dict[str, int] | None:
+    """kB per field of smaps_rollup; private = Private_Clean + Private_Dirty."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return None
+    found = {}
+    for line in lines[1:]:
+        name, _, rest = line.partition(":")
+        if name in MEMORY_FIELDS:
+            found[name] = int(rest.split()[0])
+    found["private"] = found.get("Private_Clean", 0) + found.get("Private_Dirty", 0)
+    found["shared"] = found.get("Shared_Clean", 0) + found.get("Shared_Dirty", 0)
+    found["file"] = found.get("Rss", 0) - found.get("Anonymous", 0)
+    return found
+
+
+class MemoryWatch(threading.Thread):
+    """Samples every worker's smaps_rollup while the load runs (the client's own threads)."""
+
+    def __init__(self, master: int, every: float):
+        super().__init__(daemon=True)
+        self.master, self.every = master, every
+        self.samples: list[tuple[float, int, dict]] = []
+        self.started = time.monotonic()
+        self.stopping = threading.Event()
+
+    def sample(self) -> None:
+        at = time.monotonic() - self.started
+        for pid in worker_pids(self.master):
+            found = memory_of(pid)
+            if found:
+                self.samples.append((at, pid, found))
+
+    def run(self) -> None:
+        self.sample()
+        while not self.stopping.wait(self.every):
+            self.sample()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
+        self.sample()
+
+    def report(self) -> None:
+        print("\nworker memory (MB; private = the worker's own pages, shared = shared with the "
+              "master or another worker, file = mapped files such as the index):")
+        print("| at s | worker | resident | private | shared | file-backed | anonymous |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for at, pid, found in self.samples:
+            print(f"| {at:.0f} | {pid} | {found['Rss'] / 1024:.0f} | {found['private'] / 1024:.0f} "
+                  f"| {found['shared'] / 1024:.0f} | {found['file'] / 1024:.0f} "
+                  f"| {found.get('Anonymous', 0) / 1024:.0f} |")
+        last = {pid: found for _, pid, found in self.samples}
+        if last:
+            worst = max(f["Rss"] for f in last.values()) / 1024
+            print(f"largest worker at the end: {worst:.0f} MB resident "
+                  f"({max(f['private'] for f in last.values()) / 1024:.0f} MB private)")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
@@ -403,11 +483,15 @@ def run(kind: str, args) -> bool:
             jobs = [(port, tokens, books, queries, deadline, args.think, sum(share[:n]), share[n])
                     for n in range(args.processes)]
             started = time.monotonic()
+            watch = MemoryWatch(server.pid, args.memory_every)
+            watch.start()
             with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
                 samples = [s for part in pool.map(generator, jobs) for s in part]
             elapsed = time.monotonic() - started
+            watch.stop()
             time.sleep(1)  # the access log is written after the response
             ok = report(f"{kind} library", samples, elapsed, *server_times(access_log, skip))
+            watch.report()
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -439,6 +523,8 @@ def main(argv=None) -> int:
     parser.add_argument("--queries", default="1000", type=_queries,
                         help="how many different search phrases, or 'fixed' for the first "
                              "version's twelve (mostly answered from the cache)")
+    parser.add_argument("--memory-every", type=float, default=15.0,
+                        help="seconds between samples of the workers' memory")
     args = parser.parse_args(argv)
     kinds = ["demo", "bench"] if args.library == "both" else [args.library]
     results = [run(kind, args) for kind in kinds]

@@ -56,6 +56,7 @@ ENGLISH = {
     "Bỏ lọc": "Clear filters",
     "kết quả": "results",
     "cuốn sách": "books",
+    "khoảng": "about",
     "Khớp tên sách hoặc tác giả": "Title or author match",
     "Tìm kiếm tạm thời không hoạt động, xin thử lại sau.": "Search is temporarily unavailable; please try again later.",
     "Đăng xuất": "Sign out",

@@ -22,9 +22,11 @@ def search():
         return {"error": exc.message}, 400
     except SearchUnavailable as exc:
         return {"error": exc.message, "reason": exc.reason}, 503
+    estimate = {"total_is_estimate": True} if found.total_is_estimate else {}
     return {
         "query": found.query,
         "total": found.total,
+        **estimate,
         "page": found.page,
         "hits": [
             {

@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from collections import Counter
+
 from whoosh.analysis import Analyzer, Token
+from whoosh.formats import Frequency
+from whoosh.system import pack_uint
 
 from library.vietnamese import canonical, fold
 
@@ -48,6 +52,11 @@ class Terms(NamedTuple):
     folded: list[str]
     pairs: list[str]
     exact_pairs: list[str]
+    runs: list[list[str]]  # folded
+
+
+# Between the folded runs of phrase_text: never a syllable, so no phrase spans two runs.
+RUN_BREAK = " | "
 
 
 def pair(first: str, second: str) -> str:
@@ -63,15 +72,27 @@ def index_terms(text: str) -> Terms:
     last = _last
     if last is not None and last[0] == text:
         return last[1]
-    terms = Terms([], [], [], [])
+    terms = Terms([], [], [], [], [])
     for run in syllable_runs(text):
         folded = [fold_syllable(s) for s in run]
+        terms.runs.append(folded)
         terms.exact.extend(run)
         terms.folded.extend(folded)
         terms.pairs.extend(map(pair, folded, folded[1:]))
         terms.exact_pairs.extend(map(pair, run, run[1:]))
     _last = (text, terms)
     return terms
+
+
+def phrase_text(text: str) -> bytes:
+    """" dang vien | chi bo ": the folded runs of a text, for phrase checks by substring."""
+    runs = index_terms(text).runs
+    return (" " + RUN_BREAK.join(map(" ".join, runs)) + " ").encode("utf-8") if runs else b""
+
+
+def phrase_needle(folded: list[str]) -> bytes:
+    """What phrase_text holds where these folded syllables are adjacent, in this order."""
+    return (" " + " ".join(folded) + " ").encode("utf-8")
 
 
 class SyllableAnalyzer(Analyzer):
@@ -93,3 +114,18 @@ class SyllableAnalyzer(Analyzer):
             if positions:
                 token.pos = pos
             yield token
+
+
+class TermCounts(Frequency):
+    """Whoosh's Frequency format (the same postings on disk), counting a text's terms at once.
+
+    Frequency.word_values() asks the analyzer for a Token per occurrence and counts them in a
+    Python loop; a SyllableAnalyzer's terms are plain strings, so a Counter does it in C.
+    """
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not isinstance(analyzer, SyllableAnalyzer):
+            return super().word_values(value, analyzer, **kwargs)
+        boost = self.field_boost
+        counts = Counter(getattr(index_terms(value), analyzer.stream))
+        return [(term, n, n * boost, pack_uint(n)) for term, n in counts.items()]

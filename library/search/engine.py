@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from whoosh import query as wq
@@ -17,6 +16,7 @@ from library.search import damage
 from library.search.errors import IndexDamaged, SearchError, SearchUnavailable
 from library.search.layout import index_documents
 from library.search.results import BookResults, HitResults
+from library.search.snapshot import PostingsCache
 from library.search.store import IndexStore
 
 log = logging.getLogger(__name__)
@@ -24,17 +24,17 @@ Progress = Callable[[int], None]
 
 
 class ResultCache:
-    """The last few hundred answers of this process, per committed index generation.
+    """The last answers of this process, per committed index generation, in the process's one
+    cache budget beside the posting lists (library.search.snapshot.CACHE_BYTES).
 
     Members at one meeting search the same few words within minutes; a commit starts a new
     generation, so an answer never outlives the index it came from. Answers are shared
-    between threads: callers only read them.
+    between threads: callers only read them. `size` = 0 turns the cache off (benchmarks).
     """
 
-    def __init__(self, size: int = 512):
+    def __init__(self, cache: PostingsCache, size: int = 512):
         self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache = cache
         self._local = threading.local()  # this thread's last lookup: for benchmarks
 
     def last_outcome(self) -> str | None:
@@ -44,21 +44,29 @@ class ResultCache:
 
     def around(self, key: tuple, action):
         def cached(snapshot):
-            full = (snapshot.generation, *key)
-            with self._lock:
-                found = self._items.get(full)
-                if found is not None:
-                    self._items.move_to_end(full)
-                    self._local.outcome = "hit"
-                    return found
+            if not self.size:
+                return action(snapshot)
+            full = ((snapshot.generation,), "answer", *key)
+            found = self._cache.get(full)
+            if found is not None:
+                self._local.outcome = "hit"
+                return found
             self._local.outcome = "miss"
             found = action(snapshot)
-            with self._lock:
-                self._items[full] = found
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
+            self._cache.put(full, found, answer_bytes(found))
             return found
         return cached
+
+
+def answer_bytes(found) -> int:
+    """About what an answer holds in memory: its texts (UCS-1..4 strings) and objects."""
+    items = getattr(found, "hits", None) or getattr(found, "books", [])
+    size = 2048
+    for item in items:
+        size += 400 + 2 * (len(item.title) + len(getattr(item, "snippet", "")))
+        for location in getattr(item, "locations", ()):
+            size += 300 + 2 * len(location.snippet)
+    return size
 
 
 class SearchIndex:
@@ -66,7 +74,7 @@ class SearchIndex:
 
     def __init__(self, index_dir: str, write_timeout: float = 60.0, create_missing: bool = True):
         self.store = IndexStore(index_dir, write_timeout, create_missing)
-        self.results = ResultCache()
+        self.results = ResultCache(self.store.cache)
 
     @property
     def index_dir(self) -> str:
@@ -183,7 +191,8 @@ class SearchIndex:
         may have merged that segment away meanwhile.
         """
         try:
-            return action(self.store.snapshot())
+            with self.store.reading() as snapshot:
+                return action(snapshot)
         except SearchError:
             raise
         except Exception as error:
@@ -191,7 +200,8 @@ class SearchIndex:
                 raise
             self.store.close()  # start again from the latest commit
         try:
-            return action(self.store.snapshot())
+            with self.store.reading() as snapshot:
+                return action(snapshot)
         except SearchError:
             raise
         except OSError as error:
@@ -214,18 +224,19 @@ class SearchIndex:
         return set(self.store.snapshot().books)
 
     def doc_count(self) -> int:
-        return self.store.snapshot().reader.doc_count()
+        with self.store.reading() as snapshot:
+            return snapshot.reader.doc_count()
 
     def state(self, deep: bool = False) -> str:
         """"ok", or why searches cannot answer: "missing", "outdated", "unreadable" or
         "damaged" (a search ran into a damaged segment; `deep` reads every segment to see)."""
         try:
-            snapshot = self.store.snapshot()
-            if damage.recorded(self.index_dir):
-                return IndexDamaged.reason
-            snapshot.searcher.docs_for_query(wq.Term("kind", "book"))
-            if deep:
-                damage.verify(snapshot.searcher)
+            with self.store.reading() as snapshot:
+                if damage.recorded(self.index_dir):
+                    return IndexDamaged.reason
+                snapshot.searcher.docs_for_query(wq.Term("kind", "book"))
+                if deep:
+                    damage.verify(snapshot.searcher)
             return "ok"
         except SearchUnavailable as error:
             return error.reason

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import re
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
-from library.search.analysis import SyllableAnalyzer
+from library.search.analysis import SyllableAnalyzer, TermCounts, phrase_text
 from library.search.documents import BookDocument
 from library.vietnamese import canonical, clean_text
 
 # Bump when the schema or the analysis changes: an index of another version is not opened
 # (search answers from nothing until `index rebuild`) rather than misread.
-INDEX_NAME = "library_v2"
+INDEX_NAME = "library_v3"
 BOOK, SECTION = "book", "section"  # the two kinds of document
 TEXT_FIELDS = ("exact", "folded", "pairs")
 # Highlighting and phrase checks read the stored text: their cost grows with its length,
@@ -20,10 +21,27 @@ CHUNK_TARGET, CHUNK_LIMIT = 3000, 4000
 _CHUNK_END = re.compile(r"\n\s*\n|[.!?…]\s|\n")
 
 
+class PhraseColumn(COLUMN):
+    """The document's folded syllables as plain bytes, runs apart (see analysis.phrase_text).
+
+    A quoted phrase of three syllables or more is proven by a substring search here: a slice
+    of the memory-mapped segment and a search in C, where the stored text costs an unpickle
+    and a decompression. Computed from the text given for it, in the process that indexes.
+    """
+
+    def __init__(self):
+        super().__init__(VarBytesColumn())
+
+    def to_column_value(self, value):
+        return phrase_text(value)
+
+
 def make_schema() -> Schema:
     # Folded syllables and pairs are what a query must match; accented syllables rank the exact
     # forms first. No positions: pairs of adjacent syllables stand in for phrase queries.
     text = {name: TEXT(analyzer=SyllableAnalyzer(name), phrase=False) for name in TEXT_FIELDS}
+    for field in text.values():
+        field.format = TermCounts(field_boost=field.format.field_boost)
     return Schema(
         book=NUMERIC(int, bits=64, stored=True, sortable=True, shift_step=0),
         position=NUMERIC(int, bits=64, stored=True, sortable=True, shift_step=0),
@@ -31,6 +49,7 @@ def make_schema() -> Schema:
         shelf=ID(stored=True), year=ID(stored=True), author=ID,
         page=STORED, chapter=STORED, text=STORED,
         title=STORED, authors=STORED, created=STORED, media_type=STORED,
+        phrases=PhraseColumn(),
         **text,
     )
 
@@ -75,7 +94,7 @@ def index_documents(doc: BookDocument) -> list[dict]:
     heading = " . ".join([title, *authors])
     created = doc.created.timestamp() if doc.created else None
     documents = [dict(common, kind=BOOK, position=0, title=title, authors=authors, created=created,
-                      media_type=doc.media_type or "",
+                      media_type=doc.media_type or "", phrases=heading,
                       **dict.fromkeys(TEXT_FIELDS, heading))]
     for section in doc.sections:
         for piece in chunks(clean_text(section.text or "")):
@@ -83,5 +102,5 @@ def index_documents(doc: BookDocument) -> list[dict]:
                 continue
             documents.append(dict(common, kind=SECTION, position=section.position,
                                   page=section.page, chapter=section.chapter, text=piece,
-                                  **dict.fromkeys(TEXT_FIELDS, piece)))
+                                  phrases=piece, **dict.fromkeys(TEXT_FIELDS, piece)))
     return documents

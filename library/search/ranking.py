@@ -14,8 +14,9 @@ from library.search import query as uq
 from library.search.snapshot import Snapshot
 from library.search.snippets import Finder
 
-PHRASE_CHECKS = 300       # candidate pages read to prove a quoted phrase; beyond, when shown
-SAMPLE = 40               # and these, spread over all candidates, to estimate how many hold it
+EXACT_PHRASES = 60_000    # candidates of a quoted phrase proven one by one (~2 us each)
+SAMPLE = 2_000            # beyond: these, spread over all candidates, estimate the count
+BOOK_CHECKS = 60_000      # and candidates proven to tell which books hold the phrase
 DIRECT_SCORING = 300      # up to this many candidates, score every one
 FIRST_PASS = 60           # beyond, score this many picked by the rarest term's frequency
 
@@ -28,41 +29,40 @@ class Match:
     docnums: list[int]
     finder: Finder
     scattered: bool
-    # Quoted phrases of three syllables or more need their pages read: all of them when few,
-    # else only those about to be shown (counts then include pages that would fail the check).
+    # Quoted phrases of three syllables or more, folded: their pairs may lie apart, so each
+    # candidate's text is searched for them. All candidates are when there are no more than
+    # EXACT_PHRASES; beyond, `unchecked`: pages are proven as they are ranked, and counts are
+    # estimates from a sample (the answer says so).
+    phrases: list[list[str]] = field(default_factory=list)
     unchecked: bool = False
     verdicts: dict = field(default_factory=dict)
-    checks_left: int = PHRASE_CHECKS
 
     @cached_property
     def docset(self) -> set[int]:
         return set(self.docnums)
+
+    def holds(self, snapshot: Snapshot, docnum: int) -> bool:
+        verdict = self.verdicts.get(docnum)
+        if verdict is None:
+            verdict = self.verdicts[docnum] = bool(snapshot.holding([docnum], self.phrases))
+        return verdict
 
     def share_proven(self, snapshot: Snapshot, docnums: list[int]) -> float:
         """The share of docnums holding the phrases, from a sample spread over them all."""
         if not self.unchecked or not docnums:
             return 1.0
         sample = docnums[:: max(1, len(docnums) // SAMPLE)]
-        verdicts = [self.verdicts.get(d) for d in sample]
-        verdicts = [self.finder.holds_phrases(text_of(snapshot, d)) if v is None else v
-                    for d, v in zip(sample, verdicts)]
-        return sum(verdicts) / len(verdicts)
+        return len(snapshot.holding(sample, self.phrases)) / len(sample)
 
     def proven(self, snapshot: Snapshot, docnums, need: int | None = None) -> list[int]:
-        """The first `need` of docnums (best first) that hold the phrases, budget allowing."""
+        """The first `need` of docnums (in their order) that hold the phrases."""
         if not self.unchecked:
             return list(docnums)[:need]
         kept = []
         for docnum in docnums:
             if need is not None and len(kept) >= need:
                 break
-            verdict = self.verdicts.get(docnum)
-            if verdict is None:
-                if self.checks_left <= 0:
-                    break
-                self.checks_left -= 1
-                verdict = self.verdicts[docnum] = self.finder.holds_phrases(text_of(snapshot, docnum))
-            if verdict:
+            if self.holds(snapshot, docnum):
                 kept.append(docnum)
         return kept
 
@@ -82,10 +82,11 @@ def match(snapshot: Snapshot, user_query: uq.UserQuery) -> Match:
         docnums = snapshot.docnums(plan.every)
         scattered = True
     finder = Finder(user_query)
-    if not finder.checks or len(docnums) > PHRASE_CHECKS:
-        return Match(user_query, plan, docnums, finder, scattered, unchecked=bool(finder.checks))
-    docnums = [d for d in docnums if finder.holds_phrases(text_of(snapshot, d))]
-    return Match(user_query, plan, docnums, finder, scattered)
+    phrases = [c.folded for c in user_query.required if uq.needs_phrase_check(c)]
+    if phrases and len(docnums) > EXACT_PHRASES:
+        return Match(user_query, plan, docnums, finder, scattered, phrases, unchecked=True)
+    docnums = snapshot.holding(docnums, phrases)
+    return Match(user_query, plan, docnums, finder, scattered, phrases)
 
 
 def text_of(snapshot: Snapshot, docnum: int) -> str:

@@ -58,6 +58,7 @@ class BookResults:
     suggestion: str | None = None  # "Có phải bạn muốn tìm: …"
     scattered: bool = False       # no page holds the words together; these hold them apart
     truncated: bool = False
+    total_is_estimate: bool = False  # a phrase on too many candidate pages to prove them all
 
     @property
     def pages(self) -> int:
@@ -89,3 +90,4 @@ class HitResults:
     suggestion: str | None = None
     scattered: bool = False
     truncated: bool = False
+    total_is_estimate: bool = False  # a phrase on too many candidate pages to prove them all

@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 
 from library.search import query as uq
 from library.search.layout import author_key
+from library.search import ranking
 from library.search.ranking import Pool, Ranked, best, in_books, match, rank, score
 from library.search.results import (
     BookHit, BookResults, FacetValue, Facets, Hit, HitResults, Location,
@@ -27,15 +28,22 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     page, per_page = max(1, min(int(page), MAX_PAGE)), max(1, min(int(per_page), 100))
     books, book_of = snapshot.books, snapshot.book_of
     matching = snapshot.books_of(found.docnums) & books.keys()
+    unresolved, share = set(), 1.0
+    if found.unchecked:
+        matching, unresolved, share = _books_holding(snapshot, found, matching)
     wanted = _BookFilter(shelf, year, author)
     facets = _facets([books[b] for b in matching], wanted)
     allowed_books = {b for b in matching if wanted.accepts(books[b])}
+    # books not told apart within the budget: counted at the share of those that were
+    guessed = round(share * sum(1 for b in unresolved if wanted.accepts(books[b])))
     allowed, pool = found.docnums, Pool(found.docset)
     if len(allowed_books) < len(matching):
         allowed = in_books(snapshot, allowed, allowed_books)
         pool = Pool(set(allowed))
 
     title_docs = {books[b].docnum for b in allowed_books} & found.docset
+    if found.unchecked:
+        title_docs = set(found.proven(snapshot, sorted(title_docs)))
     titles = {r[0]: r for r in score(snapshot, found, title_docs)}
     needed = page * per_page
     best_pages: dict[int, list[Ranked]] = defaultdict(list)
@@ -63,6 +71,10 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     unranked: dict[int, set[int]] = defaultdict(set)
     for docnum in in_books(snapshot, allowed, missing) if missing else ():
         unranked[book_of[docnum]].add(docnum)
+    if found.unchecked and shown:  # count the shown books' pages that hold the phrases
+        proven = snapshot.holding(in_books(snapshot, allowed, set(shown)), found.phrases)
+        sections = snapshot.sections(proven, set(proven))
+        sections.subtract(map(book_of.__getitem__, title_docs))
     hits = []
     for book in shown:
         pages = best_pages.get(book) or best(snapshot, found, Pool(unranked[book], title_docs),
@@ -71,10 +83,42 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
                               snippets))
     suggestion = did_you_mean(snapshot, user_query) if len(matching) < SUGGEST_BELOW else None
     return BookResults(
-        query=user_query.text, terms=user_query.terms, total=len(allowed_books), page=page,
-        per_page=per_page, books=hits, facets=facets, unfiltered_total=len(matching),
+        query=user_query.text, terms=user_query.terms, total=len(allowed_books) + guessed,
+        page=page, per_page=per_page, books=hits, facets=facets,
+        unfiltered_total=len(matching) + round(share * len(unresolved)),
         suggestion=suggestion, scattered=found.scattered, truncated=user_query.truncated,
+        total_is_estimate=bool(unresolved),
     )
+
+
+def _books_holding(snapshot: Snapshot, found, candidates: set[int]):
+    """Of the candidate books of a phrase with too many candidate pages to prove them all,
+    those with a page that holds it, book by book until one does, within BOOK_CHECKS pages.
+
+    Returns the books proven, those left unresolved, and the share of resolved books that
+    held the phrase (what the unresolved ones are counted at).
+    """
+    pages: dict[int, list[int]] = defaultdict(list)
+    book_of = snapshot.book_of
+    for docnum in found.docnums:
+        pages[book_of[docnum]].append(docnum)
+    budget = ranking.BOOK_CHECKS
+    proven, unresolved, resolved = set(), set(), 0
+    for book in sorted(candidates, key=lambda b: len(pages[b])):  # the cheap ones first
+        docs = pages[book]
+        if budget <= 0:
+            unresolved.add(book)
+            continue
+        checked = docs[:budget]
+        budget -= len(checked)
+        held = any(map(found.holds, [snapshot] * len(checked), checked))
+        if held:
+            proven.add(book)
+        if held or len(checked) == len(docs):
+            resolved += 1
+        else:
+            unresolved.add(book)
+    return proven, unresolved, len(proven) / resolved if resolved else 1.0
 
 
 def _book_hit(snapshot, found, info: BookInfo, titles, pages, sections, snippets) -> BookHit:
@@ -140,27 +184,37 @@ def search_hits(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, pag
     shown_books = {b for b, info in books.items() if not shelf or info.shelf == shelf}
     allowed = set(in_books(snapshot, found.docnums, shown_books)) if shelf else found.docset
     title_docs = {books[b].docnum for b in shown_books} & found.docset
+    if found.unchecked:
+        title_docs = set(found.proven(snapshot, sorted(title_docs)))
     pool = Pool(allowed, title_docs)
     total = len(title_docs) + snapshot.section_count(len(pool), found.docset,
                                                      shown_books if shelf else None)
     start, end = (page - 1) * per_page, page * per_page
     ranked = score(snapshot, found, title_docs)
     candidates, limit = len(pool), max(end - len(ranked), 0) + 10
-    while len(ranked) < end and candidates:
+    exhausted = not candidates
+    while len(ranked) <= end and candidates:  # one more than shown: is there a next page?
         pages = rank(snapshot, found, limit, pool)
         ranked = ranked[: len(title_docs)] + _one_per_section(snapshot, pages)
-        if limit >= candidates or (found.unchecked and found.checks_left <= 0):
-            break  # all there is, or all the phrase checks allowed
+        if limit >= candidates:
+            exhausted = True  # every candidate ranked (and proven)
+            break
         limit *= 2
-    if found.unchecked:
-        total = len(title_docs) + round((total - len(title_docs))
-                                        * found.share_proven(snapshot, pool.docnums()))
+    estimate = False
+    if found.unchecked and exhausted:
+        total = len(ranked)
+    elif found.unchecked:
+        guessed = round((total - len(title_docs)) * found.share_proven(snapshot, pool.docnums()))
+        # never fewer than the hits in hand: the next page is there when one more was found
+        total = len(title_docs) + max(guessed, len(ranked) - len(title_docs))
+        estimate = True
     hits = [_hit(snapshot, found.finder, books[book_of[d]], d, score, d in title_docs, snippets)
             for d, _tier, score in ranked[start:end]]
     suggestion = did_you_mean(snapshot, user_query) if total < SUGGEST_BELOW else None
     return HitResults(query=user_query.text, terms=user_query.terms, total=total, page=page,
                       per_page=per_page, hits=hits, suggestion=suggestion,
-                      scattered=found.scattered, truncated=user_query.truncated)
+                      scattered=found.scattered, truncated=user_query.truncated,
+                      total_is_estimate=estimate)
 
 
 def _one_per_section(snapshot: Snapshot, ranked: list[Ranked]) -> list[Ranked]:

@@ -7,21 +7,23 @@ from bisect import bisect_left
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import compress
+from itertools import compress, repeat
 
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
-from library.search.analysis import pair
+from library.search.analysis import pair, phrase_needle
 from library.search.codec import posting_arrays
 from library.search.layout import BOOK
 from library.search.vocabulary import accented_forms, edit_distance
 
 
-# Posting lists kept by a worker process, shared by its threads. The 200-title library holds
-# 36 million postings; a meeting's varied searches touch most of its common terms, and
-# reading a list again costs far more than keeping it (about 0.2 us a posting).
-POSTINGS_BYTES = 96 << 20
+# What a worker process keeps for its threads, all in one budget: posting lists read whole
+# (and what is derived from them) and the last answers. The 200-title library holds 36
+# million postings; a meeting's varied searches touch most of its common terms, and reading
+# a list again costs far more than keeping it (about 0.2 us a posting).
+CACHE_BYTES = 48 << 20
+FREQUENCIES_KEPT = 50_000  # document frequencies looked up in one generation, then forgotten
 DENSE_SHARE = 4           # a term on more than 1/4 of the documents is kept as a weight per document
 
 
@@ -99,13 +101,13 @@ class Postings:
 
 
 class PostingsCache:
-    """Posting lists read whole (and what is derived from them), kept for the threads of a
-    worker, the most recently used first, within a budget of bytes.
+    """Posting lists read whole (and what is derived from them) and answers, kept for the
+    threads of a worker, the most recently used first, within one budget of bytes.
 
-    Keys name the index generation and its segments, so a list never outlives its index.
+    Keys name the index generation (and its segments), so nothing outlives its index.
     """
 
-    def __init__(self, budget: int = POSTINGS_BYTES):
+    def __init__(self, budget: int = CACHE_BYTES):
         self.budget = budget
         self._items: OrderedDict[tuple, tuple] = OrderedDict()  # key -> (value, bytes)
         self._size = 0
@@ -128,6 +130,16 @@ class PostingsCache:
             while self._size > self.budget and len(self._items) > 1:
                 self._size -= self._items.popitem(last=False)[1][1]
 
+    def forget(self, keep) -> None:
+        """Drop what `keep(key)` refuses: an older generation's lists once a new one is read."""
+        with self._lock:
+            for key in [k for k in self._items if not keep(k)]:
+                self._size -= self._items.pop(key)[1]
+
+    @property
+    def size(self) -> int:
+        return self._size
+
 
 @dataclass
 class BookInfo:
@@ -142,6 +154,12 @@ class BookInfo:
 
 
 class Snapshot:
+    """Shared by every thread of a worker while its generation is the latest: one searcher,
+    one copy of the columns, one memo. Whoosh reads the segments through memory maps (the
+    pages are the kernel's, shared between workers); what is derived here is read-only once
+    made, and two threads making the same entry at once only make it twice.
+    """
+
     def __init__(self, searcher, segment_columns: dict, postings: PostingsCache):
         self.searcher = searcher
         self.reader = searcher.reader()
@@ -151,15 +169,44 @@ class Snapshot:
         self.books = self._books()
         self._frequencies: dict[tuple[str, str], int] = {}
         self._postings = postings
-        segments = tuple(leaf.segment().segment_id() for leaf, _ in self.reader.leaf_readers()
+        self._leaves = [(leaf, offset, offset + leaf.doc_count_all())
+                        for leaf, offset in self.reader.leaf_readers()]
+        segments = tuple(leaf.segment().segment_id() for leaf, _, _ in self._leaves
                          if getattr(leaf, "segment", lambda: None)() is not None)
         self._postings_key = (self.generation, segments)
         self.memo: dict = {}  # what other modules derive from this generation, kept with it
+        self._phrase_columns: dict[int, object] = {}
+        # Threads reading this snapshot; a retired one is closed when the last one is done.
+        self._readers = 0
+        self._retired = False
+        self._lock = threading.Lock()
 
-    def _columns(self, cache: dict) -> tuple[list[int], list[int]]:
+    def lease(self) -> bool:
+        with self._lock:
+            if self._retired and not self._readers:
+                return False  # closed already
+            self._readers += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self._readers -= 1
+            done = self._retired and not self._readers
+        if done:
+            self.close()
+
+    def retire(self) -> None:
+        """A newer generation replaced this one: close it once no thread reads it."""
+        with self._lock:
+            self._retired = True
+            done = not self._readers
+        if done:
+            self.close()
+
+    def _columns(self, cache: dict) -> tuple[array, array]:
         """The book and position of each document, read once per segment: segments do not change."""
-        book_of: list[int] = []
-        position_of: list[int] = []
+        book_of = array("I")
+        position_of = array("I")
         live = set()
         for leaf, _offset in self.reader.leaf_readers():
             segment = leaf.segment() if hasattr(leaf, "segment") else None
@@ -194,11 +241,12 @@ class Snapshot:
         self.searcher.close()
 
     @property
-    def section_of(self) -> list[int]:
+    def section_of(self) -> array:
         """A number for the page or chapter of each document: its pieces share it."""
         if "section_of" not in self.memo:
-            self.memo["section_of"] = [(book << 24) | (position & 0xFFFFFF) for book, position
-                                       in zip(self.book_of, self.position_of)]
+            self.memo["section_of"] = array("Q", [
+                (book << 24) | (position & 0xFFFFFF)
+                for book, position in zip(self.book_of, self.position_of)])
         return self.memo["section_of"]
 
     @property
@@ -252,6 +300,8 @@ class Snapshot:
         key = (field, term)
         found = self._frequencies.get(key)
         if found is None:
+            if len(self._frequencies) > FREQUENCIES_KEPT:
+                self._frequencies = {}
             found = self._frequencies[key] = self.reader.doc_frequency(field, term)
         return found
 
@@ -279,6 +329,33 @@ class Snapshot:
     def pair_frequency(self, first: str, second: str) -> int:
         return self.frequency("pairs", pair(first, second))
 
+    # Phrases: proven on the folded text of each candidate, a substring search
+
+    def holding(self, docnums: list[int], phrases: list[list[str]]) -> list[int]:
+        """Those of docnums (ascending) where each folded phrase occurs, syllables adjacent."""
+        needles = [phrase_needle(p) for p in phrases]
+        if not needles or not docnums:
+            return list(docnums)
+        kept: list[int] = []
+        for leaf, start, end in self._leaves:
+            first, last = bisect_left(docnums, start), bisect_left(docnums, end)
+            if first == last:
+                continue
+            texts = map(self._phrase_column(leaf, start).__getitem__,
+                        map((-start).__add__, docnums[first:last]))
+            if len(needles) == 1:
+                held = map(bytes.__contains__, texts, repeat(needles[0]))  # a loop in C
+            else:
+                held = (all(n in t for n in needles) for t in texts)
+            kept.extend(compress(docnums[first:last], held))
+        return kept
+
+    def _phrase_column(self, leaf, start: int):
+        found = self._phrase_columns.get(start)
+        if found is None:
+            found = self._phrase_columns[start] = leaf.column_reader("phrases", translate=False)
+        return found
+
     # Matching: set algebra over whole posting lists, at C speed once they are read
 
     def postings(self, field: str, term: str) -> Postings:
@@ -288,7 +365,7 @@ class Snapshot:
         if found is not None:
             return found
         parts = []
-        for leaf, offset in self.reader.leaf_readers():
+        for leaf, offset, _end in self._leaves:
             try:
                 parts.append((offset, *posting_arrays(leaf.postings(field, term))))
             except TermNotFound:
@@ -346,8 +423,7 @@ class Snapshot:
     def _containing(self, docnums: set[int], field: str, term: str) -> set[int]:
         """Those of a few documents that hold a common term, without reading all its postings."""
         kept = set()
-        for leaf, offset in self.reader.leaf_readers():
-            end = offset + leaf.doc_count_all()
+        for leaf, offset, end in self._leaves:
             local = sorted(d - offset for d in docnums if offset <= d < end)
             if not local:
                 continue
@@ -373,7 +449,7 @@ class Snapshot:
         return sum(map(self._estimate, query.subqueries))
 
 
-def _column(leaf, name: str) -> list[int]:
+def _column(leaf, name: str) -> array:
     if not leaf.doc_count_all():
-        return []
-    return list(leaf.column_reader(name))
+        return array("I")
+    return array("I", leaf.column_reader(name))

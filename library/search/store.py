@@ -1,4 +1,4 @@
-"""The index on disk: opened lazily, a fresh searcher per thread, writers that wait for the lock."""
+"""The index on disk: opened lazily, one searcher per generation for all threads, writers that wait for the lock."""
 from __future__ import annotations
 
 import io
@@ -10,6 +10,7 @@ import threading
 import time
 import traceback
 import warnings
+from contextlib import contextmanager
 
 from whoosh import index
 from whoosh.filedb.filestore import FileStorage
@@ -18,12 +19,14 @@ from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
 from library.maintenance import faults
+from library.search import building, mapped
 from library.search.codec import LibraryCodec
 from library.search.errors import IndexBusy, IndexMissing, IndexOutdated, SearchUnavailable
 from library.search.layout import INDEX_NAME, make_schema
 from library.search.snapshot import PostingsCache, Snapshot
 
 log = logging.getLogger(__name__)
+mapped.install()
 OPEN_ATTEMPTS = 5
 _ANY_TOC = re.compile(r"^_(.+)_\d+\.toc$")
 OK, MISSING, OUTDATED, UNREADABLE = "ok", "missing", "outdated", "unreadable"
@@ -41,6 +44,9 @@ class LibrarySegmentWriter(SegmentWriter):
         self._ix = ix
         try:
             super().__init__(ix, **options)
+            self._bulk = building.supports(self.schema)
+            if self._bulk:
+                self.pool = building.TermPool(self.schema)
         except BaseException as error:
             lock = getattr(self, "writelock", None)
             if lock is not None and lock.fd is not None:
@@ -55,6 +61,12 @@ class LibrarySegmentWriter(SegmentWriter):
                     self._tempstorage.destroy()
                 lock.release()
             raise
+
+    def add_document(self, **fields):
+        if self._bulk:
+            building.add_document(self, fields)
+        else:
+            super().add_document(**fields)
 
     def _commit_toc(self, segments):
         faults.checkpoint(faults.DURING_INDEX_COMMIT)
@@ -90,6 +102,15 @@ class CheckedMpWriter(MpWriter):
     def add_document(self, **fields):
         self.documents_sent = getattr(self, "documents_sent", 0) + 1
         super().add_document(**fields)
+
+    def _new_task(self):
+        # as MpWriter's, with workers that index through LibrarySegmentWriter
+        task = building.BulkSubWriterTask(self.storage, self.indexname, self.jobqueue,
+                                          self.resultqueue, self.subargs, self.multisegment)
+        task.writer_class = LibrarySegmentWriter
+        self.tasks.append(task)
+        task.start()
+        return task
 
     def cancel(self):
         # MpWriter.cancel() only flags its own copies of the workers, which then wait for
@@ -174,9 +195,9 @@ class IndexStore:
         self.path = str(path)
         self.write_timeout = write_timeout
         self.create_missing = create_missing
-        self._local = threading.local()
+        self._current: Snapshot | None = None
         self._segment_columns: dict = {}
-        self._postings = PostingsCache()
+        self.cache = self._postings = PostingsCache()  # the process's one cache budget
         self._index: index.Index | None = None
         self._lock = threading.Lock()
 
@@ -247,21 +268,26 @@ class IndexStore:
         return True
 
     def snapshot(self) -> Snapshot:
-        """This thread's view of the latest committed index, refreshed on every call.
+        """The latest committed generation, opened once for all the threads of the process.
 
         Whoosh's own Searcher.refresh() reuses the readers of segments whose name is unchanged,
         so it misses deletions made since, and it keeps segments a merge has replaced: after a
-        commit this opens all readers afresh instead (segments' columns stay cached).
+        commit this opens all readers afresh instead (segments' columns stay cached). A thread
+        that must not see the snapshot closed under it reads through `reading()`.
         """
-        current: Snapshot | None = getattr(self._local, "snapshot", None)
+        current = self._current
         try:
             ix = self._index or self.open()
             self._index = ix
             if current is not None and current.generation == ix.latest_generation():
                 return current
-            searcher = _retrying(lambda: self.open(create=False).searcher())
-            with self._lock:  # the segment cache is shared by the worker's threads
+            with self._lock:  # one thread opens the new generation; the others take it
+                current = self._current
+                if current is not None and current.generation == ix.latest_generation():
+                    return current
+                searcher = _retrying(lambda: self.open(create=False).searcher())
                 snapshot = Snapshot(searcher, self._segment_columns, self._postings)
+                self._current = snapshot
         except SearchUnavailable:
             self._index = None
             self._forget()
@@ -271,18 +297,36 @@ class IndexStore:
             self._forget()
             log.exception("cannot read the search index in %s", self.path)
             raise SearchUnavailable() from error
-        self._forget()
-        self._local.snapshot = snapshot
+        if current is not None:
+            self._retire(current)
+        self._postings.forget(lambda key: key[0][0] == snapshot.generation)
         return snapshot
 
+    @contextmanager
+    def reading(self):
+        """The latest snapshot, kept open until the block ends even if a newer one comes."""
+        for _ in range(OPEN_ATTEMPTS):
+            snapshot = self.snapshot()
+            if snapshot.lease():
+                break
+        else:  # generations came faster than this thread could take one: unlikely
+            raise SearchUnavailable()
+        try:
+            yield snapshot
+        finally:
+            snapshot.release()
+
+    def _retire(self, snapshot: Snapshot) -> None:
+        try:
+            snapshot.retire()
+        except Exception:  # already broken; closing is only tidying up
+            log.debug("closing a broken searcher failed", exc_info=True)
+
     def _forget(self):
-        current = getattr(self._local, "snapshot", None)
-        self._local.snapshot = None
+        with self._lock:
+            current, self._current = self._current, None
         if current is not None:
-            try:
-                current.close()
-            except Exception:  # already broken; closing is only tidying up
-                log.debug("closing a broken searcher failed", exc_info=True)
+            self._retire(current)
 
     def close(self):
         self._forget()
