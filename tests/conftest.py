@@ -59,11 +59,10 @@ def postgres(tmp_path_factory):
         pytest.skip(f"PostgreSQL: {reason}")
     try:
         root = tmp_path_factory.mktemp("pg-template")
-        template = create_app({"TESTING": True, "SECRET_KEY": "template-" + "0" * 40,
+        template = create_app({"TESTING": True, "SECRET_KEY": "template-" + "0" * 40, "INDEX_INLINE": True,
                                "SQLALCHEMY_DATABASE_URI": server.create_database(TEMPLATE),
                                "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index")})
-        with template.app_context():
-            db.engine.dispose()  # a template with a connection open cannot be copied
+        _close(template)  # a template with a connection open cannot be copied
         yield server
     finally:
         server.stop()
@@ -92,6 +91,43 @@ def database_url(request, database_kind, tmp_path):
 
 
 @pytest.fixture
+def new_database(request, database_kind, tmp_path):
+    """Makes more fresh databases of the test's backend (for a second instance: a restore
+    target, another host): `new_database()` -> URL. PostgreSQL ones are dropped after."""
+    made = []
+
+    def make() -> str:
+        number = next(_database_numbers)
+        if database_kind == "sqlite":
+            return f"sqlite:///{tmp_path / f'library-{number}.db'}"
+        server = request.getfixturevalue("postgres")
+        made.append(f"test_{os.getpid()}_{number}")
+        return server.create_database(made[-1], template=TEMPLATE)
+
+    yield make
+    for name in made:
+        request.getfixturevalue("postgres").drop_database(name)
+
+
+_other_apps: list = []  # made by another_app during the current test
+
+
+def another_app(app, **config):
+    """A second app on the test's database (another process or host, as far as the database
+    can tell), with `config` changed; its connections are closed after the test (PostgreSQL's
+    would otherwise be left to the garbage collector)."""
+    other = create_app({**app.config, **config})
+    _other_apps.append(other)
+    return other
+
+
+def _close(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def app(tmp_path, database_url):
     app = create_app({
         "TESTING": True,
@@ -102,8 +138,9 @@ def app(tmp_path, database_url):
         "INDEX_INLINE": True,  # tests index at once, in the request's thread
     })
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    while _other_apps:
+        _close(_other_apps.pop())
+    _close(app)
 
 
 @pytest.fixture
