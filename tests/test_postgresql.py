@@ -23,9 +23,13 @@ HOSTS = 4
 
 # Each process imports the app, waits for the start signal (a file), then creates the app:
 # the migrations of all of them begin within milliseconds of each other.
+# Each is a host of its own: file locks (the instance folder's migrate.lock) do not reach
+# across machines, so here they lock nothing; only PostgreSQL's advisory lock remains.
 STARTING_HOST = """
-import logging, os, sys, time
+import contextlib, logging, os, sys, time
 logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s %(message)s")
+import library.database
+library.database.exclusive = lambda path: contextlib.nullcontext()
 from library import create_app
 while not os.path.exists(sys.argv[1]):
     time.sleep(0.005)
