@@ -17,7 +17,7 @@ MIGRATION_LOCK_KEY = 0x7475_7361_6368_0001  # "tusach" 1
 # Per web process (gunicorn worker): request threads plus the background threads. Operators
 # size PostgreSQL's max_connections from it (deploy/README.md).
 PG_POOL_SIZE = 5
-PG_MAX_OVERFLOW = 5
+PG_MAX_OVERFLOW = 10
 
 
 def database_url(url: str) -> str:

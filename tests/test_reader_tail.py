@@ -232,7 +232,6 @@ def test_the_reconciler_keeps_tails_and_backups_carry_them(app, flat_pdf, tmp_pa
     with restored.app_context():
         again = db.session.scalars(select(Book)).one()
         assert again.reader_tail_name == book.reader_tail_name
-        db.engine.dispose()
     assert (root / "books" / book.reader_tail_name).read_bytes() == \
         (books_dir(app) / book.reader_tail_name).read_bytes()
     shutil.rmtree(root)
