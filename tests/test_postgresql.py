@@ -230,3 +230,16 @@ def test_concurrent_indexers_claim_each_pending_book_once(app, tmp_path):
 
     taken = _race(app, lambda n: indexing.claim_pending(limit=3))
     assert sorted(taken) == sorted(ids)
+
+
+@pytest.mark.parametrize("given, used", [
+    ("postgresql://tusach:p%40ss@db:5432/tusach?sslmode=require",
+     "postgresql+psycopg://tusach:p%40ss@db:5432/tusach?sslmode=require"),
+    ("postgres://tusach@db/tusach", "postgresql+psycopg://tusach@db/tusach"),
+    ("postgresql+psycopg2://tusach@db/tusach", "postgresql+psycopg2://tusach@db/tusach"),  # chosen: kept
+    ("sqlite:////srv/tusach/library.db", "sqlite:////srv/tusach/library.db"),
+])
+def test_database_urls_as_operators_write_them(given, used):
+    from library.database import database_url
+
+    assert database_url(given) == used
