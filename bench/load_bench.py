@@ -3,6 +3,14 @@
     python bench/load_bench.py [--library demo|bench|both] [--sites 400] [--users 100]
                                [--duration 60] [--think 8] [--processes 4]
                                [--workers 2] [--threads 4] [--queries 1000|fixed]
+                               [--databases sqlite,postgresql] [--database-url URL] [--hosts 2]
+
+Each library runs once per database in `--databases` (default both when PostgreSQL is
+installed): SQLite in a file, PostgreSQL in a throwaway server started here as the tests
+start theirs (tests/pgserver.py), or in the empty database `--database-url` names. On
+PostgreSQL `--hosts` app hosts serve at once, as in a deployment with several hosts: each its
+own gunicorn and its own copy of the index and instance folders, one database and one books
+folder between them; the sites are spread over the hosts.
 
 For each library: a temporary instance (the demo library made by `flask demo`, or a copy
 of the database of bench/out made by bench/ingest_bench.py, its books and index used in
@@ -38,6 +46,7 @@ import multiprocessing
 import os
 import random
 import signal
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -59,10 +68,11 @@ KINDS = [("search page", 0.15), ("api search", 0.15), ("reader page", 0.30),
          ("progress save", 0.20), ("position save", 0.20)]
 GOALS_MS = {"search page": 200, "api search": 200, "reader page": 200,
             "progress save": 50, "position save": 50}
+WORKER_MB_GOAL = 300  # resident memory of one web worker (issue 12)
 MAX_REQUESTS_PER_SITE = 10_000  # bounds each site's loop in count as well as in time
 
 
-def query_pool(db_file: Path, size: int, seed: int = 5) -> list[str]:
+def query_pool(url: str, size: int, seed: int = 5) -> list[str]:
     """`size` different queries from the library's own words, as members type them.
 
     Mostly runs of 1-4 syllables cut from random pages or chapters (the shorter the more
@@ -70,21 +80,27 @@ def query_pool(db_file: Path, size: int, seed: int = 5) -> list[str]:
     (library.vietnamese.fold), as typed on a phone without a Vietnamese keyboard.
     """
     sys.path.insert(0, str(REPO))
+    from sqlalchemy import bindparam, create_engine, text
+
+    from library.database import database_url
     from library.search.analysis import syllable_runs
     from library.vietnamese import fold
 
     rng = random.Random(seed)
-    db = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    engine = create_engine(database_url(url))
     try:
-        ids = [row[0] for row in db.execute("SELECT id FROM section WHERE length(text) > 200")]
-        chosen = rng.sample(ids, min(len(ids), max(size, 50)))
-        texts = [row[0] for n in range(0, len(chosen), 500) for row in db.execute(
-            f"SELECT text FROM section WHERE id IN ({','.join('?' * len(chosen[n:n + 500]))})",
-            chosen[n:n + 500])]
-        books = [(title, json.loads(authors or "[]"))
-                 for title, authors in db.execute("SELECT title, authors FROM book")]
+        with engine.connect() as db:
+            ids = [row[0] for row in db.execute(text("SELECT id FROM section WHERE length(text) > 200"))]
+            chosen = rng.sample(ids, min(len(ids), max(size, 50)))
+            some = text("SELECT text FROM section WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True))
+            texts = [row[0] for n in range(0, len(chosen), 500)
+                     for row in db.execute(some, {"ids": chosen[n:n + 500]})]
+            # A JSON column: text from SQLite, already a list from psycopg.
+            books = [(title, json.loads(authors or "[]") if isinstance(authors, str) else authors or [])
+                     for title, authors in db.execute(text("SELECT title, authors FROM book"))]
     finally:
-        db.close()
+        engine.dispose()
     words = [[s for s in run if s.isalpha()] for text in texts for run in syllable_runs(text)]
     words = [run for run in words if run]
     titles = [[s for r in syllable_runs(t) for s in r] for t, _ in books if t]
@@ -124,28 +140,60 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def instance_env(root: Path, db_file: Path, books: Path, index: Path) -> dict:
+def instance_env(root: Path, url: str, books: Path, index: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIBRARY_")}
-    env.update(LIBRARY_DATABASE_URL=f"sqlite:///{db_file}", LIBRARY_BOOKS_DIR=str(books),
-               LIBRARY_INDEX_DIR=str(index), LIBRARY_SECRET_KEY="load-bench-secret-key-0123456789abcdef",
-               PYTHONPATH=str(REPO))
+    env.update(LIBRARY_DATABASE_URL=url, LIBRARY_BOOKS_DIR=str(books),
+               LIBRARY_INDEX_DIR=str(index), LIBRARY_INSTANCE_DIR=str(root / "instance"),
+               LIBRARY_SECRET_KEY="load-bench-secret-key-0123456789abcdef", PYTHONPATH=str(REPO))
     return env
 
 
-def prepare(kind: str, root: Path) -> dict:
+def prepare(kind: str, root: Path, url: str) -> dict:
+    """The library in the database at `url` (a SQLite URL in `root`, or an empty PostgreSQL one)."""
     if kind == "demo":
-        env = instance_env(root, root / "library.db", root / "books", root / "index")
+        env = instance_env(root, url, root / "books", root / "index")
         print("  filling the demo library (flask demo)…", flush=True)
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "demo"], cwd=REPO, env=env,
                        check=True, capture_output=True)
         return env
     source = BENCH_OUT / "instance" / "library.db"
-    copy = root / "library.db"
-    src, dst = sqlite3.connect(source), sqlite3.connect(copy)
-    src.backup(dst)  # progress rows and accounts go to the copy, never to bench/out
-    dst.close()
-    src.close()
-    return instance_env(root, copy, BENCH_OUT / "books", BENCH_OUT / "index")
+    if url.startswith("sqlite:///"):
+        src, dst = sqlite3.connect(source), sqlite3.connect(url.removeprefix("sqlite:///"))
+        src.backup(dst)  # progress rows and accounts go to the copy, never to bench/out
+        dst.close()
+        src.close()
+    else:
+        print("  copying the bench library's rows to PostgreSQL (flask db-copy)…", flush=True)
+        env = instance_env(root, url, BENCH_OUT / "books", root / "index-unused")
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db-copy", f"sqlite:///{source}"],
+                       cwd=REPO, env=env, check=True, capture_output=True)
+    return instance_env(root, url, BENCH_OUT / "books", BENCH_OUT / "index")
+
+
+def other_host(env: dict, root: Path, number: int) -> dict:
+    """Another app host on the same database and books: its own instance folder and its own
+    replica of the index (a copy: nothing is indexed during the run)."""
+    host = root / f"host-{number}"
+    index = host / "index"
+    shutil.copytree(env["LIBRARY_INDEX_DIR"], index)
+    return {**env, "LIBRARY_INDEX_DIR": str(index), "LIBRARY_INSTANCE_DIR": str(host / "instance")}
+
+
+def worker_memory(master: subprocess.Popen) -> list[tuple[float, float]]:
+    """(resident MB now, peak MB) of each gunicorn worker: the master's children."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != master.pid:
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        values = {line.split(":")[0]: int(line.split()[1]) / 1024
+                  for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM"))}
+        found.append((values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)))
+    return sorted(found)
 
 
 SETUP = """
@@ -236,8 +284,9 @@ def catalogue(port: int, token: str) -> list[tuple[int, int, bool]]:
     return found
 
 
-def site(port, token, books, queries, deadline, think, seed, out):
+def site(ports, token, books, queries, deadline, think, seed, out):
     rng = random.Random(seed)
+    port = ports[seed % len(ports)]  # each site talks to one host, as behind a balancer
     headers = {"Authorization": f"Bearer {token}"}
     kinds, weights = zip(*KINDS)
     for _ in range(MAX_REQUESTS_PER_SITE):
@@ -284,7 +333,7 @@ def warm_up(port, token, books, queries) -> None:
     """Each worker's first searches read its commonest posting lists: not what a member waits
     for later. The caller passes other phrases than the measured ones when there are many,
     so that no answer cached here is served during the measurement."""
-    threads = [threading.Thread(target=site, args=(port, token, books, queries,
+    threads = [threading.Thread(target=site, args=([port], token, books, queries,
                                                     time.monotonic() + 5, 0, 10_000 + n, []))
                for n in range(4)]
     for thread in threads:
@@ -300,10 +349,10 @@ def urlencode(params: dict) -> str:
 
 
 def generator(args):
-    port, tokens, books, queries, deadline_wall, think, first_site, sites = args
+    ports, tokens, books, queries, deadline_wall, think, first_site, sites = args
     deadline = time.monotonic() + (deadline_wall - time.time())
     out: list = []
-    threads = [threading.Thread(target=site, args=(port, tokens[n % len(tokens)], books, queries,
+    threads = [threading.Thread(target=site, args=(ports, tokens[n % len(tokens)], books, queries,
                                                    deadline, think, n, out), daemon=True)
                for n in range(first_site, first_site + sites)]
     for thread in threads:
@@ -327,10 +376,12 @@ def kind_of(method: str, path: str) -> str | None:
     return None
 
 
-def server_times(access_log: Path, since_line: int) -> tuple[dict[str, list[float]], dict]:
+def server_times(access_logs: list[Path], since_lines: list[int]) -> tuple[dict[str, list[float]], dict]:
     """Time inside gunicorn per kind (ms), and the answer cache's hits and misses per kind."""
     times, cache = defaultdict(list), defaultdict(lambda: {"hit": 0, "miss": 0})
-    for line in access_log.read_text(errors="replace").splitlines()[since_line:]:
+    lines = [line for log, since in zip(access_logs, since_lines)
+             for line in log.read_text(errors="replace").splitlines()[since:]]
+    for line in lines:
         parts = line.split()
         if len(parts) == 5 and (kind := kind_of(parts[0], parts[1])):
             times[kind].append(int(parts[2]) / 1000)
@@ -419,7 +470,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def report(name: str, samples: list, duration: float, server: dict[str, list[float]],
-           cache: dict) -> bool:
+           cache: dict, memory: list[tuple[float, float]]) -> bool:
     by_kind = defaultdict(list)
     for kind, ms, status in samples:
         by_kind[kind].append((ms, status))
@@ -450,57 +501,102 @@ def report(name: str, samples: list, duration: float, server: dict[str, list[flo
         searched = counts["hit"] + counts["miss"]
         print(f"{kind}: {counts['hit']} of {searched} answers from the per-process cache "
               f"({counts['hit'] / max(searched, 1):.0%})")
+    print("gunicorn workers, resident MB at the end (peak): "
+          + ", ".join(f"{now:.0f} ({peak:.0f})" for now, peak in memory))
+    met_all &= all(peak <= WORKER_MB_GOAL for _, peak in memory)
     print(f"load average after the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return met_all
 
 
-def run(kind: str, args) -> bool:
-    with tempfile.TemporaryDirectory(prefix=f"load-{kind}-") as tmp:
+def run(kind: str, backend: str, args, postgres) -> bool:
+    with tempfile.TemporaryDirectory(prefix=f"load-{kind}-{backend}-") as tmp:
         root = Path(tmp)
-        print(f"{kind} library:", flush=True)
-        env = prepare(kind, root)
+        if backend == "sqlite":
+            url, hosts = f"sqlite:///{root / 'library.db'}", 1
+        else:
+            url, hosts = postgres.database(kind), args.hosts
+        name = f"{kind} library on {backend}" + (f", {hosts} hosts" if hosts > 1 else "")
+        print(f"{name}:", flush=True)
+        env = prepare(kind, root, url)
         tokens = make_tokens(env, args.users)
-        port = free_port()
-        server = start_server(env, args.workers, args.threads, port, root / "gunicorn.log")
+        envs = [env] + [other_host(env, root, n) for n in range(2, hosts + 1)]
+        servers, ports = [], []
         try:
-            books = catalogue(port, tokens[0])
+            for number, host_env in enumerate(envs, start=1):
+                ports.append(free_port())
+                log = root / f"host-{number}" / "gunicorn.log"
+                log.parent.mkdir(exist_ok=True)
+                servers.append(start_server(host_env, args.workers, args.threads, ports[-1], log))
+            books = catalogue(ports[0], tokens[0])
             if args.queries == "fixed":
                 queries = warm = FIXED_QUERIES
                 described = f"the {len(queries)} fixed search phrases"
             else:
-                queries = query_pool(root / "library.db", int(args.queries))
-                warm = [q for q in query_pool(root / "library.db", 200, seed=99)
-                        if q not in set(queries)]
+                queries = query_pool(url, int(args.queries))
+                warm = [q for q in query_pool(url, 200, seed=99) if q not in set(queries)]
                 described = f"{len(queries)} different search phrases from the library's text"
             print(f"  {len(books)} books, {args.sites} sites, {args.users} accounts, "
                   f"{args.duration:.0f} s, think {args.think} s, {described}", flush=True)
             share = [args.sites // args.processes + (1 if n < args.sites % args.processes else 0)
                      for n in range(args.processes)]
-            warm_up(port, tokens[0], books, warm)
-            access_log = root / "access.log"
-            skip = len(access_log.read_text(errors="replace").splitlines())
+            for port in ports:
+                warm_up(port, tokens[0], books, warm)
+            logs = [root / f"host-{n}" / "access.log" for n in range(1, hosts + 1)]
+            skips = [len(log.read_text(errors="replace").splitlines()) for log in logs]
             deadline = time.time() + args.duration
-            jobs = [(port, tokens, books, queries, deadline, args.think, sum(share[:n]), share[n])
+            jobs = [(ports, tokens, books, queries, deadline, args.think, sum(share[:n]), share[n])
                     for n in range(args.processes)]
             started = time.monotonic()
-            watch = MemoryWatch(server.pid, args.memory_every)
-            watch.start()
+            watches = [MemoryWatch(server.pid, args.memory_every) for server in servers]
+            for watch in watches:
+                watch.start()
             with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
                 samples = [s for part in pool.map(generator, jobs) for s in part]
             elapsed = time.monotonic() - started
-            watch.stop()
+            for watch in watches:
+                watch.stop()
             time.sleep(1)  # the access log is written after the response
-            ok = report(f"{kind} library", samples, elapsed, *server_times(access_log, skip))
-            watch.report()
+            memory = [m for server in servers for m in worker_memory(server)]
+            ok = report(name, samples, elapsed, *server_times(logs, skips), memory)
+            for watch in watches:
+                watch.report()
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-        log = (root / "gunicorn.log").read_text(errors="replace")
-        for word in ("Traceback", "database is locked", "LockError"):
-            if word in log:
-                print(f"  server log has {log.count(word)} × {word!r}")
-                ok = False
+            for server in servers:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(timeout=30)
+        for number in range(1, hosts + 1):
+            log = (root / f"host-{number}" / "gunicorn.log").read_text(errors="replace")
+            for word in ("Traceback", "database is locked", "LockError", "OperationalError"):
+                if word in log:
+                    print(f"  host {number}: server log has {log.count(word)} × {word!r}")
+                    ok = False
         return ok
+
+
+class Postgres:
+    """A database per library run: in the server of `--database-url` (which must be empty,
+    so one library only), or in a throwaway server started for this run."""
+
+    def __init__(self, url: str | None):
+        self.url, self.server, self.used = url, None, 0
+
+    def database(self, kind: str) -> str:
+        if self.url:
+            self.used += 1
+            if self.used > 1:
+                raise SystemExit("--database-url holds one library: choose --library demo or bench")
+            return self.url
+        if self.server is None:
+            sys.path.insert(0, str(REPO))
+            from tests.pgserver import PostgresServer
+
+            print("starting a throwaway PostgreSQL server (tests/pgserver.py)…", flush=True)
+            self.server = PostgresServer().start()
+        return self.server.create_database(f"load_{kind}")
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
 
 
 def _queries(value: str) -> str:
@@ -525,9 +621,28 @@ def main(argv=None) -> int:
                              "version's twelve (mostly answered from the cache)")
     parser.add_argument("--memory-every", type=float, default=15.0,
                         help="seconds between samples of the workers' memory")
+    parser.add_argument("--databases", default=None,
+                        help="comma-separated: sqlite, postgresql (default both when PostgreSQL "
+                             "is installed or --database-url is given, else sqlite)")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead of a "
+                                               "throwaway server (postgresql://user@host/db)")
+    parser.add_argument("--hosts", type=int, default=2,
+                        help="app hosts over the one PostgreSQL database (default 2)")
     args = parser.parse_args(argv)
     kinds = ["demo", "bench"] if args.library == "both" else [args.library]
-    results = [run(kind, args) for kind in kinds]
+    if args.databases is None:
+        sys.path.insert(0, str(REPO))
+        from tests.pgserver import find_bin_dir
+
+        args.databases = "sqlite,postgresql" if args.database_url or find_bin_dir() else "sqlite"
+    backends = [b.strip() for b in args.databases.split(",") if b.strip()]
+    if set(backends) - {"sqlite", "postgresql"}:
+        parser.error("--databases: sqlite and/or postgresql")
+    postgres = Postgres(args.database_url)
+    try:
+        results = [run(kind, backend, args, postgres) for kind in kinds for backend in backends]
+    finally:
+        postgres.stop()
     print("\nall goals met" if all(results) else "\nsome goals missed")
     return 0
 

@@ -24,10 +24,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(test_config)
 
     app.json.ensure_ascii = False  # Vietnamese JSON readable as is
+    from library import database
+
+    database.configure(app)  # postgresql:// means psycopg 3; engine options per backend
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
 
-    from library import audit, cli, database, errors, i18n, indexing, navigation, search, security, storage
+    from library import audit, cli, errors, i18n, indexing, navigation, search, security, storage
     from library import admin, console, jobs, maintenance, members, proxy, reading_lists, tasks
     from library.reader import models as reader_models  # noqa: F401  (tables known to the metadata)
     from library.ocr import background as ocr

@@ -67,7 +67,6 @@ DEFAULTS = {
     # Pages of a PDF, or chapters of an EPUB, one book may have (LIBRARY_MAX_BOOK_PAGES).
     "MAX_BOOK_PAGES": 5000,
     "MAX_CONTENT_LENGTH": 300 * 1024 * 1024,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "JSON_SORT_KEYS": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

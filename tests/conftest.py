@@ -1,4 +1,7 @@
-"""Fixtures: an app on a real SQLite file, a real book store and a real Whoosh index, all in tmp_path."""
+"""Fixtures: an app on a real database (a SQLite file, and a fresh database on a throwaway
+PostgreSQL server: every test that uses `app` runs on both), a real book store and a real
+Whoosh index, all in tmp_path."""
+import itertools
 import os
 from pathlib import Path
 
@@ -11,14 +14,125 @@ from library.extensions import db
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("LIBRARY_CORPUS", REPO.parent / "shared" / "corpus"))
+DATABASES = ("sqlite", "postgresql")
+TEMPLATE = "tusach_template"
+_postgres_missing: list[str] = []  # why the postgresql variants were skipped, said once
+
+
+def pytest_addoption(parser):
+    parser.addoption("--databases", default=os.environ.get("LIBRARY_TEST_DATABASES", ",".join(DATABASES)),
+                     help="comma-separated backends the database tests run on (sqlite,postgresql)")
+
+
+def pytest_generate_tests(metafunc):
+    if "database_kind" in metafunc.fixturenames:
+        kinds = [k.strip() for k in metafunc.config.getoption("databases").split(",") if k.strip()]
+        unknown = set(kinds) - set(DATABASES)
+        if unknown:
+            raise pytest.UsageError(f"--databases: unknown backend {', '.join(sorted(unknown))}")
+        metafunc.parametrize("database_kind", kinds, indirect=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _postgres_missing:
+        terminalreporter.write_line(f"PostgreSQL variants skipped: {_postgres_missing[0]}", yellow=True)
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """One throwaway PostgreSQL server for the session, and a migrated template database
+    every test's database is copied from (a copy takes milliseconds, a migration seconds).
+    Absent binaries skip the postgresql variants, except under CI, where they must run."""
+    from tests.pgserver import PostgresServer, PostgresUnavailable, find_bin_dir
+
+    try:
+        import psycopg  # noqa: F401
+        if find_bin_dir() is None:
+            raise PostgresUnavailable("no PostgreSQL server binaries (apt-get install postgresql)")
+        server = PostgresServer().start()
+    except (ImportError, PostgresUnavailable) as error:
+        reason = (f"{error}" if isinstance(error, PostgresUnavailable)
+                  else "the driver is missing (pip install -e '.[postgres]')")
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI must run the PostgreSQL variants: {reason}", pytrace=False)
+        _postgres_missing.append(reason)
+        pytest.skip(f"PostgreSQL: {reason}")
+    try:
+        root = tmp_path_factory.mktemp("pg-template")
+        template = create_app({"TESTING": True, "SECRET_KEY": "template-" + "0" * 40, "INDEX_INLINE": True,
+                               "SQLALCHEMY_DATABASE_URI": server.create_database(TEMPLATE),
+                               "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index")})
+        _close(template)  # a template with a connection open cannot be copied
+        yield server
+    finally:
+        server.stop()
+
+
+_database_numbers = itertools.count(1)
 
 
 @pytest.fixture
-def app(tmp_path):
+def database_kind(request):
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(request, database_kind, tmp_path):
+    """A fresh, migrated database of the test's backend; a SQLite file in tmp_path, or a
+    copy of the migrated template on the session's PostgreSQL server (dropped after)."""
+    if database_kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'library.db'}"
+        return
+    server = request.getfixturevalue("postgres")
+    name = f"test_{os.getpid()}_{next(_database_numbers)}"
+    url = server.create_database(name, template=TEMPLATE)
+    yield url
+    server.drop_database(name)
+
+
+@pytest.fixture
+def new_database(request, database_kind, tmp_path):
+    """Makes more fresh databases of the test's backend (for a second instance: a restore
+    target, another host): `new_database()` -> URL. PostgreSQL ones are dropped after."""
+    made = []
+
+    def make() -> str:
+        number = next(_database_numbers)
+        if database_kind == "sqlite":
+            return f"sqlite:///{tmp_path / f'library-{number}.db'}"
+        server = request.getfixturevalue("postgres")
+        made.append(f"test_{os.getpid()}_{number}")
+        return server.create_database(made[-1], template=TEMPLATE)
+
+    yield make
+    for name in made:
+        request.getfixturevalue("postgres").drop_database(name)
+
+
+_other_apps: list = []  # made by another_app during the current test
+
+
+def another_app(app, **config):
+    """A second app on the test's database (another process or host, as far as the database
+    can tell), with `config` changed; its connections are closed after the test (PostgreSQL's
+    would otherwise be left to the garbage collector)."""
+    other = create_app({**app.config, **config})
+    _other_apps.append(other)
+    return other
+
+
+def _close(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'library.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "BOOKS_DIR": str(tmp_path / "books"),
         "INDEX_DIR": str(tmp_path / "index"),
         "INDEX_INLINE": True,  # tests index at once, in the request's thread
@@ -27,8 +141,9 @@ def app(tmp_path):
         "JOBS_BACKGROUND": False,
     })
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    while _other_apps:
+        _close(_other_apps.pop())
+    _close(app)
 
 
 @pytest.fixture

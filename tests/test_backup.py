@@ -7,22 +7,20 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from library import create_app
 from library.catalog.models import Book
 from library.extensions import db
 from library.ingest import import_file
 from library.search import get_index
 from tests.books import epub_book, pdf_book
+from tests.conftest import another_app
 
 QUERIES = ["suy thoái", "tu dien bien", '"đảng viên"', "chi bộ"]
 
 
-def new_instance(root: Path):
-    return create_app({
-        "TESTING": True, "SECRET_KEY": "backup-test-secret-key-0123456789abcdef",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
-        "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index"), "INDEX_INLINE": True,
-    })
+def new_instance(app, root: Path, database_url: str):
+    """Another instance on the same kind of database: its own database and folders."""
+    return another_app(app, SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="backup-test-secret-key-0123456789abcdef",
+                       BOOKS_DIR=str(root / "books"), INDEX_DIR=str(root / "index"))
 
 
 def catalogue(app):
@@ -35,7 +33,8 @@ def catalogue(app):
         return rows, results
 
 
-def test_backup_during_an_import_restores_the_same_catalogue_and_search(app, tmp_path):
+def test_backup_during_an_import_restores_the_same_catalogue_and_search(app, tmp_path, new_database,
+                                                                     database_kind):
     with app.app_context():
         import_file(pdf_book(tmp_path / "a.pdf", ["Chống suy thoái tư tưởng của đảng viên."]))
         import_file(epub_book(tmp_path / "b.epub", [("Chương một", "Nhận diện tự diễn biến trong chi bộ.")]))
@@ -51,12 +50,13 @@ def test_backup_during_an_import_restores_the_same_catalogue_and_search(app, tmp
     worker.join()
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
-    assert manifest["database"]["kind"] == "sqlite" and manifest["books"] in (2, 3)
+    assert manifest["database"]["kind"] == database_kind and manifest["books"] in (2, 3)
+    assert manifest["database"]["file"] == {"sqlite": "library.db", "postgresql": "library.dump"}[database_kind]
     assert len(manifest["files"]) >= manifest["books"] and not manifest["missing"]
 
     # what the backup holds is exactly the source minus, perhaps, the book imported meanwhile
     rows, _ = catalogue(app)
-    restored = new_instance(tmp_path / "restored")
+    restored = new_instance(app, tmp_path / "restored", new_database())
     done = restored.test_cli_runner().invoke(args=["restore", str(tmp_path / "backup")])
     assert done.exit_code == 0, done.output
     restored_rows, restored_results = catalogue(restored)
@@ -85,13 +85,13 @@ def test_restore_refuses_a_non_empty_instance_unless_forced(app, tmp_path):
     assert list((Path(app.config["BOOKS_DIR"]) / "quarantine").iterdir())  # set aside, not deleted
 
 
-def test_a_damaged_backup_is_refused_before_anything_is_touched(app, tmp_path):
+def test_a_damaged_backup_is_refused_before_anything_is_touched(app, tmp_path, new_database):
     with app.app_context():
         import_file(pdf_book(tmp_path / "a.pdf", ["Chống suy thoái tư tưởng."]))
     app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup")])
     stored = next(p for p in (tmp_path / "backup" / "books").iterdir() if p.is_file())
     stored.write_bytes(stored.read_bytes()[:-10])
-    target = new_instance(tmp_path / "fresh")
+    target = new_instance(app, tmp_path / "fresh", new_database())
     refused = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "backup")])
     assert refused.exit_code != 0 and "bị hỏng" in refused.output
     assert not (tmp_path / "fresh" / "books").exists() or not any((tmp_path / "fresh" / "books").iterdir())

@@ -308,6 +308,11 @@ def test_book_list_filters_find_failed_indexing_and_titles(app, librarian, one_b
     assert "Văn kiện Đại hội" in failed and "Sổ tay đảng viên" not in failed
     by_title = librarian.get("/thu-vien/sach", query_string={"q": "Sổ tay"}).text
     assert "Sổ tay đảng viên" in by_title and "Văn kiện Đại hội" not in by_title
+    by_case = librarian.get("/thu-vien/sach", query_string={"q": "sổ TAY"}).text  # same on both databases
+    assert "Sổ tay đảng viên" in by_case and "Văn kiện Đại hội" not in by_case
+    assert "Văn kiện" not in librarian.get("/thu-vien/sach", query_string={"q": "V_n"}).text  # _ is no wildcard
+    huge = librarian.get("/thu-vien/sach", query_string={"q": "9" * 20})
+    assert huge.status_code == 200 and "Sổ tay đảng viên" not in huge.text
     assert "1 sách lỗi lập chỉ mục" in librarian.get("/thu-vien/").text
 
 

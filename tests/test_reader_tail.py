@@ -10,13 +10,13 @@ import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import select
 
-from library import create_app
 from library.catalog.models import Book
 from library.console.books import delete_book
 from library.extensions import db
 from library.extraction.page_tree import FAN_OUT, balanced_tail
 from library.ingest import import_file, replace_book_file
 from tests.books import pdf_book
+from tests.conftest import another_app
 
 PAGES = 600
 
@@ -208,7 +208,7 @@ def test_delete_and_replace_remove_the_tail(app, flat_pdf, tmp_path):
     assert not tail.exists()
 
 
-def test_the_reconciler_keeps_tails_and_backups_carry_them(app, flat_pdf, tmp_path):
+def test_the_reconciler_keeps_tails_and_backups_carry_them(app, flat_pdf, tmp_path, new_database):
     book = imported(app, flat_pdf)
     runner = app.test_cli_runner()
     check = runner.invoke(args=["index", "check", "--grace", "0", "--repair"])
@@ -225,17 +225,13 @@ def test_the_reconciler_keeps_tails_and_backups_carry_them(app, flat_pdf, tmp_pa
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
     assert book.reader_tail_name in manifest["files"] and not manifest["missing"]
     root = tmp_path / "restored"
-    restored = create_app({
-        "TESTING": True, "SECRET_KEY": "tail-test-secret-key-0123456789abcdef",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
-        "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index"), "INDEX_INLINE": True,
-    })
+    restored = another_app(app, SQLALCHEMY_DATABASE_URI=new_database(),
+                           BOOKS_DIR=str(root / "books"), INDEX_DIR=str(root / "index"))
     done = restored.test_cli_runner().invoke(args=["restore", str(tmp_path / "backup"), "--no-index"])
     assert done.exit_code == 0, done.output
     with restored.app_context():
         again = db.session.scalars(select(Book)).one()
         assert again.reader_tail_name == book.reader_tail_name
-        db.engine.dispose()
     assert (root / "books" / book.reader_tail_name).read_bytes() == \
         (books_dir(app) / book.reader_tail_name).read_bytes()
     shutil.rmtree(root)

@@ -20,6 +20,7 @@ from library.maintenance import faults, reconcile
 from library.search import get_index
 from library.search.layout import INDEX_NAME
 from tests.books import pdf_book
+from tests.conftest import another_app
 
 REPO = Path(__file__).resolve().parent.parent
 PASSAGE = "Chống suy thoái tư tưởng chính trị trong đội ngũ đảng viên trẻ."
@@ -242,7 +243,7 @@ def test_an_index_of_an_older_format_is_reported_then_rebuilt(app, two_books, an
         get_index().close()
     for path in index_dir.iterdir():  # what the previous version of the app left
         path.rename(index_dir / path.name.replace(INDEX_NAME, "library_v1"))
-    fresh = open_instance(Path(app.config["BOOKS_DIR"]).parent)
+    fresh = another_app(app)  # a restart of the same instance
     health = fresh.test_client().get("/healthz")
     assert health.status_code == 503 and "older format" in health.get_json()["reasons"]["index"]
     result = fresh.test_cli_runner().invoke(args=["index", "check", "--repair"])
@@ -260,7 +261,7 @@ def test_start_up_pass_rebuilds_a_lost_index_and_indexes_what_was_left_pending(a
     with app.app_context():
         get_index().close()
     shutil.rmtree(app.config["INDEX_DIR"])
-    fresh = create_app({**app.config, "RECONCILE_ON_START": True})
+    fresh = another_app(app, RECONCILE_ON_START=True)
     assert fresh.test_client().get("/healthz").status_code == 200  # the first request settles
     with fresh.app_context():
         assert get_index().indexed_book_ids() == set(two_books)

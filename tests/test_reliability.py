@@ -24,14 +24,14 @@ from library.extensions import db
 from library.ingest import FAILED, import_file
 from library.search import get_index
 from tests.books import pdf_book
-from tests.conftest import bearer, make_user, sign_in
+from tests.conftest import another_app, bearer, make_user, sign_in
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = ["suy thoái", "chi bo", '"đảng viên"']
 
 
 def same_instance(app, **extra):
-    return create_app({**app.config, **extra})
+    return another_app(app, **extra)
 
 
 def results(client):

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from library.audit import AuditEvent
 from library.auth.models import ROLES, Branch, User
 from library.extensions import db
+from library.security import MAX_ID
 from library.vietnamese import fold
 
 # Every action the account side writes, offered in the audit filter even before it happens;
@@ -92,9 +93,12 @@ class AuditFilter:
             # "user:12" finds one object; any other text searches what targets were called.
             kind, _, ident = target.partition(":")
             if ident.isdigit():
-                stmt = stmt.where(AuditEvent.target_type == kind, AuditEvent.target_id == int(ident))
+                # Past 64 bits no row can match, and the driver would refuse the number.
+                wanted = int(ident) if int(ident) <= MAX_ID else -1
+                stmt = stmt.where(AuditEvent.target_type == kind, AuditEvent.target_id == wanted)
             else:
-                stmt = stmt.where(or_(AuditEvent.target_label.contains(target, autoescape=True),
+                # icontains: SQLite's LIKE ignores (ASCII) case, PostgreSQL's does not; ILIKE there.
+                stmt = stmt.where(or_(AuditEvent.target_label.icontains(target, autoescape=True),
                                       AuditEvent.target_type == target))
         if self.since:
             stmt = stmt.where(AuditEvent.created_at >= datetime.combine(self.since, time.min))

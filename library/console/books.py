@@ -13,6 +13,7 @@ from library.catalog.manifest import split_authors
 from library.catalog.models import Book, BookStatus, IndexStatus, Shelf
 from library.console.covers import normalize_cover
 from library.extensions import db
+from library.security import MAX_ID
 from library.storage import get_store
 from library.vietnamese import clean_text
 
@@ -40,9 +41,10 @@ class BookFilters:
     def query(self):
         query = select(Book)
         if text := self.q.strip():
-            pattern = f"%{text}%"
-            conditions = [Book.title.ilike(pattern), Book.original_filename.ilike(pattern)]
-            if text.isdigit():
+            # autoescape: a typed % or _ is that character, not a wildcard.
+            conditions = [Book.title.icontains(text, autoescape=True),
+                          Book.original_filename.icontains(text, autoescape=True)]
+            if text.isdigit() and int(text) <= MAX_ID:  # past 64 bits the driver refuses it
                 conditions.append(Book.id == int(text))
             query = query.where(or_(*conditions))
         if self.shelf is not None:

@@ -88,7 +88,24 @@ def restore_command(directory, force, no_index):
         click.echo(f"Đã lập chỉ mục {indexing.rebuild()} cuốn sách.")
 
 
+@click.command("db-copy")
+@click.argument("source_url")
+@with_appcontext
+def copy_command(source_url):
+    """Chép mọi dòng dữ liệu từ SOURCE_URL (ví dụ sqlite:////đường/dẫn/library.db) vào cơ sở dữ liệu
+    của bản cài đặt này (LIBRARY_DATABASE_URL), khi nó chưa có sách và tài khoản."""
+    from library.maintenance.dbcopy import CopyError, copy_database
+
+    try:
+        counts = copy_database(source_url, echo=click.echo)
+    except CopyError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Đã chép {sum(counts.values())} dòng của {len(counts)} bảng. "
+               "Chạy 'flask --app wsgi index rebuild' trên mỗi máy chủ.")
+
+
 def init_app(app: Flask) -> None:
     # `index check` joins the `index` group of library.cli when this module is imported.
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(copy_command)
