@@ -5,7 +5,6 @@ from flask_login import current_user
 from library.auth.permissions import can_manage_catalog
 from library.catalog import bp, queries
 from library.catalog.contents import chapter_count, contents_page
-from library.ocr import service as ocr
 from library.extensions import db
 from library.reader.progress import recent_positions
 from library.security import page_arg
@@ -35,6 +34,9 @@ def shelf(slug: str):
 @bp.get("/sach/<int:book_id>")
 def book(book_id: int):
     found = queries.visible_book(book_id) or abort(404)
+    # Imported here: the recognition service uses the queue, whose models import this package.
+    from library.ocr import service as ocr
+
     recognition = ocr.progress(found.id) if found.is_pdf else None
     return render_template(
         "catalog/book.html", book=found, contents=contents_page(found, page_arg()),

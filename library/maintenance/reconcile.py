@@ -133,9 +133,13 @@ def check(grace: float = DEFAULT_GRACE, *, files: bool = True, deep: bool = Fals
                         if b.index_status == IndexStatus.PENDING and b.updated_at is not None})
     if report.index_state == "ok":
         report.behind = replica.behind(grace)
-        # A change this host has not applied yet is in hand, not a drift of its own.
+        # A change this host has not applied yet is in hand while this host's follower holds
+        # the replica's lock; with no follower alive (a kill -9 during `books import`) it is
+        # a book left waiting, reported with its age and repaired, whatever the grace.
+        with replica.replica_lock(blocking=False) as no_follower:
+            pass
         cursor = replica.Cursor.load(Path(get_index().index_dir)) or replica.Cursor()
-        in_hand = changes.books_changed_after(cursor.seq) - set(report.behind)
+        in_hand = set() if no_follower else changes.books_changed_after(cursor.seq) - set(report.behind)
         report.young += len(in_hand)
         visible = {b.id for b in books if b.status == BookStatus.READY}
         indexed = get_index().indexed_book_ids()
