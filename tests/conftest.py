@@ -36,6 +36,9 @@ def pytest_generate_tests(metafunc):
 def pytest_terminal_summary(terminalreporter):
     if _postgres_missing:
         terminalreporter.write_line(f"PostgreSQL variants skipped: {_postgres_missing[0]}", yellow=True)
+    if not CORPUS.is_dir():
+        terminalreporter.write_line(
+            f"Third-party corpus tests skipped: no corpus at {CORPUS} (set LIBRARY_CORPUS)", yellow=True)
 
 
 @pytest.fixture(scope="session")
