@@ -63,7 +63,7 @@ def answer_bytes(found) -> int:
     items = getattr(found, "hits", None) or getattr(found, "books", [])
     size = 2048
     for item in items:
-        size += 400 + 2 * (len(item.title) + len(getattr(item, "snippet", "")))
+        size += 400 + 2 * (len(getattr(item, "title", "")) + len(getattr(item, "snippet", "") or ""))
         for location in getattr(item, "locations", ()):
             size += 300 + 2 * len(location.snippet)
     return size
