@@ -92,8 +92,9 @@ def test_a_files_own_huge_title_and_authors_are_cut_with_a_warning(app, client, 
     assert len(client.get("/").data) < 60_000  # every member's home page stays light
 
 
-def test_details_stored_before_the_limits_are_cut_by_the_migration(app, tmp_path, client):
-    """An instance that took the attack before this version: its rows are brought within."""
+def test_details_stored_before_the_limits_are_cut_by_the_migration(app, tmp_path, client, database_kind):
+    """An instance that took the attack before this version: its rows are brought within.
+    (PostgreSQL enforces the title column's length, so only SQLite can hold a longer one.)"""
     from alembic.command import downgrade, upgrade
     from sqlalchemy import text
 
@@ -102,7 +103,7 @@ def test_details_stored_before_the_limits_are_cut_by_the_migration(app, tmp_path
         config = app.extensions["migrate"].migrate.get_config()
         downgrade(config, "17a3e5c9b2d1")
         db.session.execute(text("UPDATE book SET title = :t, authors = :a WHERE id = :i"), {
-            "t": "Nghị quyết" * 20_000, "i": book_id,
+            "t": "Nghị quyết" * (20_000 if database_kind == "sqlite" else 50), "i": book_id,
             "a": "[" + ",".join(f'"TG{n}"' for n in range(30_000)) + "]"})
         db.session.commit()
         upgrade(config, "head")

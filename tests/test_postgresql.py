@@ -164,72 +164,10 @@ def test_copying_from_something_else_is_refused(postgres, tmp_path, bad):
         postgres.drop_database(name)
 
 
-CLAIMERS = 6
 
 
-def _race(app, claim_once) -> list:
-    """CLAIMERS threads, each with its own session and connection, claim until nothing is
-    left; returns everything claimed, by everyone."""
-    import threading
-
-    barrier, taken, errors = threading.Barrier(CLAIMERS), [], []
-
-    def claimer(n):
-        with app.app_context():
-            try:
-                barrier.wait()
-                while got := claim_once(n):
-                    taken.extend(got)
-            except Exception as error:  # noqa: BLE001 — reported by the assertion below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(CLAIMERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return taken
-
-
-def test_concurrent_claims_take_each_ingest_job_once(app):
-    """The runner's conditional UPDATE claim, raced by threads on separate connections:
-    on PostgreSQL the second UPDATE waits for the first and then finds the row taken."""
-    from library.jobs import runner
-    from library.jobs.models import IngestJob, JobStatus
-
-    with app.app_context():
-        db.session.add_all([IngestJob(source="web") for _ in range(30)])
-        db.session.commit()
-
-    def claim_once(n):
-        job = runner.claim(worker=f"host-{n}:{n}")
-        return [(job, f"host-{n}:{n}")] if job else []
-
-    taken = _race(app, claim_once)
-    with app.app_context():
-        assert sorted(job for job, _ in taken) == sorted(db.session.scalars(select(IngestJob.id)))
-        owners = dict(db.session.execute(select(IngestJob.id, IngestJob.claimed_by)).all())
-        assert owners == dict(taken)  # the one that was told "yours" is the one recorded
-        assert {s for (s,) in db.session.execute(select(IngestJob.status))} == {JobStatus.RUNNING}
-
-
-def test_concurrent_indexers_claim_each_pending_book_once(app, tmp_path):
-    from sqlalchemy import update
-
-    from library import indexing
-    from library.catalog.models import IndexStatus
-
-    with app.app_context():
-        ids = [import_file(pdf_book(tmp_path / f"{n}.pdf", [f"Trang {n} của sách số {n}."],
-                                    title=f"Sách {n}")).book_id for n in range(8)]
-        db.session.execute(update(Book).values(index_status=IndexStatus.PENDING))
-        db.session.commit()
-
-    taken = _race(app, lambda n: indexing.claim_pending(limit=3))
-    assert sorted(taken) == sorted(ids)
+# Claims racing on separate connections: tests/test_tasks.py's exclusivity test runs on both
+# backends through the `app` fixture (the queue replaced the ingest and indexing claims).
 
 
 @pytest.mark.parametrize("given, used", [

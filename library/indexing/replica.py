@@ -279,13 +279,20 @@ def _build(progress, hold_lock: bool) -> int:
     ids: list[int] = []
 
     def documents():
-        books = db.session.scalars(
-            select(Book).where(Book.status == BookStatus.READY)
-            .options(selectinload(Book.sections), selectinload(Book.shelf)).order_by(Book.id)
-            .execution_options(yield_per=50))
-        for book in books:
-            ids.append(book.id)
-            yield book_document(book)
+        # In batches by id, not one streamed result: a commit on this session meanwhile (a
+        # progress write, an index write queued during the rebuild) would close PostgreSQL's
+        # server-side cursor under it.
+        book_ids = db.session.scalars(select(Book.id).where(Book.status == BookStatus.READY)
+                                      .order_by(Book.id)).all()
+        for start in range(0, len(book_ids), 50):
+            batch = db.session.scalars(
+                select(Book).where(Book.id.in_(book_ids[start:start + 50]),
+                                   Book.status == BookStatus.READY)
+                .options(selectinload(Book.sections), selectinload(Book.shelf))
+                .order_by(Book.id)).all()
+            for book in batch:
+                ids.append(book.id)
+                yield book_document(book)
 
     def swap(adopt) -> None:
         def level():
