@@ -152,7 +152,8 @@ def main(argv=None) -> int:
     reference = argon2_reference()
     with tempfile.TemporaryDirectory(prefix="signin-bench-") as tmp:
         root = Path(tmp)
-        env = load_bench.prepare("demo", root)
+        url = f"sqlite:///{root / 'library.db'}"
+        env = load_bench.prepare("demo", root, url)
         print(f"  {args.accounts} accounts…", flush=True)
         make_accounts(env, args.accounts)
         tokens = load_bench.make_tokens(env, 100)
@@ -160,14 +161,14 @@ def main(argv=None) -> int:
         server = load_bench.start_server(env, args.workers, args.threads, port, root / "gunicorn.log")
         try:
             books = load_bench.catalogue(port, tokens[0])
-            queries = load_bench.query_pool(root / "library.db", 1000)
+            queries = load_bench.query_pool(url, 1000)
             load_bench.warm_up(port, tokens[0], books, queries[:50])
             print(f"  {args.rate:g} sign-ins/s for {args.duration:g} s, {args.sites} reading sites, "
                   f"{len(books)} books", flush=True)
             deadline = time.time() + args.duration
             share = [args.sites // args.processes + (1 if n < args.sites % args.processes else 0)
                      for n in range(args.processes)]
-            readers = [(port, tokens, books, queries, deadline, args.think, sum(share[:n]), share[n])
+            readers = [([port], tokens, books, queries, deadline, args.think, sum(share[:n]), share[n])
                        for n in range(args.processes)]
             started = time.monotonic()
             with multiprocessing.get_context("spawn").Pool(args.processes + 1) as pool:
@@ -197,7 +198,7 @@ def main(argv=None) -> int:
     print("|---|---:|---:|---:|---:|")
     print(f"| GET form + POST | {pct(whole, 50):.0f} | {pct(whole, 95):.0f} | {pct(whole, 99):.0f} | 1000 |")
     print(f"| POST alone | {pct(posts, 50):.0f} | {pct(posts, 95):.0f} | {pct(posts, 99):.0f} | — |")
-    readers_ok = load_bench.report("readers", samples, elapsed, {}, {})
+    readers_ok = load_bench.report("readers", samples, elapsed, {}, {}, [])
     ok = not errors and pct(whole, 95) <= 1000 and readers_ok
     for word in ("Traceback", "database is locked"):
         if word in log:
