@@ -1,24 +1,14 @@
 """The extraction child process: limits itself, extracts one file, prints JSON on stdout."""
 import base64
-import json
 import os
 import sys
 import time
 
+from library import child
+
 TAIL_FILE = "reader-tail.pdf"
 MEMORY = "Tệp cần quá nhiều bộ nhớ để đọc"
 GENERIC = "Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng"
-
-
-def _limit(memory_mb: int, cpu_seconds: int) -> None:
-    # Set here rather than in a preexec_fn: preexec_fn can deadlock a threaded parent
-    # (the web server), and these limits are in place before any file byte is parsed.
-    import resource
-
-    memory = memory_mb << 20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def extract_here(path: str, max_sections: int | None = None):
@@ -89,25 +79,10 @@ def main(argv: list[str]) -> int:
     started, budget = time.monotonic(), 60.0
     max_sections = int(argv[3]) if len(argv) >= 4 and int(argv[3]) > 0 else None
     if len(argv) >= 3:
-        _limit(int(argv[1]), int(argv[2]))
+        child.limit(int(argv[1]), int(argv[2]))
         budget = int(argv[2]) - 5  # the parent's wall-clock timeout (sandbox.worker_command)
-    # Only the JSON goes to the real stdout; anything a library prints lands on stderr.
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    import warnings
-    warnings.simplefilter("ignore")  # third-party chatter about odd files is not a result
-    try:
-        result = _result(argv[0], lambda: budget - (time.monotonic() - started), max_sections)
-    except MemoryError:
-        result = {"error": MEMORY}
-    except Exception as exc:  # noqa: BLE001 - the parent turns this into a plain reason
-        import traceback
-        traceback.print_exc()
-        result = {"error": GENERIC, "detail": f"{type(exc).__name__}: {exc}"[:500]}
-    json.dump(result, out, ensure_ascii=False)
-    out.flush()
-    return 0
+    return child.answer(lambda: _result(argv[0], lambda: budget - (time.monotonic() - started),
+                                        max_sections), MEMORY, GENERIC)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@ layer of the reader copy) is left in the output folder the parent gave.
 """
 import csv
 import io
-import json
 import os
 import subprocess
 import sys
+
+from library import child
 
 MEMORY = "Trang cần quá nhiều bộ nhớ để nhận dạng"
 GENERIC = "Không nhận dạng được trang này"
@@ -35,13 +36,8 @@ def _die_with_parent() -> None:
 
 
 def _limit(memory_mb: int, cpu_seconds: int) -> None:
-    import resource
-
     _die_with_parent()
-    memory = memory_mb << 20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    child.limit(memory_mb, cpu_seconds)
     try:
         os.nice(10)  # web requests first: recognition takes the cores they leave
     except OSError:
@@ -182,22 +178,7 @@ def main(argv: list[str]) -> int:
         path, number, dpi, lang, output_dir, max_pixels, memory_mb, cpu = argv
         _limit(int(memory_mb), int(cpu))
         job = lambda: recognise(path, int(number), int(dpi), lang, output_dir, int(max_pixels))  # noqa: E731
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    import warnings
-    warnings.simplefilter("ignore")
-    try:
-        result = job()
-    except MemoryError:
-        result = {"error": MEMORY}
-    except Exception as exc:  # noqa: BLE001 - the parent turns this into a plain reason
-        import traceback
-        traceback.print_exc()
-        result = {"error": GENERIC, "detail": f"{type(exc).__name__}: {exc}"[:500]}
-    json.dump(result, out, ensure_ascii=False)
-    out.flush()
-    return 0
+    return child.answer(job, MEMORY, GENERIC)
 
 
 if __name__ == "__main__":
