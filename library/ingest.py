@@ -25,7 +25,7 @@ from library.catalog.manifest import BookMetadata, parse_year
 from library.catalog.models import EPUB, Book, IndexStatus, Section, Shelf
 from library.extensions import db
 from library.indexing import changes as index_changes
-from library.maintenance import faults
+from library import faults
 from library.ocr import service as ocr
 from library.storage import READER, StorageFull, file_sha256, get_store
 from library.vietnamese import clean_text, fold, looks_vietnamese

@@ -16,7 +16,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from library.maintenance import faults
+from library import faults
 from tests.books import FILLER, pdf_book
 
 REPO = Path(__file__).resolve().parent.parent

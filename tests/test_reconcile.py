@@ -16,7 +16,8 @@ from library import create_app, indexing
 from library.catalog.models import Book, IndexStatus, utcnow
 from library.extensions import db
 from library.ingest import import_file
-from library.maintenance import faults, reconcile
+from library import faults
+from library.maintenance import reconcile
 from library.search import get_index
 from library.search.layout import INDEX_NAME
 from tests.books import pdf_book

@@ -1,8 +1,5 @@
-"""Keeping an instance whole: the reconciler, backups and fault checkpoints.
-
-Kept light on import: library.maintenance.faults is called from the ingest pipeline and
-the search engine, which know nothing of Flask.
-"""
+"""Keeping an instance whole: the reconciler and backups. It calls the indexer and the
+ingest pipeline; they never call it (their crash checkpoints are library.faults)."""
 import threading
 from pathlib import Path
 

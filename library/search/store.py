@@ -18,7 +18,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
-from library.maintenance import faults
+from library import faults
 from library.search import building, mapped
 from library.search.codec import LibraryCodec
 from library.search.errors import IndexBusy, IndexMissing, IndexOutdated, SearchUnavailable

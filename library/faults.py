@@ -1,4 +1,5 @@
-"""Fault checkpoints: named places where a crash test may kill the process (kill -9).
+"""Fault checkpoints (the bottom layer: any module may call them, they import nothing of
+the library): named places where a crash test may kill the process (kill -9).
 
 `checkpoint(name)` costs one dictionary lookup and does nothing unless the environment
 variable LIBRARY_FAULT names that point: then the process sends itself SIGKILL, exactly
