@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from library.catalog.models import Book
-from library.console.books import delete_book
+from library.catalog.service import delete_book
 from library.extensions import db
 from library.extraction.page_tree import FAN_OUT, balanced_tail
 from library.ingest import import_file, replace_book_file

@@ -10,7 +10,8 @@ from library.catalog import limits
 from library.catalog.manifest import BookMetadata, split_authors
 from library.catalog import queries
 from library.catalog.contents import API_PER_PAGE, sections_slice, toc_slice
-from library.catalog.views import cover_url
+from library.catalog.uploads import client_name
+from library.catalog.links import cover_url
 from library.catalog.models import Book
 from library.extensions import db
 from library.jobs import runner
@@ -82,8 +83,6 @@ def get_book(book_id: int):
 def upload_book():
     """One file, parsed before the answer so a bad file is refused with its reason (and
     nothing kept); a good one is 202: stored and readable, its indexing still under way."""
-    from library.console.uploads import client_name
-
     storage = request.files.get("file")
     if storage is None or not storage.filename:
         return {"error": "Thiếu tệp: gửi multipart/form-data với trường 'file'"}, 400

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from library.api import bp
 from library.catalog import queries
-from library.catalog.views import cover_url
+from library.catalog.links import cover_url
 from library.catalog.models import Book, BookStatus, utcnow
 from library.extensions import db
 from library.search import QueryError, SearchUnavailable, get_index

@@ -1,10 +1,11 @@
 """Pages of the catalogue: home, a shelf, a book, its cover."""
-from flask import abort, render_template, send_file, url_for
+from flask import abort, render_template, send_file
 from flask_login import current_user
 
 from library.auth.permissions import can_manage_catalog
 from library.catalog import bp, queries
 from library.catalog.contents import chapter_count, contents_page
+from library.catalog.links import cover_url
 from library.extensions import db
 from library.reader.progress import recent_positions
 from library.security import page_arg
@@ -55,11 +56,7 @@ def librarian_warnings(book) -> list[str]:
     return [w for w in (book.warnings or []) if w in (JAVASCRIPT, LAUNCH)]
 
 
-@bp.app_template_global()
-def cover_url(book) -> str:
-    """The cover's address, changing with the cover itself (a new cover gets a new stored
-    name), so a cached old picture is never shown for a day after a librarian replaces it."""
-    return url_for("catalog.cover", book_id=book.id, v=(book.cover_name or "").rsplit("/", 1)[-1][:12])
+bp.add_app_template_global(cover_url)
 
 
 @bp.get("/sach/<int:book_id>/anh-bia")

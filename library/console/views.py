@@ -9,12 +9,12 @@ from library import jobs, tasks
 from library.catalog import queries
 from library.catalog.limits import MetadataError
 from library.catalog.models import Book, BookStatus, IndexStatus, Shelf
-from library.console import books as service
+from library.catalog import service
 from library.console import bp
-from library.console.covers import CoverError
+from library.catalog.covers import CoverError
 from library.console.forms import BookForm, ButtonForm, MoveForm, ReplaceForm, UploadForm, shelf_choices
 from library.console.progress import JOB_LABELS, SOURCE_LABELS, STATUS_LABELS, job_json
-from library.console.uploads import UploadError, metadata_from_form, start_replacement, start_upload
+from library.catalog.uploads import UploadError, metadata_from_form, start_replacement, start_upload
 from library.extensions import db
 from library.i18n import gettext as _
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile

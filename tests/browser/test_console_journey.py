@@ -29,7 +29,7 @@ def uploaded_books_removed(live_server):
     with live_server.app.app_context():
         before = set(db.session.scalars(select(Book.id)))
     yield
-    from library.console.books import delete_book
+    from library.catalog.service import delete_book
 
     with live_server.app.app_context():
         for book_id in db.session.scalars(select(Book.id).where(Book.id.not_in(before))).all():

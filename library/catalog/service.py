@@ -1,6 +1,8 @@
-"""What a librarian does to books already in the library: edit, withdraw, reinstate, delete,
-move. Every change is written to the audit log in the commit that makes it, and the book is
-re-indexed after it."""
+"""The catalogue's write service, called by the console and the API alike: what a librarian
+does to books already in the library: edit, withdraw, reinstate, delete, move (a new file,
+or a replacement of a book's file, becomes an ingest job in library.catalog.uploads). Every
+change is written to the audit log in the commit that makes it, and the book is re-indexed
+after it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +13,7 @@ from library import audit, indexing
 from library.catalog import limits
 from library.catalog.manifest import split_authors
 from library.catalog.models import Book, BookStatus, IndexStatus, Shelf
-from library.console.covers import normalize_cover
+from library.catalog.covers import normalize_cover
 from library.extensions import db
 from library.security import MAX_ID
 from library.storage import get_store
