@@ -2,6 +2,7 @@
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from library.exceptions import Refused, http_status
 from library.i18n import gettext as _
 
 API_PREFIXES = ("/api/", "/opds")
@@ -53,6 +54,19 @@ def _handle_too_large(error: RequestEntityTooLarge):
     return render_template("errors/error.html", heading=_("Tệp quá lớn"), message=message), 413
 
 
+def _handle_refused(error: Refused):
+    """A typed domain error nobody nearer handled: the one JSON error of the API, or a page
+    with the service's own words. What the refused request had changed is rolled back."""
+    from library.extensions import db
+
+    db.session.rollback()
+    status = http_status(error)
+    if wants_json():
+        return {"error": str(error)}, status
+    heading = _(PAGES[status][0])
+    return render_template("errors/error.html", heading=heading, message=str(error)), status
+
+
 def _handle_unexpected(error: Exception):
     # Flask has logged the traceback; the user sees a plain page or JSON.
     if wants_json():
@@ -64,4 +78,5 @@ def _handle_unexpected(error: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
     app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Refused, _handle_refused)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -16,7 +16,7 @@ from library.security import MAX_ID
 
 
 class BadRequest(ProgressError):
-    status = 400
+    """A body the API cannot read (answered at the edge, library.errors, as 400)."""
 
 
 def _body() -> dict:
@@ -46,11 +46,6 @@ def _offset(data: dict) -> float:
             or not 0.0 <= value <= 1.0:
         raise BadRequest("«offset» phải là một số từ 0 đến 1.")
     return float(value)
-
-
-@bp.errorhandler(ProgressError)
-def _progress_error(error: ProgressError):
-    return {"error": str(error)}, error.status
 
 
 @bp.post("/api/progress")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from library import exceptions
 from library.catalog.models import Book, Section
 from library.extensions import db
 from library.reader.models import Highlight
@@ -32,12 +33,12 @@ MAX_NOTE = 10000
 _SPACE = re.compile(r"\s+")
 
 
-class HighlightNotFound(ProgressError):
-    status = 404
+class HighlightNotFound(ProgressError, exceptions.NotFound):
+    pass
 
 
 class BadHighlight(ProgressError):
-    status = 400
+    pass
 
 
 def _clean(text, name: str, required: bool = False) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Boolean, DateTime, and_, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from library import exceptions
 from library.catalog.models import PDF, Book, BookStatus, Section, utcnow
 from library.extensions import db
 from library.reader.models import Bookmark, ReadingPosition, SectionSeen
@@ -20,18 +21,16 @@ from library.reader.models import Bookmark, ReadingPosition, SectionSeen
 MAX_LABEL = 200
 
 
-class ProgressError(ValueError):
-    """A report the reader cannot record; `status` is the HTTP answer it deserves."""
-
-    status = 400
+class ProgressError(exceptions.Refused):
+    """A report the reader cannot record."""
 
 
-class BookNotFound(ProgressError):
-    status = 404
+class BookNotFound(ProgressError, exceptions.NotFound):
+    pass
 
 
 class BadPosition(ProgressError):
-    status = 400
+    pass
 
 
 @dataclass(frozen=True)

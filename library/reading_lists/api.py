@@ -17,7 +17,7 @@ from library.reading_lists.service import AssignSpec, ItemSpec, ReadingListError
 
 
 class BadPayload(ReadingListError):
-    pass
+    """A body the API cannot read (answered at the edge, library.errors, as 400)."""
 
 
 def parse_date(value, field="due") -> date | None:
@@ -91,11 +91,6 @@ def _payload() -> dict:
     return data
 
 
-def _error(exc: ReadingListError):
-    db.session.rollback()
-    return json_error(exc.status, str(exc))
-
-
 def list_json(reading_list, with_items=False) -> dict:
     data = {
         "id": reading_list.id,
@@ -136,16 +131,13 @@ def _username(user_id):
 def api_create():
     if not can_manage_reading_lists(current_user):
         return json_error(403, MSG_FORBIDDEN)
-    try:
-        data = _payload()
-        reading_list = service.create_list(
-            current_user, title=data.get("title") if isinstance(data.get("title"), str) else "",
-            due=parse_date(data.get("due")), items=parse_items(data.get("items")),
-            purpose=data.get("purpose") or "topic",
-            description=data.get("description") if isinstance(data.get("description"), str) else "",
-            assign=parse_assign(data.get("assign")))
-    except ReadingListError as exc:
-        return _error(exc)
+    data = _payload()
+    reading_list = service.create_list(
+        current_user, title=data.get("title") if isinstance(data.get("title"), str) else "",
+        due=parse_date(data.get("due")), items=parse_items(data.get("items")),
+        purpose=data.get("purpose") or "topic",
+        description=data.get("description") if isinstance(data.get("description"), str) else "",
+        assign=parse_assign(data.get("assign")))
     db.session.commit()
     return {"id": reading_list.id}, 201
 
@@ -171,11 +163,8 @@ def api_lists():
 def api_detail(list_id: int):
     try:
         reading_list = service.managed_list(current_user, list_id)
-    except ReadingListError:
-        try:
-            reading_list = service.assigned_list(current_user, list_id)
-        except ReadingListError as exc:
-            return _error(exc)
+    except service.NotFound:
+        reading_list = service.assigned_list(current_user, list_id)
         data = list_json(reading_list, with_items=True)
         data.pop("assign")  # who else reads it is the managers' business
         return data
@@ -185,21 +174,18 @@ def api_detail(list_id: int):
 @bp.patch("/api/reading-lists/<int:list_id>")
 def api_update(list_id: int):
     """Change title, purpose, description, due, status, items or assign (any of them)."""
-    try:
-        reading_list = service.managed_list(current_user, list_id)
-        data = _payload()
-        service.update_list(
-            current_user, reading_list,
-            title=data["title"] if isinstance(data.get("title"), str) else None,
-            purpose=data.get("purpose"),
-            description=data["description"] if isinstance(data.get("description"), str) else None,
-            due=parse_date(data["due"]) if "due" in data else False,
-            items=parse_items(data["items"]) if "items" in data else None,
-            assign=parse_assign(data.get("assign")))
-        if "status" in data:
-            service.set_status(current_user, reading_list, data["status"])
-    except ReadingListError as exc:
-        return _error(exc)
+    reading_list = service.managed_list(current_user, list_id)
+    data = _payload()
+    service.update_list(
+        current_user, reading_list,
+        title=data["title"] if isinstance(data.get("title"), str) else None,
+        purpose=data.get("purpose"),
+        description=data["description"] if isinstance(data.get("description"), str) else None,
+        due=parse_date(data["due"]) if "due" in data else False,
+        items=parse_items(data["items"]) if "items" in data else None,
+        assign=parse_assign(data.get("assign")))
+    if "status" in data:
+        service.set_status(current_user, reading_list, data["status"])
     db.session.commit()
     return list_json(reading_list, with_items=True)
 
@@ -207,27 +193,21 @@ def api_update(list_id: int):
 @bp.get("/api/reading-lists/<int:list_id>/report")
 def api_report(list_id: int):
     """Members × items; `?branch=CODE` narrows an organisation-wide list to one branch."""
-    try:
-        reading_list = service.managed_list(current_user, list_id)
-    except ReadingListError as exc:
-        return _error(exc)
+    reading_list = service.managed_list(current_user, list_id)
     branch_id = None
     if code := request.args.get("branch"):
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == code))
         if branch_id is None:
-            return json_error(400, f"Không có chi bộ «{code}».")
+            raise BadPayload(f"Không có chi bộ «{code}».")
     return report.report_json(report.build(reading_list, branch_id))
 
 
 @bp.get("/api/reading-lists/<int:list_id>/overview")
 def api_overview(list_id: int):
     """Completion per assigned branch (organisation-wide lists; staff only)."""
-    try:
-        reading_list = service.managed_list(current_user, list_id)
-    except ReadingListError as exc:
-        return _error(exc)
+    reading_list = service.managed_list(current_user, list_id)
     if not service.is_staff(current_user):
-        return json_error(404, "Không tìm thấy danh sách đọc.")
+        raise service.NotFound("Không tìm thấy danh sách đọc.")
     return {"branches": [{
         "code": line.code, "name": line.name, "members": line.members, "complete": line.complete,
         "overdue": line.overdue, "due": line.due.isoformat() if line.due else None,
@@ -254,10 +234,7 @@ def api_my_reading():
 @bp.route("/api/reading-lists/<int:list_id>/items/<int:item_id>/read", methods=["POST", "DELETE"])
 def api_mark_read(list_id: int, item_id: int):
     """POST marks the item read for the signed-in member; DELETE takes the mark back."""
-    try:
-        service.mark_read(current_user, list_id, item_id, read=request.method == "POST")
-    except ReadingListError as exc:
-        return _error(exc)
+    service.mark_read(current_user, list_id, item_id, read=request.method == "POST")
     db.session.commit()
     return {"item_id": item_id, "marked_read": request.method == "POST"}
 

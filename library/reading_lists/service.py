@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import and_, exists, false, func, or_, select
 
-from library import audit
+from library import audit, exceptions
 from library.auth.models import ADMIN, LIBRARIAN, MEMBER, SECRETARY, Branch, User, normalize_username
 from library.catalog.models import PDF, Book, BookStatus, Section
 from library.extensions import db
@@ -29,18 +29,16 @@ MAX_ITEMS = 100
 MAX_TITLE = 300
 
 
-class ReadingListError(ValueError):
-    """A refused operation; the message is for the user (Vietnamese), `status` for HTTP."""
-
-    status = 400
+class ReadingListError(exceptions.Refused):
+    """A refused operation; the message is for the user (Vietnamese)."""
 
 
-class Forbidden(ReadingListError):
-    status = 403
+class Forbidden(ReadingListError, exceptions.Forbidden):
+    pass
 
 
-class NotFound(ReadingListError):
-    status = 404
+class NotFound(ReadingListError, exceptions.NotFound):
+    pass
 
 
 @dataclass

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from library.auth.models import Branch, User
 from library.auth.permissions import role_required
+from library.exceptions import http_status
 from library.extensions import db
 from library.i18n import gettext as _
 from library.reading_lists import bp, export, forms, report, service
@@ -46,23 +47,13 @@ def mine():
 @bp.post("/sach-can-doc/<int:list_id>/muc/<int:item_id>")
 def mark(list_id: int, item_id: int):
     read = request.form.get("read", "1") == "1"
-    try:
-        service.mark_read(current_user, list_id, item_id, read=read)
-    except ReadingListError:
-        abort(404)
+    service.mark_read(current_user, list_id, item_id, read=read)  # NotFound: a 404 at the edge
     db.session.commit()
     flash(_("Đã đánh dấu đã đọc.") if read else _("Đã bỏ đánh dấu."), "info")
     return redirect(url_for("reading_lists.mine") + f"#list-{list_id}")
 
 
 # --- managers ----------------------------------------------------------------------------
-
-def _managed_or_404(list_id: int):
-    try:
-        return service.managed_list(current_user, list_id)
-    except ReadingListError:
-        abort(404)
-
 
 def _reportable_or_404(list_id: int):
     """(list, branch id the report is limited to or None, whether the user manages it).
@@ -71,7 +62,7 @@ def _reportable_or_404(list_id: int):
     branch, read-only; anything else the user does not manage does not exist for them."""
     try:
         reading_list = service.managed_list(current_user, list_id)
-    except ReadingListError:
+    except service.NotFound:
         reading_list = service.followed_list(current_user, list_id)
         if reading_list is None:
             abort(404)
@@ -137,12 +128,12 @@ def new():
         reading_list = service.create_list(
             current_user, title=data.title, purpose=data.purpose, description=data.description,
             due=data.due, items=data.items, assign=data.assign_spec(_own_code()))
+    except service.NotFound:
+        raise
     except ReadingListError as exc:
         db.session.rollback()
-        if exc.status == 404:
-            abort(404)
         flash(str(exc), "error")
-        return _render_form(data, status=exc.status)
+        return _render_form(data, status=http_status(exc))
     db.session.commit()
     flash(_("Đã tạo danh sách đọc."), "info")
     return redirect(url_for("reading_lists.report_page", list_id=reading_list.id))
@@ -168,7 +159,7 @@ def _form_of(reading_list) -> forms.ListForm:
 @bp.route("/danh-sach-doc/<int:list_id>/sua", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def edit(list_id: int):
-    reading_list = _managed_or_404(list_id)
+    reading_list = service.managed_list(current_user, list_id)
     if request.method == "GET":
         return _render_form(_form_of(reading_list), reading_list)
     data, problem = forms.read_form(request.form)
@@ -178,12 +169,12 @@ def edit(list_id: int):
         service.update_list(current_user, reading_list, title=data.title, purpose=data.purpose,
                             description=data.description, due=data.due, items=data.items,
                             assign=data.assign_spec(_own_code()))
+    except service.NotFound:
+        raise
     except ReadingListError as exc:
         db.session.rollback()
-        if exc.status == 404:
-            abort(404)
         flash(str(exc), "error")
-        return _render_form(data, db.session.get(type(reading_list), list_id), status=exc.status)
+        return _render_form(data, db.session.get(type(reading_list), list_id), status=http_status(exc))
     db.session.commit()
     flash(_("Đã lưu danh sách đọc."), "info")
     return redirect(url_for("reading_lists.report_page", list_id=list_id))
@@ -192,7 +183,7 @@ def edit(list_id: int):
 @bp.post("/danh-sach-doc/<int:list_id>/trang-thai")
 @role_required(*MANAGERS)
 def change_status(list_id: int):
-    reading_list = _managed_or_404(list_id)
+    reading_list = service.managed_list(current_user, list_id)
     try:
         service.set_status(current_user, reading_list, request.form.get("status", ""))
     except ReadingListError as exc:
@@ -207,7 +198,7 @@ def change_status(list_id: int):
 @role_required(*MANAGERS)
 def extend(list_id: int):
     """A new due date for the list, or (organisation-wide lists) for one branch."""
-    reading_list = _managed_or_404(list_id)
+    reading_list = service.managed_list(current_user, list_id)
     try:
         due = date.fromisoformat(request.form.get("due", ""))
     except ValueError:
