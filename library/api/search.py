@@ -3,7 +3,7 @@ from flask import request, url_for
 
 from library.api import bp
 from library.search import QueryError, SearchUnavailable, get_index
-from library.search.views import read_url
+from library.catalog.links import read_url
 
 MAX_PER_PAGE = 100
 

@@ -1,5 +1,5 @@
-"""Pages and API of onboarding: the first sign-in with a code, `POST /api/activate`, and a
-branch's members with their slips and codes (admins: any branch; a secretary: the own)."""
+"""Pages of onboarding: the first sign-in with a code (its API, `POST /api/activate`, is
+library.api.accounts), and a branch's members with their slips and codes (admins: any branch; a secretary: the own)."""
 from __future__ import annotations
 
 from flask import (Response, abort, current_app, flash, make_response, redirect,
@@ -10,12 +10,12 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from library.auth import bearer_token, csrf
+from library.auth import bearer_token
 from library.auth.accounts import AccountError, Throttled, find_branch
 from library.auth.models import ROLE_LABELS, User
 from library.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from library.auth.permissions import (can_issue_activation_code, can_manage_branch_members,
-                                      deny_unauthenticated, json_error, public)
+                                      deny_unauthenticated, public)
 from library.extensions import db
 from library.i18n import gettext as _
 from library.members import activation, bp, slips
@@ -77,30 +77,6 @@ def activate():
         "members/activate.html", form=form, error=error, min_length=MIN_LENGTH), status)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.post("/api/activate")
-@public
-@csrf.exempt  # no session is used or made: the code itself is the credential
-def api_activate():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not all(
-            isinstance(body.get(key), str) and body.get(key) for key in ("username", "code", "password")):
-        return json_error(400, _("Cần JSON {\"username\", \"code\", \"password\"} (chuỗi, không rỗng)."))
-    if len(body["password"]) > MAX_LENGTH or len(body["username"]) > 200 or len(body["code"]) > 200:
-        return json_error(400, _("Giá trị quá dài."))
-    try:
-        activation.activate(body["username"], body["code"], body["password"], _client_ip())
-    except Throttled as exc:
-        db.session.commit()
-        response = json_error(429, str(exc))
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    except AccountError as exc:
-        db.session.commit()
-        return json_error(400, str(exc))
-    db.session.commit()
-    return "", 204
 
 
 # --- a branch's members --------------------------------------------------------------------

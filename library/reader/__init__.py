@@ -10,11 +10,8 @@ bp.record_once(lambda state: add_translations(ENGLISH))
 
 from library.reader import views  # noqa: E402,F401
 from library.reader import files  # noqa: E402,F401
-from library.reader import api  # noqa: E402,F401
 from library.reader import resources  # noqa: E402,F401
 from library.reader import vendor  # noqa: E402,F401
-from library.reader import search  # noqa: E402,F401
-from library.reader import notes_api  # noqa: E402,F401
 from library.reader.kosync_api import bp as kosync_bp  # noqa: E402
 
 bp.register_blueprint(kosync_bp)  # /kosync: KOReader's progress sync

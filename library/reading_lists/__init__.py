@@ -39,4 +39,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(lists_cli)
 
 
-from library.reading_lists import api, views  # noqa: E402,F401  (register the routes on bp)
+from library.reading_lists import views  # noqa: E402,F401  (register the routes on bp)

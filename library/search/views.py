@@ -1,16 +1,12 @@
 """The search page: results grouped by book, with facets, sorting and suggestions."""
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 
 from library.catalog import queries
+from library.catalog.links import read_url
 from library.search import QueryError, SearchUnavailable, get_index
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 10
-
-
-def read_url(book_id: int, position: int | None, query: str) -> str:
-    """Where a hit opens: the reader at that page or chapter, the words highlighted."""
-    return url_for("reader.read", book_id=book_id, p=position, q=query or None)
 
 
 def search_args() -> dict:

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from library.catalog import queries
 from library.catalog.models import Section
 from library.extensions import db
-from library.reader import bp
+from library.api import bp
 from library.search import QueryError, SearchUnavailable, get_index
 from library.search.inbook import MAX_PER_PAGE, PER_PAGE, search_in_book
 from library.search.marks import marker
-from library.search.views import read_url
+from library.catalog.links import read_url
 
 MAX_QUERY = 500
 

@@ -17,8 +17,9 @@ from flask_login import current_user
 from library.catalog import queries
 from library.extensions import db
 from library.i18n import gettext as _
-from library.reader import bp, highlights, progress
-from library.reader.api import BadRequest, _body, _int
+from library.api import bp
+from library.reader import highlights, progress
+from library.api.progress import BadRequest, _body, _int
 from library.reader.files import download_names
 from library.reader.highlights import COLOR_NAMES, Located
 

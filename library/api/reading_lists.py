@@ -11,7 +11,8 @@ from library.auth.models import Branch
 from library.auth.permissions import MSG_FORBIDDEN, can_manage_reading_lists, json_error
 from library.extensions import db
 from library.security import MAX_ID
-from library.reading_lists import bp, report, service
+from library.api import bp
+from library.reading_lists import report, service
 from library.reading_lists.member import my_lists
 from library.reading_lists.service import AssignSpec, ItemSpec, ReadingListError
 
@@ -128,7 +129,7 @@ def _username(user_id):
 
 
 @bp.post("/api/reading-lists")
-def api_create():
+def create_reading_list():
     if not can_manage_reading_lists(current_user):
         return json_error(403, MSG_FORBIDDEN)
     data = _payload()
@@ -143,7 +144,7 @@ def api_create():
 
 
 @bp.get("/api/reading-lists")
-def api_lists():
+def list_reading_lists():
     """Assigned to the user (`assigned`), and managed by them (`managed`); `lists` holds both."""
     assigned = service.assigned_lists(current_user, statuses=service.STATUSES[:2])
     managed = []
@@ -160,7 +161,7 @@ def api_lists():
 
 
 @bp.get("/api/reading-lists/<int:list_id>")
-def api_detail(list_id: int):
+def get_reading_list(list_id: int):
     try:
         reading_list = service.managed_list(current_user, list_id)
     except service.NotFound:
@@ -172,7 +173,7 @@ def api_detail(list_id: int):
 
 
 @bp.patch("/api/reading-lists/<int:list_id>")
-def api_update(list_id: int):
+def update_reading_list(list_id: int):
     """Change title, purpose, description, due, status, items or assign (any of them)."""
     reading_list = service.managed_list(current_user, list_id)
     data = _payload()
@@ -191,7 +192,7 @@ def api_update(list_id: int):
 
 
 @bp.get("/api/reading-lists/<int:list_id>/report")
-def api_report(list_id: int):
+def reading_list_report(list_id: int):
     """Members × items; `?branch=CODE` narrows an organisation-wide list to one branch."""
     reading_list = service.managed_list(current_user, list_id)
     branch_id = None
@@ -203,7 +204,7 @@ def api_report(list_id: int):
 
 
 @bp.get("/api/reading-lists/<int:list_id>/overview")
-def api_overview(list_id: int):
+def reading_list_overview(list_id: int):
     """Completion per assigned branch (organisation-wide lists; staff only)."""
     reading_list = service.managed_list(current_user, list_id)
     if not service.is_staff(current_user):
@@ -216,7 +217,7 @@ def api_overview(list_id: int):
 
 
 @bp.get("/api/my-reading")
-def api_my_reading():
+def my_reading():
     """The signed-in member's open lists, each item's progress and where to resume."""
     return {"lists": [{
         **list_json(entry.reading_list),
@@ -232,7 +233,7 @@ def api_my_reading():
 
 
 @bp.route("/api/reading-lists/<int:list_id>/items/<int:item_id>/read", methods=["POST", "DELETE"])
-def api_mark_read(list_id: int, item_id: int):
+def mark_item_read(list_id: int, item_id: int):
     """POST marks the item read for the signed-in member; DELETE takes the mark back."""
     service.mark_read(current_user, list_id, item_id, read=request.method == "POST")
     db.session.commit()
@@ -240,7 +241,7 @@ def api_mark_read(list_id: int, item_id: int):
 
 
 @bp.get("/api/reading-lists/books")
-def api_book_choices():
+def reading_list_books():
     """The item picker: books whose title matches `q` (diacritics optional), with their
     pages or chapters."""
     if not can_manage_reading_lists(current_user):

@@ -10,7 +10,8 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from library.extensions import db
-from library.reader import bp, progress
+from library.api import bp
+from library.reader import progress
 from library.reader.progress import ProgressError
 from library.security import MAX_ID
 
