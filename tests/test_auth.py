@@ -13,8 +13,8 @@ from sqlalchemy import select
 from library.auth import accounts, init_app, passwords
 from library.auth.models import ADMIN, LIBRARIAN, MEMBER, ROLES, SECRETARY, ApiToken, Branch, User
 from library.auth.permissions import (
-    public, can_assign_to_branch, can_manage_accounts, can_manage_catalog, can_manage_reading_lists,
-    role_required,
+    public, can_assign_to_branch, can_copy_reading_list, can_manage_accounts, can_manage_catalog,
+    can_manage_reading_list, can_manage_reading_lists, can_receive_reading_lists, role_required,
 )
 from library.auth.views import safe_next
 from library.extensions import db
@@ -539,6 +539,27 @@ def test_branch_assignment_rules():
     for predicate in (can_manage_catalog, can_manage_reading_lists, can_manage_accounts):
         assert not predicate(Anonymous()) and not predicate(None)
     assert not can_assign_to_branch(Anonymous(), 1)
+
+
+class AList:
+    def __init__(self, branch_id):
+        self.branch_id = branch_id
+
+
+def test_reading_list_rules():
+    """A branch's list is its secretary's (and staff's); an organisation-wide one only staff's,
+    though a secretary may copy it; another branch's list is invisible to a secretary."""
+    secretary, librarian, member = Person(SECRETARY, 1), Person(LIBRARIAN), Person(MEMBER, 1)
+    own, other, organisation = AList(1), AList(2), AList(None)
+    assert can_manage_reading_list(secretary, own) and not can_manage_reading_list(secretary, other)
+    assert not can_manage_reading_list(secretary, organisation)
+    assert all(can_manage_reading_list(librarian, x) for x in (own, other, organisation))
+    assert not any(can_manage_reading_list(member, x) for x in (own, other, organisation))
+    assert can_copy_reading_list(secretary, organisation) and can_copy_reading_list(secretary, own)
+    assert not can_copy_reading_list(secretary, other) and can_copy_reading_list(librarian, other)
+    assert not can_copy_reading_list(Anonymous(), organisation)
+    assert can_receive_reading_lists(member) and can_receive_reading_lists(secretary)
+    assert not can_receive_reading_lists(librarian) and not can_receive_reading_lists(Anonymous())
 
 
 def test_role_required_rejects_unknown_roles():

@@ -8,7 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from library.auth.models import Branch
-from library.auth.permissions import MSG_FORBIDDEN, can_manage_reading_lists, json_error
+from library.auth.permissions import (MSG_FORBIDDEN, can_manage_organisation_lists,
+                                      can_manage_reading_lists, json_error)
 from library.extensions import db
 from library.security import MAX_ID
 from library.api import bp
@@ -207,7 +208,7 @@ def reading_list_report(list_id: int):
 def reading_list_overview(list_id: int):
     """Completion per assigned branch (organisation-wide lists; staff only)."""
     reading_list = service.managed_list(current_user, list_id)
-    if not service.is_staff(current_user):
+    if not can_manage_organisation_lists(current_user):
         raise service.NotFound("Không tìm thấy danh sách đọc.")
     return {"branches": [{
         "code": line.code, "name": line.name, "members": line.members, "complete": line.complete,

@@ -8,6 +8,8 @@ from flask_login import current_user
 
 from library.auth.models import ADMIN, LIBRARIAN, MEMBER, ROLES, SECRETARY
 
+READER_ROLES = (MEMBER, SECRETARY)  # the bí thư is a đảng viên of the branch too
+
 MSG_UNAUTHENTICATED = "Cần đăng nhập hoặc token API hợp lệ."
 MSG_FORBIDDEN = "Bạn không có quyền thực hiện thao tác này."
 
@@ -90,6 +92,36 @@ def can_assign_to_branch(user, branch_id: int | None) -> bool:
     if role in (LIBRARIAN, ADMIN):
         return True
     return role == SECRETARY and branch_id is not None and branch_id == user.branch_id
+
+
+def can_manage_organisation_lists(user) -> bool:
+    """Librarians and admins: the organisation-wide reading lists, and any branch's."""
+    return _role(user) in (LIBRARIAN, ADMIN)
+
+
+def can_manage_branch_lists(user) -> bool:
+    """A secretary with a branch: that branch's lists, and the branch's rows of the
+    organisation-wide lists assigned to it (read-only)."""
+    return _role(user) == SECRETARY and user.branch_id is not None
+
+
+def can_manage_reading_list(user, reading_list) -> bool:
+    """A branch's list: whoever may assign within that branch; an organisation-wide one: staff."""
+    if reading_list.branch_id is None:
+        return can_manage_organisation_lists(user)
+    return can_assign_to_branch(user, reading_list.branch_id)
+
+
+def can_copy_reading_list(user, source) -> bool:
+    """Organisation-wide lists and the own branch's; other branches' only for staff."""
+    if can_manage_organisation_lists(user):
+        return True
+    return _role(user) == SECRETARY and source.branch_id in (None, user.branch_id)
+
+
+def can_receive_reading_lists(user) -> bool:
+    """Lists are given to members and secretaries to read; librarians and admins follow them."""
+    return _role(user) in READER_ROLES
 
 
 def can_manage_accounts(user) -> bool:

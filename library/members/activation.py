@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from library import audit
 from library.auth import accounts, passwords, throttle
-from library.auth.models import LOCAL, MEMBER, ActivationCode, Branch, User, utcnow
+from library.auth.models import LOCAL, ActivationCode, Branch, User, utcnow
 from library.extensions import db
 
 # No 0/O, 1/I/L: the code is read off paper and typed on a phone. 12 characters of 32:
@@ -79,14 +79,12 @@ def issue(user: User, issued_by: str) -> Slip:
     return Slip(user.username, user.full_name, user.branch.code if user.branch else "", code, expires)
 
 
-def members_without_password(branch: Branch | None = None, *, members_only: bool = False) -> list[User]:
+def members_without_password(branch: Branch | None = None) -> list[User]:
     """Active local accounts that have no password yet (of one branch, when given)."""
     stmt = select(User).where(User.password_hash.is_(None), User.active.is_(True),
                               User.auth_source == LOCAL)
     if branch is not None:
         stmt = stmt.where(User.branch_id == branch.id)
-    if members_only:
-        stmt = stmt.where(User.role == MEMBER)
     return list(db.session.scalars(stmt.order_by(User.branch_id, User.username)))
 
 

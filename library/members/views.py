@@ -14,8 +14,8 @@ from library.auth import bearer_token
 from library.auth.accounts import AccountError, Throttled, find_branch
 from library.auth.models import ROLE_LABELS, User
 from library.auth.passwords import MAX_LENGTH, MIN_LENGTH
-from library.auth.permissions import (can_issue_activation_code, can_manage_branch_members,
-                                      deny_unauthenticated, public)
+from library.auth.permissions import (can_issue_activation_code, can_manage_accounts,
+                                      can_manage_branch_members, deny_unauthenticated, public)
 from library.extensions import db
 from library.i18n import gettext as _
 from library.members import activation, bp, slips
@@ -96,11 +96,17 @@ def _branch_or_404(code: str):
 
 @bp.get("/chi-bo")
 def home():
-    if getattr(current_user, "role", None) == "admin":
+    if can_manage_accounts(current_user):  # admins look after every branch from there
         return redirect(url_for("admin.branches"))
     if not can_manage_branch_members(current_user, current_user.branch_id):
         abort(403)
     return redirect(url_for("members.branch", code=current_user.branch.code))
+
+
+def _codes_wanted(branch) -> list[User]:
+    """The branch's accounts without a password that this person may give a code to."""
+    return [user for user in activation.members_without_password(branch)
+            if can_issue_activation_code(current_user, user)]
 
 
 @bp.get("/chi-bo/<code>/thanh-vien")
@@ -109,8 +115,7 @@ def branch(code: str):
     members = list(db.session.scalars(
         select(User).where(User.branch_id == branch.id).order_by(User.username)))
     codes = activation.status([m.id for m in members])
-    waiting = activation.members_without_password(
-        branch, members_only=current_user.role != "admin")
+    waiting = _codes_wanted(branch)
     response = make_response(render_template(
         "members/branch.html", branch=branch, members=members, codes=codes, waiting=len(waiting),
         now=activation.utcnow(), ROLE_LABELS=ROLE_LABELS, button_form=ButtonForm(formdata=None),
@@ -136,7 +141,7 @@ def print_slips(code: str):
     kind = request.form.get("format", "pdf")
     if kind not in FORMATS:
         abort(400)
-    users = activation.members_without_password(branch, members_only=current_user.role != "admin")
+    users = _codes_wanted(branch)
     if not users:
         flash(_("Mọi thành viên của chi bộ đã đặt mật khẩu: không có phiếu nào để in."), "info")
         return redirect(url_for("members.branch", code=branch.code))

@@ -6,19 +6,6 @@ from library.reading_lists import models, moves  # noqa: F401  (tables known to 
 bp = Blueprint("reading_lists", __name__)
 
 
-def _is_manager(user) -> bool:
-    from library.auth.permissions import can_manage_reading_lists
-
-    return can_manage_reading_lists(user)
-
-
-def _reads_lists(user) -> bool:
-    # Librarians and admins follow lists; only members and secretaries get them to read.
-    from library.reading_lists.service import READER_ROLES
-
-    return getattr(user, "role", None) in READER_ROLES
-
-
 def _unread(user) -> int:
     from library.reading_lists.service import unread_count
 
@@ -26,6 +13,7 @@ def _unread(user) -> int:
 
 
 def init_app(app: Flask) -> None:
+    from library.auth.permissions import can_manage_reading_lists, can_receive_reading_lists
     from library.i18n import add_translations
     from library.navigation import add_link
     from library.reading_lists.cli import lists_cli
@@ -33,9 +21,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     add_translations(ENGLISH)
-    add_link(app, "reading_lists.mine", "Sách cần đọc", visible=_reads_lists, order=20,
+    add_link(app, "reading_lists.mine", "Sách cần đọc", visible=can_receive_reading_lists, order=20,
              badge=_unread)
-    add_link(app, "reading_lists.manage", "Danh sách đọc", visible=_is_manager, order=30)
+    add_link(app, "reading_lists.manage", "Danh sách đọc", visible=can_manage_reading_lists, order=30)
     app.cli.add_command(lists_cli)
 
 

@@ -14,7 +14,10 @@ from datetime import date
 from sqlalchemy import and_, exists, false, func, or_, select
 
 from library import audit, exceptions
-from library.auth.models import ADMIN, LIBRARIAN, MEMBER, SECRETARY, Branch, User, normalize_username
+from library.auth.models import Branch, User, normalize_username
+from library.auth.permissions import (READER_ROLES, can_assign_to_branch, can_copy_reading_list,
+                                      can_manage_branch_lists, can_manage_organisation_lists,
+                                      can_manage_reading_list, can_manage_reading_lists)
 from library.catalog.models import PDF, Book, BookStatus, Section
 from library.extensions import db
 from library.reading_lists.models import (
@@ -22,7 +25,6 @@ from library.reading_lists.models import (
     ReadingListSeen,
 )
 
-READER_ROLES = (MEMBER, SECRETARY)  # the bí thư is a đảng viên of the branch too
 STATUSES = (ListStatus.OPEN, ListStatus.CLOSED, ListStatus.ARCHIVED)
 PURPOSES = (Purpose.TOPIC, Purpose.RESOLUTION, Purpose.CAMPAIGN, Purpose.OTHER)
 MAX_ITEMS = 100
@@ -58,29 +60,10 @@ class AssignSpec:
     everyone: bool = False
 
 
-def is_staff(user) -> bool:
-    return getattr(user, "role", None) in (LIBRARIAN, ADMIN)
-
-
-def can_manage(user, reading_list: ReadingList) -> bool:
-    if is_staff(user):
-        return True
-    return (getattr(user, "role", None) == SECRETARY and reading_list.branch_id is not None
-            and reading_list.branch_id == user.branch_id)
-
-
-def can_copy(user, source: ReadingList) -> bool:
-    """Organisation-wide lists and the own branch's; other branches' only for staff."""
-    if is_staff(user):
-        return True
-    return (getattr(user, "role", None) == SECRETARY
-            and source.branch_id in (None, user.branch_id))
-
-
 def managed_list(user, list_id: int) -> ReadingList:
     """The list, if this user manages it; anyone else is told it does not exist."""
     reading_list = db.session.get(ReadingList, list_id)
-    if reading_list is None or not can_manage(user, reading_list):
+    if reading_list is None or not can_manage_reading_list(user, reading_list):
         raise NotFound("Không tìm thấy danh sách đọc.")
     return reading_list
 
@@ -88,7 +71,7 @@ def managed_list(user, list_id: int) -> ReadingList:
 def followed_lists(user, status: str | None = None):
     """A select of the organisation-wide lists assigned to a secretary's branch: the
     secretary follows the branch's rows of their reports, read-only, without managing them."""
-    if getattr(user, "role", None) != SECRETARY or user.branch_id is None:
+    if not can_manage_branch_lists(user):
         return select(ReadingList).where(false())
     query = select(ReadingList).where(
         ReadingList.branch_id.is_(None),
@@ -106,16 +89,25 @@ def followed_list(user, list_id: int) -> ReadingList | None:
 def managed_lists(user, status: str | None = None, branch_code: str | None = None):
     """A select of the lists this user manages, newest first."""
     query = select(ReadingList)
-    if is_staff(user):
+    if can_manage_organisation_lists(user):
         if branch_code == "":  # staff's everyday view: the organisation's own lists
             query = query.where(ReadingList.branch_id.is_(None))
         elif branch_code:
             query = query.join(Branch, Branch.id == ReadingList.branch_id).where(
                 Branch.code == branch_code)
-    elif getattr(user, "role", None) == SECRETARY and user.branch_id is not None:
+    elif can_manage_branch_lists(user):
         query = query.where(ReadingList.branch_id == user.branch_id)
     else:
         query = query.where(false())
+    return _newest_first(query, status)
+
+
+def organisation_lists(status: str | None = None):
+    """A select of the organisation-wide lists (a secretary copies from them), newest first."""
+    return _newest_first(select(ReadingList).where(ReadingList.branch_id.is_(None)), status)
+
+
+def _newest_first(query, status: str | None):
     if status:
         query = query.where(ReadingList.status == status)
     return query.order_by(ReadingList.created_at.desc(), ReadingList.id.desc())
@@ -207,11 +199,12 @@ def branch_dues(reading_list: ReadingList) -> dict[int, date | None]:
 def create_list(actor, *, title: str, items: list[ItemSpec], due: date | None = None,
                 purpose: str = Purpose.TOPIC, description: str = "",
                 assign: AssignSpec | None = None) -> ReadingList:
-    if not (is_staff(actor) or getattr(actor, "role", None) == SECRETARY):
+    staff = can_manage_organisation_lists(actor)
+    if not can_manage_reading_lists(actor):
         raise Forbidden("Bạn không có quyền tạo danh sách đọc.")
-    if not is_staff(actor) and actor.branch_id is None:
+    if not staff and actor.branch_id is None:
         raise Forbidden("Tài khoản bí thư chưa thuộc chi bộ nào.")
-    reading_list = ReadingList(branch_id=None if is_staff(actor) else actor.branch_id,
+    reading_list = ReadingList(branch_id=None if staff else actor.branch_id,
                                created_by_id=actor.id, status=ListStatus.OPEN)
     _set_fields(reading_list, title, purpose, description, due)
     db.session.add(reading_list)
@@ -229,7 +222,7 @@ def update_list(actor, reading_list: ReadingList, *, title: str | None = None,
                 purpose: str | None = None, description: str | None = None,
                 assign: AssignSpec | None = None) -> ReadingList:
     """Change what is given; `due=False` leaves the date alone (None clears it)."""
-    if not can_manage(actor, reading_list):
+    if not can_manage_reading_list(actor, reading_list):
         raise NotFound("Không tìm thấy danh sách đọc.")
     _set_fields(reading_list,
                 reading_list.title if title is None else title,
@@ -247,7 +240,7 @@ def update_list(actor, reading_list: ReadingList, *, title: str | None = None,
 
 
 def set_status(actor, reading_list: ReadingList, status: str) -> None:
-    if not can_manage(actor, reading_list):
+    if not can_manage_reading_list(actor, reading_list):
         raise NotFound("Không tìm thấy danh sách đọc.")
     if status not in STATUSES:
         raise ReadingListError("Trạng thái không hợp lệ.")
@@ -259,7 +252,7 @@ def set_status(actor, reading_list: ReadingList, status: str) -> None:
 
 def extend_branch(actor, reading_list: ReadingList, branch_code: str, due: date | None) -> None:
     """Give one branch of an organisation-wide list its own due date."""
-    if not is_staff(actor) or not can_manage(actor, reading_list):
+    if not can_manage_organisation_lists(actor) or not can_manage_reading_list(actor, reading_list):
         raise NotFound("Không tìm thấy danh sách đọc.")
     for assignment in reading_list.assignments:
         if assignment.branch_id is not None and _branch_code(assignment.branch_id) == branch_code:
@@ -270,7 +263,7 @@ def extend_branch(actor, reading_list: ReadingList, branch_code: str, due: date 
 
 
 def copy_list(actor, source: ReadingList) -> ReadingList:
-    if not can_copy(actor, source):
+    if not can_copy_reading_list(actor, source):
         raise NotFound("Không tìm thấy danh sách đọc.")
     copy = create_list(
         actor, title=source.title, purpose=source.purpose, description=source.description,
@@ -367,7 +360,7 @@ def _set_assignments(actor, reading_list: ReadingList, spec: AssignSpec) -> None
 
 
 def _branches_for(actor, spec: AssignSpec) -> list[Branch]:
-    if not is_staff(actor):
+    if not can_manage_organisation_lists(actor):
         codes = set(spec.branches or [])
         own = db.session.get(Branch, actor.branch_id)
         if spec.everyone or codes != {own.code}:
@@ -386,10 +379,10 @@ def _branches_for(actor, spec: AssignSpec) -> list[Branch]:
 def _members_for(actor, usernames: list[str]) -> list[User]:
     names = {normalize_username(name) for name in usernames if name and name.strip()}
     users = list(db.session.scalars(select(User).where(User.username.in_(names))))
-    if not is_staff(actor):
+    if not can_manage_organisation_lists(actor):
         # Another branch's member and an unknown name get the same answer: no probing.
-        if len(users) != len(names) or any(
-                u.branch_id != actor.branch_id or u.role not in READER_ROLES for u in users):
+        if len(users) != len(names) or any(not can_assign_to_branch(actor, u.branch_id)
+                                           or u.role not in READER_ROLES for u in users):
             raise Forbidden("Bí thư chỉ giao danh sách cho đảng viên của chi bộ mình.")
         return users
     missing = names - {u.username for u in users}

@@ -8,8 +8,8 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 
-from library.auth.models import Branch, User
-from library.auth.permissions import role_required
+from library.auth.models import ADMIN, LIBRARIAN, SECRETARY, Branch, User
+from library.auth.permissions import can_copy_reading_list, can_manage_organisation_lists, role_required
 from library.exceptions import http_status
 from library.extensions import db
 from library.i18n import gettext as _
@@ -19,7 +19,7 @@ from library.reading_lists.models import ListStatus
 from library.reading_lists.picker import describe_books
 from library.reading_lists.service import ReadingListError
 
-MANAGERS = ("secretary", "librarian", "admin")
+MANAGERS = (SECRETARY, LIBRARIAN, ADMIN)
 PURPOSE_LABELS = {"topic": "Chuyên đề học tập", "resolution": "Nghị quyết",
                   "campaign": "Cuộc vận động", "other": "Khác"}
 STATUS_LABELS = {"open": "Đang mở", "closed": "Đã đóng", "archived": "Lưu trữ"}
@@ -76,26 +76,19 @@ def manage():
     status = request.args.get("trang-thai", ListStatus.OPEN)
     if status not in service.STATUSES:
         status = ListStatus.OPEN
-    branch_code = request.args.get("chi-bo", "") if service.is_staff(current_user) else None
+    branch_code = request.args.get("chi-bo", "") if can_manage_organisation_lists(current_user) else None
     lists = list(db.session.scalars(service.managed_lists(current_user, status, branch_code)))
     followed = list(db.session.scalars(service.followed_lists(current_user, status)))
     # Lists one may copy from: the organisation's (for a secretary), kept short.
     sources = []
-    if not service.is_staff(current_user):
-        sources = list(db.session.scalars(service.managed_lists(
-            _OrgView, ListStatus.OPEN, "").limit(50)))
+    if not can_manage_organisation_lists(current_user):
+        sources = list(db.session.scalars(service.organisation_lists(ListStatus.OPEN).limit(50)))
     return render_template("reading_lists/manage.html", lists=lists, status=status,
                            branch_code=branch_code, sources=sources, followed=followed)
 
 
-class _OrgView:
-    """A stand-in staff user to list organisation-wide lists for a secretary to copy."""
-
-    role = "librarian"
-
-
 def _branch_members():
-    if service.is_staff(current_user) or current_user.branch_id is None:
+    if can_manage_organisation_lists(current_user) or current_user.branch_id is None:
         return []
     return list(db.session.scalars(select(User).where(
         User.branch_id == current_user.branch_id, User.role.in_(service.READER_ROLES),
@@ -112,14 +105,14 @@ def _render_form(data: forms.ListForm, reading_list=None, status=200):
     books = describe_books(spec.book_id for spec in data.items)
     return render_template("reading_lists/form.html", data=data, reading_list=reading_list,
                            books=books, members=_branch_members(), own_code=_own_code(),
-                           staff=service.is_staff(current_user)), status
+                           staff=can_manage_organisation_lists(current_user)), status
 
 
 @bp.route("/danh-sach-doc/moi", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def new():
     if request.method == "GET":
-        mode = "all" if service.is_staff(current_user) else "branch"
+        mode = "all" if can_manage_organisation_lists(current_user) else "branch"
         return _render_form(forms.ListForm(assign_mode=mode))
     data, problem = forms.read_form(request.form)
     try:
@@ -148,7 +141,7 @@ def _form_of(reading_list) -> forms.ListForm:
         names = list(db.session.scalars(select(User.username).where(User.id.in_(users))))
     elif branches:
         codes = " ".join(db.session.scalars(select(Branch.code).where(Branch.id.in_(branches))))
-        mode = "branch" if not service.is_staff(current_user) else "branches"
+        mode = "branch" if not can_manage_organisation_lists(current_user) else "branches"
     return forms.ListForm(
         reading_list.title, reading_list.purpose, reading_list.description, reading_list.due_date,
         [service.ItemSpec(i.book_id, (i.first_page, i.last_page) if i.first_page else None,
@@ -222,7 +215,7 @@ def extend(list_id: int):
 @role_required(*MANAGERS)
 def copy(list_id: int):
     source = db.session.get(service.ReadingList, list_id)
-    if source is None or not service.can_copy(current_user, source):
+    if source is None or not can_copy_reading_list(current_user, source):
         abort(404)
     try:
         reading_list = service.copy_list(current_user, source)
