@@ -82,14 +82,15 @@ def main() -> None:
     for folder in ("instance", "books", "index"):
         shutil.rmtree(out / folder, ignore_errors=True)
     from library import create_app
+    from library.instance import prepare
     from library.catalog.manifest import lookup, read_manifest
     from library.ingest import ImportJob, import_files
 
-    app = create_app({
+    app = prepare(create_app({
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{out / 'instance' / 'library.db'}",
         "BOOKS_DIR": str(out / "books"), "INDEX_DIR": str(out / "index"),
         "SECRET_KEY": "benchmark",
-    })
+    }))
     manifest = read_manifest(library / "manifest.csv")
     with app.app_context():
         def import_pdfs():

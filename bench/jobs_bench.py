@@ -31,13 +31,14 @@ class NoIndexer:
 
 def make_app(root: Path, **extra):
     from library import create_app
+    from library.instance import prepare
 
-    app = create_app({
+    app = prepare(create_app({
         "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index"),
         "WTF_CSRF_ENABLED": False, "PROPAGATE_EXCEPTIONS": True, **extra,
-    })
+    }))
     app.extensions["indexer"] = NoIndexer()
     from library.tasks.runner import LOOPS
 

@@ -199,10 +199,11 @@ def worker_memory(master: subprocess.Popen) -> list[tuple[float, float]]:
 SETUP = """
 import json, sys
 from library import create_app
+from library.instance import prepare
 from library.auth.accounts import create_user, find_user
 from library.auth.tokens import issue_token
 from library.extensions import db
-app = create_app()
+app = prepare(create_app())
 users = int(sys.argv[1])
 with app.app_context():
     tokens = []

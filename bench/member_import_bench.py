@@ -15,6 +15,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from library import create_app
+from library.instance import prepare
 from library.admin.member_import import import_members
 from library.auth.accounts import create_user
 from library.extensions import db
@@ -49,9 +50,9 @@ def main() -> None:
     count = parser.parse_args().rows
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        app = create_app({"SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        app = prepare(create_app({"SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
-                          "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index")})
+                          "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index")}))
         with app.app_context():
             admin = create_user("bench-admin", "admin", branch_code="cb00")
             db.session.commit()

@@ -40,13 +40,14 @@ RESOLUTIONS = (150, 200, 300)
 
 def make_app(root: Path, **extra):
     from library import create_app
+    from library.instance import prepare
 
-    return create_app({
+    return prepare(create_app({
         "TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index"),
         "INDEX_INLINE": True, "JOBS_BACKGROUND": False, **extra,
-    })
+    }))
 
 
 def token_for(app) -> dict:

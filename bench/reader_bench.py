@@ -135,6 +135,7 @@ def make_demo_pdf(path: Path, pages: int) -> Path:
 
 def make_instance(root: Path, pdfs: list[Path]):
     from library import create_app
+    from library.instance import prepare
     from library.auth.accounts import create_user
     from library.extensions import db
     from library.ingest import import_file
@@ -149,7 +150,7 @@ def make_instance(root: Path, pdfs: list[Path]):
         "BOOKS_DIR": str(root / "books"),
         "INDEX_DIR": str(root / "index"),
     }
-    app = create_app(config)
+    app = prepare(create_app(config))
     with app.app_context():
         book_ids = []
         for pdf in pdfs:

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from library import create_app
+from library.instance import prepare
 from library.auth.models import Branch, User
 from library.catalog.models import PDF, Book, Section, Shelf
 from library.extensions import db
@@ -138,10 +139,10 @@ def main():
         tmp = args.keep or scratch
         reuse = bool(args.keep) and (Path(tmp) / "bench.db").exists()
         Path(tmp).mkdir(parents=True, exist_ok=True)
-        app = create_app({"SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        app = prepare(create_app({"SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.db'}",
                           "BOOKS_DIR": str(Path(tmp) / "books"), "INDEX_DIR": str(Path(tmp) / "index"),
-                          "INDEX_INLINE": True})
+                          "INDEX_INLINE": True}))
         if reuse:
             with app.app_context():
                 lists = list(db.session.scalars(select(ReadingList.id).order_by(ReadingList.id)))

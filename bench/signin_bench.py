@@ -45,11 +45,12 @@ ACCOUNTS = """
 import sys
 from sqlalchemy import insert
 from library import create_app
+from library.instance import prepare
 from library.auth.accounts import branch_for_code
 from library.auth.models import User, search_key
 from library.auth.passwords import hash_password
 from library.extensions import db
-app = create_app()
+app = prepare(create_app())
 count, distinct, password = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 with app.app_context():
     hashes = [hash_password(password.format(n)) for n in range(distinct)]

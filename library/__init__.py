@@ -1,4 +1,5 @@
-"""Tủ sách điện tử: the application factory."""
+"""Tủ sách điện tử: the application factory. It only wires: the schema upgrade, the secret
+key file and a new instance's index are explicit steps (library.instance)."""
 from pathlib import Path
 
 from flask import Flask
@@ -17,9 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config.DEFAULTS)
     test_config = test_config or {}
-    environment = config.from_environment(
-        Path(app.instance_path), generate_secret="SECRET_KEY" not in test_config
-    )
+    environment = config.from_environment(Path(app.instance_path))
     app.config.from_mapping({k: v for k, v in environment.items() if v is not None})
     app.config.from_mapping(test_config)
 
@@ -31,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
 
     from library import audit, cli, errors, i18n, indexing, navigation, search, security, storage
+    from library import instance  # noqa: F401  (`flask db upgrade` readies a new instance too)
     from library import admin, console, jobs, maintenance, members, proxy, reading_lists, tasks
     from library.reader import models as reader_models  # noqa: F401  (tables known to the metadata)
     from library.ocr import background as ocr
@@ -41,7 +41,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from library.reader import bp as reader_bp
 
     proxy.init_app(app)
-    database.init_app(app)
     storage.init_app(app)
     search.init_app(app)
     indexing.init_app(app)

@@ -6,17 +6,19 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
 from library import indexing
 from library.catalog import queries
 from library.catalog.manifest import ManifestError, lookup, read_manifest
 from library.ingest import DUPLICATE, FAILED, IMPORTED
+from library.instance import prepare_current, prepared
 from library.jobs import runner
 
 BOOK_SUFFIXES = {".pdf", ".epub"}
-books_cli = AppGroup("books", help="Nhập và quản lý sách.")
-index_cli = AppGroup("index", help="Chỉ mục tìm kiếm.")
+# Their commands work on the library: Click runs prepare_current (the schema, the key...) first.
+books_cli = AppGroup("books", help="Nhập và quản lý sách.", callback=prepare_current)
+index_cli = AppGroup("index", help="Chỉ mục tìm kiếm.", callback=prepare_current)
 
 
 def collect_files(paths) -> list[Path]:
@@ -111,7 +113,7 @@ def rebuild_index():
 
 
 @click.command("demo")
-@with_appcontext
+@prepared
 def demo():
     """Tạo thư viện mẫu (ba tủ sách, tài khoản mẫu) cho một bản cài đặt trống."""
     from library.demo.install import fill_demo_library

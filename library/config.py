@@ -1,22 +1,39 @@
 """Configuration: embedded defaults, overridden by LIBRARY_* environment variables."""
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _secret_key(instance_path: Path) -> str:
-    """Generated once and kept in the instance folder, so sessions survive restarts."""
+def stored_secret_key(instance_path: Path) -> str | None:
+    """The key kept in the instance folder, if one was made (library.instance makes it)."""
     key_file = instance_path / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
+    try:
+        return key_file.read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def write_secret_key(instance_path: Path) -> str:
+    """Generated once and kept in the instance folder, so sessions survive restarts. Written
+    whole under a temporary name and linked into place: of several processes starting at once,
+    one key wins and every process reads that one."""
     instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    key_file = instance_path / "secret_key"
+    fd, tmp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key-")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
+    return key_file.read_text().strip()
 
 
 def instance_dir() -> Path:
@@ -24,9 +41,10 @@ def instance_dir() -> Path:
     return Path(os.environ.get("LIBRARY_INSTANCE_DIR") or REPO_ROOT / "instance").absolute()
 
 
-def from_environment(instance_path: Path, generate_secret: bool = True) -> dict:
+def from_environment(instance_path: Path) -> dict:
+    """Reads, never writes: a missing secret key is made by library.instance."""
     env = os.environ.get
-    secret = env("LIBRARY_SECRET_KEY") or (_secret_key(instance_path) if generate_secret else None)
+    secret = env("LIBRARY_SECRET_KEY") or stored_secret_key(instance_path)
     return {
         "SQLALCHEMY_DATABASE_URI": env("LIBRARY_DATABASE_URL")
         or f"sqlite:///{instance_path / 'library.db'}",

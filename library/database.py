@@ -1,12 +1,12 @@
 """Database set-up: the URL and engine options for SQLite or PostgreSQL, SQLite pragmas,
-the schema brought to the latest migration (once, however many processes start), the shelves."""
+and the schema upgrade (once, however many processes start) that library.instance runs."""
 import fcntl
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import event, select, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 
 from library.extensions import db
@@ -76,16 +76,6 @@ def exclusive(lock_path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def ensure_shelves() -> None:
-    from library.catalog.models import SHELVES, Shelf
-
-    existing = set(db.session.scalars(select(Shelf.slug)))
-    for position, (slug, name) in enumerate(SHELVES, start=1):
-        if slug not in existing:
-            db.session.add(Shelf(slug=slug, name=name, position=position))
-    db.session.commit()
-
-
 @contextmanager
 def migration_lock(app: Flask):
     """Only one process migrates at a time: every process of every host for PostgreSQL
@@ -105,16 +95,16 @@ def migration_lock(app: Flask):
             connection.commit()
 
 
-def prepare(app: Flask) -> None:
-    """Bring the schema to the newest migration and make sure the shelves exist."""
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+def sqlite_folder(uri: str) -> None:
+    # SQLite makes the file on first connection, not the folder it goes in.
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def upgrade_schema(app: Flask) -> None:
+    """Bring the schema (and its data: the shelves) to the newest migration, under the
+    migration lock: an explicit step (library.instance), never part of create_app."""
+    sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context(), migration_lock(app):
         # "heads": parallel branches of migrations apply without a merge revision.
         upgrade(directory=app.extensions["migrate"].directory, revision="heads")
-        ensure_shelves()
-
-
-def init_app(app: Flask) -> None:
-    prepare(app)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from library import create_app
+from library.instance import prepare
 from library.auth.accounts import create_user
 from library.auth.tokens import issue_token
 from library.extensions import db
@@ -65,6 +66,7 @@ def postgres(tmp_path_factory):
         template = create_app({"TESTING": True, "SECRET_KEY": "template-" + "0" * 40, "INDEX_INLINE": True,
                                "SQLALCHEMY_DATABASE_URI": server.create_database(TEMPLATE),
                                "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index")})
+        prepare(template)
         _close(template)  # a template with a connection open cannot be copied
         yield server
     finally:
@@ -143,6 +145,7 @@ def app(tmp_path, database_url):
         # not in a thread that outlives the test's temporary folder.
         "JOBS_BACKGROUND": False,
     })
+    prepare(app)  # what `flask --app wsgi db upgrade` and the worker do for an instance
     yield app
     while _other_apps:
         _close(_other_apps.pop())

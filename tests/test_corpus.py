@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from library import create_app
+from library.instance import prepare
 from library.catalog.models import Book, Section
 from library.extensions import db
 from library.ingest import DUPLICATE, FAILED, import_file
@@ -54,12 +55,12 @@ def report():
 def library(tmp_path_factory):
     """One instance for the whole corpus, as a librarian importing it file after file."""
     root = tmp_path_factory.mktemp("corpus-library")
-    app = create_app({
+    app = prepare(create_app({
         "TESTING": True, "SECRET_KEY": "corpus-test-secret-key-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index"),
         "JOBS_BACKGROUND": False,  # the scans' recognition would index books mid-test
-    })
+    }))
     with app.app_context():
         yield root / "books"
         db.engine.dispose()

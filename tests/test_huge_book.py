@@ -74,9 +74,9 @@ def test_the_limit_is_configurable_and_applies_to_epub_chapters(app, tmp_path, m
                                      [(f"Chương {n}", "Nội dung.") for n in range(1, 5)]))
         assert epub.status == "failed" and "Sách có 4 chương, vượt giới hạn 3 chương" in epub.reason
     monkeypatch.setenv("LIBRARY_MAX_BOOK_PAGES", "1200")
-    assert library_config.from_environment(tmp_path, generate_secret=False)["MAX_BOOK_PAGES"] == 1200
+    assert library_config.from_environment(tmp_path)["MAX_BOOK_PAGES"] == 1200
     monkeypatch.setenv("LIBRARY_MAX_BOOK_PAGES", "nhiều")  # a bad value keeps the default
-    assert "MAX_BOOK_PAGES" not in library_config.from_environment(tmp_path, generate_secret=False)
+    assert "MAX_BOOK_PAGES" not in library_config.from_environment(tmp_path)
 
 
 @pytest.fixture

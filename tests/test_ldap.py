@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from library import create_app
+from library.instance import prepare
 from library.audit import AuditEvent
 from library.auth.accounts import create_user, find_user
 from library.extensions import db
@@ -55,14 +56,14 @@ def directory(tmp_path_factory):
 
 @pytest.fixture
 def app(tmp_path, directory):
-    app = create_app({
+    app = prepare(create_app({
         "TESTING": True, "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'library.db'}",
         "BOOKS_DIR": str(tmp_path / "books"), "INDEX_DIR": str(tmp_path / "index"),
         "LDAP_URL": directory, "LDAP_USER_BASE": f"ou=people,{BASE}",
         "LDAP_GROUP_BASE": f"ou=groups,{BASE}", "LDAP_BRANCH_ATTRIBUTE": "departmentNumber",
         "LDAP_ROLE_GROUPS": f"secretary=cn=bithu,ou=groups,{BASE}; admin=cn=quantri, ou=groups, {BASE}",
-    })
+    }))
     yield app
     with app.app_context():
         db.engine.dispose()

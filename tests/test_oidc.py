@@ -10,6 +10,7 @@ import requests
 from sqlalchemy import select
 
 from library import create_app
+from library.instance import prepare
 from library.audit import AuditEvent
 from library.auth.accounts import create_user, find_user
 from library.extensions import db
@@ -27,14 +28,14 @@ def provider():
 @pytest.fixture
 def app(tmp_path, provider):
     _, issuer = provider
-    app = create_app({
+    app = prepare(create_app({
         "TESTING": True, "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'library.db'}",
         "BOOKS_DIR": str(tmp_path / "books"), "INDEX_DIR": str(tmp_path / "index"),
         "OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET,
         "OIDC_BRANCH_CLAIM": "branch", "OIDC_ROLE_GROUPS": "secretary=bi-thu;admin=quan-tri",
         "OIDC_LABEL": "Cổng định danh thử",
-    })
+    }))
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from library import create_app
+from library.instance import prepare
 from library.auth.accounts import create_user, find_user
 from library.auth.tokens import issue_token
 from library.extensions import db
@@ -226,7 +227,7 @@ ROUTES: dict[str, Row] = {
 
 
 def _app(root):
-    return create_app({
+    return prepare(create_app({
         "TESTING": True,
         "SECRET_KEY": "matrix-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
@@ -234,7 +235,7 @@ def _app(root):
         "INDEX_DIR": str(root / "index"),
         "INDEX_INLINE": True,
         "PROPAGATE_EXCEPTIONS": True,
-    })
+    }))
 
 
 def _import(app, path):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from library import create_app
+from library.instance import prepare
 from library.auth.accounts import create_user, find_user
 from library.catalog.models import Book, Shelf
 from library.extensions import db
@@ -31,17 +32,18 @@ logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s %(me
 import library.database
 library.database.exclusive = lambda path: contextlib.nullcontext()
 from library import create_app
+from library.instance import prepare
 while not os.path.exists(sys.argv[1]):
     time.sleep(0.005)
-create_app()
+prepare(create_app())  # what each host's worker (or `flask db upgrade`) does at start
 print("started", flush=True)
 """
 
 
 def instance(root, url, **extra):
-    return create_app({"TESTING": True, "SECRET_KEY": "pg-test-secret-key-0123456789abcdef0123",
-                       "SQLALCHEMY_DATABASE_URI": url, "BOOKS_DIR": str(root / "books"),
-                       "INDEX_DIR": str(root / "index"), "INDEX_INLINE": True, **extra})
+    return prepare(create_app({"TESTING": True, "SECRET_KEY": "pg-test-secret-key-0123456789abcdef0123",
+                               "SQLALCHEMY_DATABASE_URI": url, "BOOKS_DIR": str(root / "books"),
+                               "INDEX_DIR": str(root / "index"), "INDEX_INLINE": True, **extra}))
 
 
 def test_a_plain_postgresql_url_works_as_given_with_pool_options(postgres, tmp_path):

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from library import create_app
+from library.instance import prepare
 from library.audit import AuditEvent
 from library.auth.accounts import create_user
 from library.extensions import db
@@ -80,8 +81,8 @@ class Browser:
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("proxy")
     env = servers.app_env(root, LIBRARY_TRUSTED_PROXIES="1")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": env["LIBRARY_DATABASE_URL"], "SECRET_KEY": env["LIBRARY_SECRET_KEY"],
-                      "BOOKS_DIR": env["LIBRARY_BOOKS_DIR"], "INDEX_DIR": env["LIBRARY_INDEX_DIR"]})
+    app = prepare(create_app({"SQLALCHEMY_DATABASE_URI": env["LIBRARY_DATABASE_URL"], "SECRET_KEY": env["LIBRARY_SECRET_KEY"],
+                      "BOOKS_DIR": env["LIBRARY_BOOKS_DIR"], "INDEX_DIR": env["LIBRARY_INDEX_DIR"]}))
     with app.app_context():
         create_user("bithu", "secretary", branch_code="CB-A", password=GOOD)
         create_user("moi", "member", branch_code="CB-A", full_name="Thành viên mới")

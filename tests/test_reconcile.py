@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from library import create_app, indexing
+from library.instance import prepare
 from library.catalog.models import Book, IndexStatus, utcnow
 from library.extensions import db
 from library.ingest import import_file
@@ -46,12 +47,12 @@ def flask(root: Path, *args, fault: str | None = None) -> subprocess.CompletedPr
 
 
 def open_instance(root: Path):
-    return create_app({
+    return prepare(create_app({
         "TESTING": True, "SECRET_KEY": "reconcile-test-secret-key-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index"),
         "INDEX_INLINE": True,
-    })
+    }))
 
 
 def agreement(app):

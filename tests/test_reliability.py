@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from library import create_app
+from library.instance import prepare
 from library.catalog.models import Book, IndexStatus
 from library.extensions import db
 from library.ingest import FAILED, import_file
@@ -249,8 +250,8 @@ def test_uploads_and_searches_under_several_gunicorn_workers(tmp_path):
     assert {s[1] for s in statuses if s[0] == "upload"} == {202}
     output = (tmp_path / "gunicorn.log").read_text()
     assert "LockError" not in output and "database is locked" not in output and "Traceback" not in output
-    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "BOOKS_DIR": str(root / "books"),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}", "INDEX_DIR": str(root / "index")})
+    app = prepare(create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "BOOKS_DIR": str(root / "books"),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}", "INDEX_DIR": str(root / "index")}))
     with app.app_context():
         ready = set(db.session.scalars(select(Book.id).where(Book.status == "ready")))
         assert len(ready) == len(files) and get_index().indexed_book_ids() == ready

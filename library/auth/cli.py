@@ -11,8 +11,10 @@ from library.auth import accounts
 from library.auth.models import ROLES
 from library.auth.tokens import issue_token
 from library.extensions import db
+from library.instance import prepare_current
 
-users_cli = AppGroup("users", help="Tài khoản: tạo người dùng, cấp token API.")
+users_cli = AppGroup("users", help="Tài khoản: tạo người dùng, cấp token API.",
+                     callback=prepare_current)  # the schema first, on a new instance too
 
 
 @users_cli.command("create")

@@ -1,7 +1,6 @@
 """Keeping an instance whole: the reconciler and backups. It calls the indexer and the
 ingest pipeline; they never call it (their crash checkpoints are library.faults)."""
 import threading
-from pathlib import Path
 
 
 def init_app(app) -> None:
@@ -13,32 +12,7 @@ def init_app(app) -> None:
     cli.init_app(app)
     # The book page shows librarians a book whose file went missing (see reconcile).
     app.jinja_env.globals["file_missing"] = reconcile.file_missing
-    _new_instance_index(app)
     _settle_on_first_request(app)
-
-
-def _new_instance_index(app) -> None:
-    """A new instance gets an empty index; an instance with books never gets one silently."""
-    from sqlalchemy import func, select
-
-    from library.catalog.models import Book, BookStatus
-    from library.database import exclusive
-    from library.extensions import db
-    from library.search import get_index
-
-    from library.tasks import does_background_work
-
-    if not does_background_work(app):
-        return  # web processes under LIBRARY_JOBS=worker write no index: a worker makes it
-    with app.app_context():
-        search_index = get_index()
-        if search_index.store.exists() or search_index.store.older_versions():
-            return
-        with exclusive(Path(app.instance_path) / "migrate.lock"):
-            books = db.session.scalar(select(func.count(Book.id))
-                                      .where(Book.status == BookStatus.READY))
-            if not books and not search_index.store.exists():
-                search_index.store.create_empty()
 
 
 def _settle_on_first_request(app) -> None:

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from library import indexing
 from library.catalog.models import Book
 from library.cli import index_cli
+from library.database import upgrade_schema
 from library.extensions import db
+from library.instance import prepared
 from library.maintenance import backup as backups
 from library.maintenance import reconcile
 from library.search import get_index
@@ -52,6 +54,7 @@ def _summary() -> str:
 @click.command("backup")
 @click.argument("directory", type=click.Path(file_okay=False))
 @with_appcontext
+@prepared
 def backup_command(directory):
     """Sao lưu cơ sở dữ liệu, tệp sách và ảnh bìa vào DIRECTORY (kèm mã kiểm tra)."""
     try:
@@ -72,15 +75,14 @@ def backup_command(directory):
                                             "(tệp cũ được chuyển vào quarantine/).")
 @click.option("--no-index", is_flag=True, help="Không dựng lại chỉ mục tìm kiếm ngay.")
 @with_appcontext
+@prepared
 def restore_command(directory, force, no_index):
     """Khôi phục một bản sao lưu vào bản cài đặt này, rồi dựng lại chỉ mục tìm kiếm."""
-    from library.database import prepare
-
     try:
         outcome = backups.restore(Path(directory), Path(current_app.config["BOOKS_DIR"]), force)
     except backups.BackupError as exc:
         raise click.ClickException(exc.message) from exc
-    prepare(current_app)  # a backup of an older schema is brought up to date
+    upgrade_schema(current_app)  # a backup of an older schema is brought up to date
     click.echo(f"Đã khôi phục {outcome.books} sách, {outcome.files} tệp từ {directory}")
     if no_index:
         click.echo("Chưa dựng lại chỉ mục: chạy 'flask --app wsgi index rebuild'.")
@@ -91,6 +93,7 @@ def restore_command(directory, force, no_index):
 @click.command("db-copy")
 @click.argument("source_url")
 @with_appcontext
+@prepared  # the target at the newest migration, as the source must be
 def copy_command(source_url):
     """Chép mọi dòng dữ liệu từ SOURCE_URL (ví dụ sqlite:////đường/dẫn/library.db) vào cơ sở dữ liệu
     của bản cài đặt này (LIBRARY_DATABASE_URL), khi nó chưa có sách và tài khoản."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from library.instance import prepare_current
 from library.reading_lists.report import overdue_by_branch
 
-lists_cli = AppGroup("lists", help="Danh sách đọc: theo dõi quá hạn.")
+lists_cli = AppGroup("lists", help="Danh sách đọc: theo dõi quá hạn.", callback=prepare_current)
 
 
 @lists_cli.command("overdue")

@@ -13,12 +13,14 @@ from flask.cli import with_appcontext
 @with_appcontext
 def worker(threads):
     """Chạy các tác vụ nền (nhập sách, nhận dạng chữ, chỉ mục, sửa chữa) trong tiến trình này."""
+    from library.instance import prepare
     from library.tasks import host_id
     from library.tasks.runner import Runner
 
     app = current_app._get_current_object()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.config["IS_WORKER"] = True
+    prepare(app)  # the schema, the key, a new instance's index: this process does background work
     runner = Runner(app, threads)
     app.extensions["task_runner"] = runner
 

@@ -21,6 +21,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from library import create_app
+from library.instance import prepare
 from library.demo import DEMO_BOOKS, SHELVES, build_demo_files
 from library.demo.install import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_accounts
 from library.extensions import db
@@ -160,13 +161,13 @@ def live_server(tmp_path_factory, pytestconfig):
     root = tmp_path_factory.mktemp("live")
     plan = [b for b in DEMO_BOOKS if b.slug in DEMO_SUBSET]
     assert len(plan) == len(DEMO_SUBSET), "a book of DEMO_SUBSET is no longer in DEMO_BOOKS"
-    app = create_app({
+    app = prepare(create_app({
         "SECRET_KEY": "browser-tests-secret-key-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"),
         "INDEX_DIR": str(root / "index"),
         "INDEX_INLINE": True,
-    })
+    }))
     books = _fill(app, _demo_sources(pytestconfig, root, plan), plan)
     server = make_server("127.0.0.1", 0, _keep_response(app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from library import create_app, tasks
+from library.instance import prepare
 from library.auth.accounts import create_user
 from library.extensions import db
 from library.ingest import import_file
@@ -32,14 +33,14 @@ pytestmark = pytest.mark.skipif(not (DEFAULT_DIR / "build").is_dir(),
 @pytest.fixture(scope="module")
 def ocr_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("ocr-live")
-    app = create_app({
+    app = prepare(create_app({
         "SECRET_KEY": "ocr-browser-tests-secret-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"),
         "INDEX_DIR": str(root / "index"),
         "INDEX_INLINE": True,
         "JOBS_BACKGROUND": False,
-    })
+    }))
     with app.app_context():
         book = import_file(scanned_book(root / "so-tay-quet.pdf", PAGES[:3])).book_id
         create_user("docgia", "member", branch_code="CB-OCR", password=PASSWORD)

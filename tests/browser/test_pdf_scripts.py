@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from library import create_app
+from library.instance import prepare
 from library.auth.accounts import create_user
 from library.extensions import db
 from library.ingest import import_file
@@ -26,11 +27,11 @@ pytestmark = pytest.mark.skipif(not (DEFAULT_DIR / "build").is_dir(),
 @pytest.fixture(scope="module")
 def reader_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("scripted-live")
-    app = create_app({
+    app = prepare(create_app({
         "SECRET_KEY": "scripted-browser-tests-secret-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index"), "INDEX_INLINE": True,
-    })
+    }))
     with app.app_context():
         pdf = import_file(scripted_pdf(root / "co-ma.pdf", pages=["Trang một về đảng viên.",
                                                                   "Trang hai."])).book_id

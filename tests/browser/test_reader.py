@@ -17,6 +17,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from library import create_app
+from library.instance import prepare
 from library.auth.accounts import create_user, find_user
 from library.extensions import db
 from library.ingest import import_file
@@ -37,13 +38,13 @@ pytestmark = pytest.mark.skipif(not (DEFAULT_DIR / "build").is_dir(),
 @pytest.fixture(scope="module")
 def reader_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("reader-live")
-    app = create_app({
+    app = prepare(create_app({
         "SECRET_KEY": "reader-browser-tests-secret-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"),
         "INDEX_DIR": str(root / "index"),
         "INDEX_INLINE": True,
-    })
+    }))
     pages = [FILLER] * 7
     pages[PHRASE_PAGE - 2] = FILLER + "\nChống nguy cơ tự diễn biến, tự chuyển hoá trong nội bộ.\n" + FILLER
     with app.app_context():

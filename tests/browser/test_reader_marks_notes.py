@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from library import create_app
+from library.instance import prepare
 from library.auth.accounts import create_user
 from library.extensions import db
 from library.ingest import import_file
@@ -35,13 +36,13 @@ pytestmark = pytest.mark.skipif(not (DEFAULT_DIR / "build").is_dir(),
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("notes-live")
-    app = create_app({
+    app = prepare(create_app({
         "SECRET_KEY": "notes-browser-tests-secret-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"),
         "INDEX_DIR": str(root / "index"),
         "INDEX_INLINE": True,
-    })
+    }))
     pages = [FILLER] * 8
     pages[PHRASE_PAGE - 2] = FILLER + "\n" + PHRASE + "\n" + FILLER
     pages[SECOND_PAGE - 2] = "Lời Hồ Chí Minh dạy.\n" + FILLER
