@@ -111,7 +111,7 @@ def test_errors_are_reported_per_row_and_the_rest_imports(app, admin_client):
     data = "\n".join([
         HEADER_VI,
         "ok1,Một,CB-01,member",
-        "Người Dùng,Hai,CB-01,member",        # 3: not an ASCII username
+        "<script>alert(1)</script>,Hai,CB-01,member",  # 3: not a username; shown escaped
         "ok1,Ba,CB-01,member",                # 4: repeats row 2
         "ok4,Bốn,CB 01,member",               # 5: bad branch code
         "ok5,Năm,CB-01,trưởng ban",           # 6: unknown role
@@ -132,7 +132,7 @@ def test_errors_are_reported_per_row_and_the_rest_imports(app, admin_client):
     assert user_row(app, "sep")["role"] == "admin"
     page = admin_client.get(f"/quan-tri/nhap-thanh-vien/{report['id']}").get_data(as_text=True)
     assert page.count('class="row-error"') == 10  # errors shown first
-    assert "&lt;" not in page or "<script" not in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_report_csv_cannot_run_formulas(app, admin_client):

@@ -270,15 +270,21 @@ def page(new_context):
     return new_context().new_page()
 
 
-def sign_in(page, live_server, username: str | None = None, password: str | None = None):
-    """Signs in through the real form, from wherever the page is sent to sign in."""
+def sign_in_as(page, username: str, password: str):
+    """Signs in through the real form, from wherever the page is sent to sign in (every
+    journey's server, the shared demo one or a test file's own, signs in through this)."""
     if "/dang-nhap" not in page.url:
         page.goto("/dang-nhap")
-    page.fill("#username", username or live_server.username)
-    page.fill("#password", password or live_server.password)
+    page.fill("#username", username)
+    page.fill("#password", password)
     with page.expect_navigation():
         page.locator("section.auth-login button[type=submit]").click()
     return page
+
+
+def sign_in(page, live_server, username: str | None = None, password: str | None = None):
+    """Signs in on the shared demo server, as its member unless told otherwise."""
+    return sign_in_as(page, username or live_server.username, password or live_server.password)
 
 
 @pytest.fixture(scope="session")

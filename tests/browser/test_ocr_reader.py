@@ -21,7 +21,7 @@ from library.extensions import db
 from library.ingest import import_file
 from library.reader.vendor import DEFAULT_DIR
 from library.vietnamese import fold
-from tests.browser.conftest import TIMEOUT_MS, _keep_response, _QuietHandler
+from tests.browser.conftest import TIMEOUT_MS, _keep_response, _QuietHandler, sign_in_as
 from tests.ocr_books import PAGES, scanned_book
 
 PASSWORD = "tusach-ocr-2026"
@@ -67,11 +67,7 @@ def member_page(browser, ocr_server):
     page = context.new_page()
     page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
     page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 500 else None)
-    page.goto("/dang-nhap")
-    page.fill("#username", "docgia")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.locator("section.auth-login button[type=submit]").click()
+    sign_in_as(page, "docgia", PASSWORD)
     yield page
     context.close()
     assert not problems, "\n".join(problems)

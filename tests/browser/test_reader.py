@@ -25,7 +25,8 @@ from library.reader.models import ReadingPosition, SectionSeen
 from library.reader.vendor import DEFAULT_DIR
 from library.vietnamese import fold
 from tests.books import FILLER, pdf_book
-from tests.browser.conftest import ARTIFACTS, CHROMIUM_ARGS, TIMEOUT_MS, _keep_response, _QuietHandler
+from tests.browser.conftest import (ARTIFACTS, CHROMIUM_ARGS, TIMEOUT_MS, _keep_response, _QuietHandler,
+                                    sign_in_as)
 from tests.test_reader_epub import hostile_epub
 
 PASSWORD = "tusach-reader-2026"
@@ -82,11 +83,7 @@ def reader_page(browser, reader_server, request):
         page.on("console", lambda msg: problems.append(f"console: {msg.text}")
                 if msg.type == "error" and "Content Security Policy" in msg.text else None)
         page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 500 else None)
-        page.goto("/dang-nhap")
-        page.fill("#username", "docgia")
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.locator("section.auth-login button[type=submit]").click()
+        sign_in_as(page, "docgia", PASSWORD)
         assert "/dang-nhap" not in page.url
         return page
 

@@ -21,7 +21,7 @@ from library.extensions import db
 from library.ingest import import_file
 from library.reader.vendor import DEFAULT_DIR
 from tests.books import FILLER, epub_book, pdf_book
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, _keep_response, _QuietHandler
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, _keep_response, _QuietHandler, sign_in_as
 
 PASSWORD = "tusach-notes-2026"
 PHRASE = "Chủ tịch Hồ Chí Minh ký hồ sơ. Chỉ thị về chí khí. Đảng viên đang viện dẫn."
@@ -80,12 +80,7 @@ def reader(browser, server, request):
         page = context.new_page()
         page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
         page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 500 else None)
-        page.goto("/dang-nhap")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.locator("section.auth-login button[type=submit]").click()
-        return page
+        return sign_in_as(page, username, PASSWORD)
 
     yield open_page
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)[:100]
