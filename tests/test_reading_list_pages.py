@@ -117,9 +117,13 @@ def test_edit_extend_close_and_archive(app, two):
     assert "Chuyên đề mới" in page and "01/02/2031" in page and "Học tập và làm theo Bác" in page
     two["a"].post(f"/danh-sach-doc/{list_id}/trang-thai", data={"status": "closed"})
     assert "Chuyên đề mới" not in two["a1"].get("/sach-can-doc").get_data(as_text=True)
-    assert "Chuyên đề mới" in two["a"].get("/danh-sach-doc?trang-thai=closed").get_data(as_text=True)
+    assert "Chuyên đề mới" in two["a"].get("/danh-sach-doc?status=closed").get_data(as_text=True)
     two["a"].post(f"/danh-sach-doc/{list_id}/trang-thai", data={"status": "archived"})
-    assert "Chuyên đề mới" in two["a"].get("/danh-sach-doc?trang-thai=archived").get_data(as_text=True)
+    assert "Chuyên đề mới" in two["a"].get("/danh-sach-doc?status=archived").get_data(as_text=True)
+    # A bookmark from before the parameters were English opens the same view.
+    old = two["a"].get("/danh-sach-doc?trang-thai=archived")
+    assert old.status_code == 301 and old.headers["Location"].endswith("/danh-sach-doc?status=archived")
+    assert "Chuyên đề mới" in two["a"].get(old.headers["Location"]).get_data(as_text=True)
     assert "Chuyên đề mới" not in two["a"].get("/danh-sach-doc").get_data(as_text=True)
 
 
@@ -154,7 +158,7 @@ def test_report_filters_and_print(app, two):
     full = two["a"].get(f"/danh-sach-doc/{list_id}").get_data(as_text=True)
     assert all(f'data-username="{u}"' in full for u in ("bithu.a", "dv.a1", "dv.a2"))
     assert 'id="rl-print"' in full and "reading_lists/report.js" in full
-    late = two["a"].get(f"/danh-sach-doc/{list_id}?qua-han=1").get_data(as_text=True)
+    late = two["a"].get(f"/danh-sach-doc/{list_id}?overdue=1").get_data(as_text=True)
     assert 'data-username="dv.a1"' in late and 'data-username="dv.a2"' not in late
     assert 'class="rl-overdue" data-username="dv.a1"' in late
 
@@ -236,11 +240,14 @@ def test_secretary_follows_the_own_branch_on_an_organisation_list_read_only(app,
     assert page.status_code == 200
     assert 'data-username="dv.a1"' in text and 'data-username="dv.b1"' not in text
     assert f"/danh-sach-doc/{for_a}/sua" not in text  # read-only: no edit, extend or close
-    # ?chi-bo= cannot widen the view to another branch, nor can the exports.
-    widened = two["a"].get(f"/danh-sach-doc/{for_a}?chi-bo=CB-B").get_data(as_text=True)
-    assert 'data-username="dv.b1"' not in widened
-    csv_text = two["a"].get(f"/danh-sach-doc/{for_a}/bao-cao.csv?chi-bo=CB-B").get_data(as_text=True)
-    assert "dv.a1" in csv_text and "dv.b1" not in csv_text
+    # ?branch= (or the old ?chi-bo=) cannot widen the view to another branch, nor can the exports.
+    for asked in ("branch=CB-B", "chi-bo=CB-B"):
+        widened = two["a"].get(f"/danh-sach-doc/{for_a}?{asked}", follow_redirects=True)
+        assert widened.status_code == 200 and 'data-username="dv.a1"' in widened.get_data(as_text=True)
+        assert 'data-username="dv.b1"' not in widened.get_data(as_text=True)
+        csv_text = two["a"].get(f"/danh-sach-doc/{for_a}/bao-cao.csv?{asked}",
+                                follow_redirects=True).get_data(as_text=True)
+        assert "dv.a1" in csv_text and "dv.b1" not in csv_text
     # Still not a manager: no edits, and the CONTRACT report API stays 404.
     assert two["a"].get(f"/danh-sach-doc/{for_a}/sua").status_code == 404
     assert two["a"].post(f"/danh-sach-doc/{for_a}/trang-thai", data={"status": "closed"}).status_code == 404

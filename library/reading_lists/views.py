@@ -3,6 +3,7 @@ organisation's) lists, their form, report and exports. Thin: scoping is in `serv
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,6 +24,20 @@ MANAGERS = (SECRETARY, LIBRARIAN, ADMIN)
 PURPOSE_LABELS = {"topic": "Chuyên đề học tập", "resolution": "Nghị quyết",
                   "campaign": "Cuộc vận động", "other": "Khác"}
 STATUS_LABELS = {"open": "Đang mở", "closed": "Đã đóng", "archived": "Lưu trữ"}
+
+
+# Pages take English query parameters, as the API does (README: Query parameters). These
+# pages used Vietnamese ones before: a bookmark with them is sent to the same view.
+OLD_PARAMETERS = {"trang-thai": "status", "chi-bo": "branch", "qua-han": "overdue",
+                  "chua-xong": "incomplete"}
+
+
+@bp.before_request
+def _old_parameter_names():
+    if request.method == "GET" and not OLD_PARAMETERS.keys().isdisjoint(request.args):
+        args = [(OLD_PARAMETERS.get(key, key), value) for key, value in request.args.items(multi=True)]
+        return redirect(url_for(request.endpoint, **request.view_args) + "?" + urlencode(args), 301)
+    return None
 
 
 @bp.app_context_processor
@@ -73,10 +88,10 @@ def _reportable_or_404(list_id: int):
 @bp.get("/danh-sach-doc")
 @role_required(*MANAGERS)
 def manage():
-    status = request.args.get("trang-thai", ListStatus.OPEN)
+    status = request.args.get("status", ListStatus.OPEN)
     if status not in service.STATUSES:
         status = ListStatus.OPEN
-    branch_code = request.args.get("chi-bo", "") if can_manage_organisation_lists(current_user) else None
+    branch_code = request.args.get("branch", "") if can_manage_organisation_lists(current_user) else None
     lists = list(db.session.scalars(service.managed_lists(current_user, status, branch_code)))
     followed = list(db.session.scalars(service.followed_lists(current_user, status)))
     # Lists one may copy from: the organisation's (for a secretary), kept short.
@@ -229,8 +244,8 @@ def copy(list_id: int):
 
 
 def _report_scope(reading_list):
-    """(branch id or None, Branch or None): `?chi-bo=CODE` narrows an organisation list."""
-    code = request.args.get("chi-bo")
+    """(branch id or None, Branch or None): `?branch=CODE` narrows an organisation list."""
+    code = request.args.get("branch")
     if not code:
         return None
     branch = db.session.scalar(select(Branch).where(Branch.code == code))
@@ -248,12 +263,12 @@ def report_page(list_id: int):
                                lines=report.overview(reading_list),
                                items=report.item_infos(reading_list))
     built = report.build(reading_list, branch_id)
-    overdue_only = request.args.get("qua-han") == "1"
-    incomplete_only = request.args.get("chua-xong") == "1"
+    overdue_only = request.args.get("overdue") == "1"
+    incomplete_only = request.args.get("incomplete") == "1"
     return render_template("reading_lists/report.html", report=built,
                            rows=built.filtered(overdue_only, incomplete_only),
                            overdue_only=overdue_only, incomplete_only=incomplete_only,
-                           branch_code=request.args.get("chi-bo") if manages else None,
+                           branch_code=request.args.get("branch") if manages else None,
                            manages=manages)
 
 
