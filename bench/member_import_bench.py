@@ -51,8 +51,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         app = prepare(create_app({"SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
-                          "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index")}))
+                                  "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
+                                  "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index")}))
         with app.app_context():
             admin = create_user("bench-admin", "admin", branch_code="cb00")
             db.session.commit()

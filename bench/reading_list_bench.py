@@ -140,9 +140,9 @@ def main():
         reuse = bool(args.keep) and (Path(tmp) / "bench.db").exists()
         Path(tmp).mkdir(parents=True, exist_ok=True)
         app = prepare(create_app({"SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.db'}",
-                          "BOOKS_DIR": str(Path(tmp) / "books"), "INDEX_DIR": str(Path(tmp) / "index"),
-                          "INDEX_INLINE": True}))
+                                  "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.db'}",
+                                  "BOOKS_DIR": str(Path(tmp) / "books"), "INDEX_DIR": str(Path(tmp) / "index"),
+                                  "INDEX_INLINE": True}))
         if reuse:
             with app.app_context():
                 lists = list(db.session.scalars(select(ReadingList.id).order_by(ReadingList.id)))

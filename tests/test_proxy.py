@@ -82,7 +82,7 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("proxy")
     env = servers.app_env(root, LIBRARY_TRUSTED_PROXIES="1")
     app = prepare(create_app({"SQLALCHEMY_DATABASE_URI": env["LIBRARY_DATABASE_URL"], "SECRET_KEY": env["LIBRARY_SECRET_KEY"],
-                      "BOOKS_DIR": env["LIBRARY_BOOKS_DIR"], "INDEX_DIR": env["LIBRARY_INDEX_DIR"]}))
+                              "BOOKS_DIR": env["LIBRARY_BOOKS_DIR"], "INDEX_DIR": env["LIBRARY_INDEX_DIR"]}))
     with app.app_context():
         create_user("bithu", "secretary", branch_code="CB-A", password=GOOD)
         create_user("moi", "member", branch_code="CB-A", full_name="Thành viên mới")

@@ -249,7 +249,7 @@ def test_uploads_and_searches_under_several_gunicorn_workers(tmp_path):
     output = (tmp_path / "gunicorn.log").read_text()
     assert "LockError" not in output and "database is locked" not in output and "Traceback" not in output
     app = prepare(create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "BOOKS_DIR": str(root / "books"),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}", "INDEX_DIR": str(root / "index")}))
+                              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}", "INDEX_DIR": str(root / "index")}))
     with app.app_context():
         ready = set(db.session.scalars(select(Book.id).where(Book.status == "ready")))
         assert len(ready) == len(files) and get_index().indexed_book_ids() == ready
