@@ -4,7 +4,6 @@ from flask_login import current_user
 
 from library.auth import bearer_token
 from library.auth.permissions import can_manage_accounts, deny_unauthenticated
-from library.i18n import add_translations
 from library.navigation import add_link
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
@@ -24,9 +23,6 @@ def _admins_only():
 
 
 def init_app(app: Flask) -> None:
-    from library.admin.i18n_en import ENGLISH
-
-    add_translations(ENGLISH)
     add_link(app, "admin.index", "Quản trị", visible=can_manage_accounts, order=90)
     app.register_blueprint(bp)
 

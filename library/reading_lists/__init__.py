@@ -26,13 +26,10 @@ def _unread(user) -> int:
 
 
 def init_app(app: Flask) -> None:
-    from library.i18n import add_translations
     from library.navigation import add_link
     from library.reading_lists.cli import lists_cli
-    from library.reading_lists.i18n_en import ENGLISH
 
     app.register_blueprint(bp)
-    add_translations(ENGLISH)
     add_link(app, "reading_lists.mine", "Sách cần đọc", visible=_reads_lists, order=20,
              badge=_unread)
     add_link(app, "reading_lists.manage", "Danh sách đọc", visible=_is_manager, order=30)
