@@ -21,14 +21,18 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import flask_babel
+import flask_wtf
+import pytz
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
-from flask import Blueprint, Flask, current_app, has_app_context, has_request_context, redirect, request, url_for
+from flask import (Blueprint, Flask, current_app, has_app_context, has_request_context, redirect,
+                   request, url_for)
 from flask_babel import Babel, LazyString
 
 from library.config import REPO_ROOT, time_zone
 from library.redirects import safe_next
+from library.translatable import N_  # noqa: F401  (marks texts translated where shown)
 
 LANGUAGES = ("vi", "en")
 DOMAIN = "messages"
@@ -103,6 +107,35 @@ def lazy_ngettext(singular: str, plural: str, num: int, **values) -> LazyString:
     return LazyString(ngettext, singular, plural, num, **values)
 
 
+class _FormTranslations:
+    """WTForms' own messages ("Not a valid integer value.") are English in WTForms; our
+    `translations/vi/LC_MESSAGES/wtforms.po` gives them in Vietnamese. The forms' own
+    messages are lazy strings of our catalog, translated when shown."""
+
+    def gettext(self, string: str) -> str:
+        return _wtforms_catalog().gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalog().ngettext(singular, plural, n)
+
+
+def _wtforms_catalog():
+    if not _babel_here() or current_language() == "en":
+        return NullTranslations()
+    domain = current_app.extensions.setdefault(
+        "library_wtforms_domain",
+        flask_babel.Domain(current_app.config["BABEL_TRANSLATION_DIRECTORIES"], domain="wtforms"))
+    return domain.get_translations()
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """Flask-WTF's form, with WTForms' own messages in the reader's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _FormTranslations()
+
+
 # Times: stored in UTC (naive), shown in LIBRARY_TIMEZONE, written the locale's way.
 _DATE = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 _TIME = {"vi": "HH:mm", "en": "h:mm a"}
@@ -112,12 +145,16 @@ def format_date(value: date | datetime | None) -> str:
     """dd/mm/yyyy in Vietnamese, "3 Dec 2026" in English; a datetime in the library's zone."""
     if value is None:
         return ""
+    if not _babel_here():
+        return value.strftime("%d/%m/%Y")
     return flask_babel.format_date(value, _DATE.get(current_language(), _DATE["vi"]))
 
 
 def format_time(value: datetime | time | None, seconds: bool = False) -> str:
     if value is None:
         return ""
+    if not _babel_here():
+        return value.strftime("%H:%M:%S" if seconds else "%H:%M")
     pattern = _TIME.get(current_language(), _TIME["vi"])
     if seconds:
         pattern = pattern.replace("mm", "mm:ss")
@@ -137,7 +174,14 @@ def to_local(value: datetime) -> datetime:
 
 
 def timezone_name() -> str:
-    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "UTC"
+
+
+def today() -> date:
+    """Today in the library's zone: a list due "3/12" is late from midnight in Hà Nội, not in UTC."""
+    if not has_app_context():
+        return date.today()
+    return datetime.now(pytz.timezone(timezone_name())).date()
 
 
 @bp.post("/ngon-ngu/<code>")
@@ -200,7 +244,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
-        _=gettext, pgettext=pgettext, ngettext=ngettext, current_language=current_language,
+        _=gettext, N_=N_, pgettext=pgettext, ngettext=ngettext, current_language=current_language,
         timezone_name=timezone_name,
     )
     app.jinja_env.filters.update(date=format_date, datetime=format_datetime, time=format_time)

@@ -20,9 +20,10 @@ from library.extensions import db
 from library.reading_lists import moves
 from library.spreadsheet import csv_text
 from library.vietnamese import fold
+from library.translatable import N_
 
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
-STATUS_LABELS = {CREATED: "Tạo mới", UPDATED: "Cập nhật", UNCHANGED: "Không đổi", ERROR: "Lỗi"}
+STATUS_LABELS = {CREATED: N_("Tạo mới"), UPDATED: N_("Cập nhật"), UNCHANGED: N_("Không đổi"), ERROR: N_("Lỗi")}
 MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
 _CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit

@@ -9,6 +9,7 @@ from library.auth import accounts, passwords
 from library.auth.accounts import AccountError
 from library.auth.models import Branch, User
 from library.reading_lists import moves
+from library.translatable import N_
 
 
 def create_user(actor: User, username: str, role: str, branch_code: str, full_name: str,
@@ -27,7 +28,7 @@ def edit_user(actor: User, user: User, *, full_name: str, role: str, branch_code
     """Apply the edit form's three fields, and only those; returns the audit actions written."""
     # An admin demoting themself could leave nobody able to undo it.
     if user.id == actor.id and role != user.role:
-        raise AccountError("Bạn không thể tự đổi vai trò của mình.")
+        raise AccountError(N_("Bạn không thể tự đổi vai trò của mình."))
     branch = None
     if branch_code:
         branch = accounts.find_branch(branch_code)
@@ -60,7 +61,7 @@ def edit_user(actor: User, user: User, *, full_name: str, role: str, branch_code
 def set_active(actor: User, user: User, active: bool) -> bool:
     """Deactivate or reactivate; False when there was nothing to change."""
     if user.id == actor.id and not active:
-        raise AccountError("Bạn không thể tự khoá tài khoản của mình.")
+        raise AccountError(N_("Bạn không thể tự khoá tài khoản của mình."))
     if user.active == active:
         return False
     accounts.set_active(user, active)

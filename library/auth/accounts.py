@@ -11,9 +11,10 @@ from library.auth.models import (
     valid_username,
 )
 from library.extensions import db
+from library.translatable import N_
 
-MSG_BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng"
-MSG_THROTTLED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
+MSG_BAD_CREDENTIALS = N_("Tên đăng nhập hoặc mật khẩu không đúng")
+MSG_THROTTLED = N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.")
 
 
 class AccountError(ValueError):
@@ -39,7 +40,7 @@ def find_branch(code: str) -> Branch | None:
 def _checked_branch_code(code: str) -> str:
     code = (code or "").strip()
     if not code:
-        raise AccountError("Mã chi bộ không được để trống.")
+        raise AccountError(N_("Mã chi bộ không được để trống."))
     if not valid_branch_code(code):
         raise AccountError(
             f"Mã chi bộ không hợp lệ: {code[:60]!r} (chữ không dấu, số, . _ -; tối đa 50 ký tự)."
@@ -50,9 +51,9 @@ def _checked_branch_code(code: str) -> str:
 def _checked_branch_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise AccountError("Tên chi bộ không được để trống.")
+        raise AccountError(N_("Tên chi bộ không được để trống."))
     if len(name) > 300:
-        raise AccountError("Tên chi bộ dài tối đa 300 ký tự.")
+        raise AccountError(N_("Tên chi bộ dài tối đa 300 ký tự."))
     return unicodedata.normalize("NFC", name)
 
 
@@ -100,7 +101,7 @@ def create_user(username: str, role: str, *, branch_code: str | None = None,
     if role not in ROLES:
         raise AccountError(f"Vai trò không hợp lệ: {role!r} (một trong {', '.join(ROLES)}).")
     if role == SECRETARY and not branch_code:
-        raise AccountError("Bí thư chi bộ phải thuộc một chi bộ (--branch).")
+        raise AccountError(N_("Bí thư chi bộ phải thuộc một chi bộ (--branch)."))
     if find_user(username) is not None:
         raise AccountError(f"Tên đăng nhập đã tồn tại: {username}")
     user = User(username=username, role=role, full_name=_checked_full_name(full_name))
@@ -143,7 +144,7 @@ def change_password(user: User, current: str, new: str, ip: str) -> None:
     """The user's own change: the current password is checked, and throttled like a sign-in."""
     claim_attempt(user.username, ip)
     if not passwords.verify_password(user.password_hash, current):
-        raise AccountError("Mật khẩu hiện tại không đúng.")
+        raise AccountError(N_("Mật khẩu hiện tại không đúng."))
     throttle.succeeded(user.username, ip)
     set_password(user, new)
 
@@ -151,7 +152,7 @@ def change_password(user: User, current: str, new: str, ip: str) -> None:
 def _checked_full_name(full_name: str) -> str:
     full_name = unicodedata.normalize("NFC", " ".join((full_name or "").split()))
     if len(full_name) > 200:
-        raise AccountError("Họ và tên dài tối đa 200 ký tự.")
+        raise AccountError(N_("Họ và tên dài tối đa 200 ký tự."))
     return full_name
 
 
@@ -164,7 +165,7 @@ def set_role(user: User, role: str) -> None:
     if role not in ROLES:
         raise AccountError(f"Vai trò không hợp lệ: {role!r}")
     if role == SECRETARY and user.branch_id is None and user.branch is None:
-        raise AccountError("Bí thư chi bộ phải thuộc một chi bộ.")
+        raise AccountError(N_("Bí thư chi bộ phải thuộc một chi bộ."))
     if role != user.role:
         user.role = role
         user.revoke_sessions()
@@ -172,7 +173,7 @@ def set_role(user: User, role: str) -> None:
 
 def set_branch(user: User, branch: Branch | None) -> None:
     if branch is None and user.role == SECRETARY:
-        raise AccountError("Bí thư chi bộ phải thuộc một chi bộ.")
+        raise AccountError(N_("Bí thư chi bộ phải thuộc một chi bộ."))
     user.branch = branch
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from library.translatable import N_
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,8 +91,8 @@ def password_problem(password: str, username: str = "") -> str | None:
     folded = password.lower()
     bare = re.sub(r"[\W_]+", "", folded)
     if folded in _common_passwords() or bare in _common_passwords() or _is_sequence(folded):
-        return "Mật khẩu này quá phổ biến, dễ bị đoán. Vui lòng chọn mật khẩu khác."
+        return N_("Mật khẩu này quá phổ biến, dễ bị đoán. Vui lòng chọn mật khẩu khác.")
     name = (username or "").lower()
     if name and len(name) >= 3 and (name in folded or folded in name):
-        return "Mật khẩu không được chứa tên đăng nhập."
+        return N_("Mật khẩu không được chứa tên đăng nhập.")
     return None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from library.catalog import limits
 from library.vietnamese import clean_text
+from library.translatable import N_
 
 COLUMNS = ("file", "title", "authors", "shelf", "year", "publisher", "description")
 
@@ -51,7 +52,7 @@ def read_manifest(path: str | Path) -> dict[str, BookMetadata]:
             reader = csv.DictReader(fh)
             headers = {h.strip().lower() for h in (reader.fieldnames or [])}
             if "file" not in headers:
-                raise ManifestError("Bảng kê thiếu cột 'file'")
+                raise ManifestError(N_("Bảng kê thiếu cột 'file'"))
             rows = {}
             for line_no, raw in enumerate(reader, start=2):
                 row = {(k or "").strip().lower(): v for k, v in raw.items()}
@@ -74,7 +75,7 @@ def read_manifest(path: str | Path) -> dict[str, BookMetadata]:
                 rows[unicodedata.normalize("NFC", name)] = metadata
             return rows
     except UnicodeDecodeError as exc:
-        raise ManifestError("Bảng kê phải là tệp CSV mã UTF-8") from exc
+        raise ManifestError(N_("Bảng kê phải là tệp CSV mã UTF-8")) from exc
     except csv.Error as exc:
         if "field limit" in str(exc):
             raise ManifestError(f"Một ô của bảng kê dài quá {csv.field_size_limit():,} ký tự"

@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 from library.extraction.types import ExtractionError
 from library.extraction.xmlsafe import parse_xml
 from library.vietnamese import clean_text
+from library.translatable import N_
 
 MAX_ENTRIES = 10_000
 MAX_TOTAL = 1 << 30          # 1 GiB declared uncompressed
@@ -85,7 +86,7 @@ class SafeZip:
         if len(infos) > MAX_ENTRIES:
             raise ExtractionError(f"Tệp EPUB chứa quá nhiều tệp con (hơn {MAX_ENTRIES:,})".replace(",", "."))
         if not infos:
-            raise ExtractionError("Tệp EPUB rỗng, không có nội dung")
+            raise ExtractionError(N_("Tệp EPUB rỗng, không có nội dung"))
         total = 0
         seen = set()
         for info in infos:
@@ -95,10 +96,10 @@ class SafeZip:
             if _is_unsafe_name(name):
                 raise ExtractionError(unsafe_path_reason(name))
             if _is_symlink(info):
-                raise ExtractionError("Tệp EPUB chứa liên kết tượng trưng (symlink) không an toàn")
+                raise ExtractionError(N_("Tệp EPUB chứa liên kết tượng trưng (symlink) không an toàn"))
             if name in seen:
                 # Two members with one name: readers disagree on which one is the book.
-                raise ExtractionError("Tệp EPUB chứa hai tệp con trùng tên")
+                raise ExtractionError(N_("Tệp EPUB chứa hai tệp con trùng tên"))
             seen.add(name)
             total += info.file_size
             if total > MAX_TOTAL or info.file_size > MAX_MEMBER:

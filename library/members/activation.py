@@ -22,13 +22,14 @@ from library import audit
 from library.auth import accounts, passwords, throttle
 from library.auth.models import LOCAL, MEMBER, ActivationCode, Branch, User, utcnow
 from library.extensions import db
+from library.translatable import N_
 
 # No 0/O, 1/I/L: the code is read off paper and typed on a phone. 12 characters of 32:
 # 60 bits, which with expiry and the sign-in throttle is far beyond guessing.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LENGTH = 12
 DEFAULT_DAYS = 30
-MSG_BAD_CODE = "Tên đăng nhập hoặc mã kích hoạt không đúng, hoặc mã đã dùng hay hết hạn."
+MSG_BAD_CODE = N_("Tên đăng nhập hoặc mã kích hoạt không đúng, hoặc mã đã dùng hay hết hạn.")
 
 
 @dataclass(frozen=True)

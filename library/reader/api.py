@@ -13,6 +13,8 @@ from library.extensions import db
 from library.reader import bp, progress
 from library.reader.progress import ProgressError
 from library.security import MAX_ID
+from library.i18n import gettext as _
+from library.translatable import N_
 
 
 class BadRequest(ProgressError):
@@ -22,7 +24,7 @@ class BadRequest(ProgressError):
 def _body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadRequest("Cần một đối tượng JSON trong thân yêu cầu.")
+        raise BadRequest(N_("Cần một đối tượng JSON trong thân yêu cầu."))
     return data
 
 
@@ -44,13 +46,13 @@ def _offset(data: dict) -> float:
     value = data.get("offset", 0.0)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not 0.0 <= value <= 1.0:
-        raise BadRequest("«offset» phải là một số từ 0 đến 1.")
+        raise BadRequest(N_("«offset» phải là một số từ 0 đến 1."))
     return float(value)
 
 
 @bp.errorhandler(ProgressError)
 def _progress_error(error: ProgressError):
-    return {"error": str(error)}, error.status
+    return {"error": _(str(error))}, error.status
 
 
 @bp.post("/api/progress")
@@ -59,13 +61,13 @@ def report_progress():
     indexed read, one upsert, one commit."""
     data = _body()
     if ("page" in data) == ("chapter" in data):
-        raise BadRequest("Gửi đúng một trong hai: «page» (PDF) hoặc «chapter» (EPUB).")
+        raise BadRequest(N_("Gửi đúng một trong hai: «page» (PDF) hoặc «chapter» (EPUB)."))
     kind = "page" if "page" in data else "chapter"
     book_id = _int(data, "book_id")
     position = _int(data, kind)
     to_end = data.get("to_end", True)
     if not isinstance(to_end, bool):
-        raise BadRequest("«to_end» phải là true hoặc false.")
+        raise BadRequest(N_("«to_end» phải là true hoặc false."))
     progress.check_place(book_id, position, kind)
     # A PDF page is seen whole; a chapter reported by another app counts as read to
     # its end, the EPUB reader says `"to_end": false` when it merely opened one.
@@ -124,7 +126,7 @@ def add_bookmark(book_id: int):
     offset = _offset(data)
     label = data.get("label", "")
     if not isinstance(label, str):
-        raise BadRequest("«label» phải là chuỗi.")
+        raise BadRequest(N_("«label» phải là chuỗi."))
     progress.check_place(book_id, position)
     bookmark = progress.add_bookmark(current_user.id, book_id, position, offset, label)
     db.session.commit()

@@ -23,6 +23,7 @@ from library.catalog.models import Book, Section
 from library.extensions import db
 from library.reader.models import Highlight
 from library.reader.progress import ProgressError
+from library.translatable import N_
 
 COLORS = ("yellow", "green", "blue", "pink")
 COLOR_NAMES = {"yellow": "vàng", "green": "xanh lá", "blue": "xanh dương", "pink": "hồng"}
@@ -55,7 +56,7 @@ def _color(color) -> str:
     if color is None:
         return COLORS[0]
     if color not in COLORS:
-        raise BadHighlight("«color» phải là một trong: " + ", ".join(COLORS) + ".")
+        raise BadHighlight(N_("«color» phải là một trong: ") + ", ".join(COLORS) + ".")
     return color
 
 
@@ -81,7 +82,7 @@ def get(user_id: int, highlight_id: int) -> Highlight:
     highlight = db.session.scalar(select(Highlight).where(
         Highlight.id == highlight_id, Highlight.user_id == user_id))
     if highlight is None:  # someone else's is no different from none at all
-        raise HighlightNotFound("Không tìm thấy ghi chú.")
+        raise HighlightNotFound(N_("Không tìm thấy ghi chú."))
     return highlight
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from library.catalog.models import PDF, Book, BookStatus, Section, utcnow
 from library.extensions import db
 from library.reader.models import Bookmark, ReadingPosition, SectionSeen
+from library.translatable import N_
 
 MAX_LABEL = 200
 
@@ -71,7 +72,7 @@ def check_place(book_id: int, position: int, kind: str | None = None) -> Place:
     "chapter") must match the book's format when given. One indexed query."""
     row = db.session.execute(_PLACE, {"book_id": book_id, "position": position}).first()
     if row is None or row.status != BookStatus.READY:
-        raise BookNotFound("Không tìm thấy sách.")
+        raise BookNotFound(N_("Không tìm thấy sách."))
     if kind is not None:
         expected = "page" if row.media_type == PDF else "chapter"
         if kind != expected:

@@ -27,12 +27,13 @@ def _unread(user) -> int:
 
 def init_app(app: Flask) -> None:
     from library.navigation import add_link
+    from library.translatable import N_
     from library.reading_lists.cli import lists_cli
 
     app.register_blueprint(bp)
-    add_link(app, "reading_lists.mine", "Sách cần đọc", visible=_reads_lists, order=20,
+    add_link(app, "reading_lists.mine", N_("Sách cần đọc"), visible=_reads_lists, order=20,
              badge=_unread)
-    add_link(app, "reading_lists.manage", "Danh sách đọc", visible=_is_manager, order=30)
+    add_link(app, "reading_lists.manage", N_("Danh sách đọc"), visible=_is_manager, order=30)
     app.cli.add_command(lists_cli)
 
 

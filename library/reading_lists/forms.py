@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from library.reading_lists.service import AssignSpec, ItemSpec, ReadingListError
+from library.translatable import N_
 
 
 class FormError(ReadingListError):
@@ -31,14 +32,14 @@ class ListForm:
     def assign_spec(self, own_branch_code: str | None) -> AssignSpec | None:
         if self.assign_mode == "members":
             if not self.members:
-                raise FormError("Chọn ít nhất một đảng viên, hoặc giao cho cả chi bộ.")
+                raise FormError(N_("Chọn ít nhất một đảng viên, hoặc giao cho cả chi bộ."))
             return AssignSpec(members=self.members)
         if self.assign_mode == "all":
             return AssignSpec(everyone=True)
         if self.assign_mode == "branches":
             codes = [c for c in re.split(r"[\s,;]+", self.branches) if c]
             if not codes:
-                raise FormError("Nhập mã các chi bộ được giao.")
+                raise FormError(N_("Nhập mã các chi bộ được giao."))
             return AssignSpec(branches=codes)
         if self.assign_mode == "none":
             return AssignSpec()
