@@ -57,7 +57,7 @@ def _handle_too_large(error: RequestEntityTooLarge):
 def _handle_unexpected(error: Exception):
     # Flask has logged the traceback; the user sees a plain page or JSON.
     if wants_json():
-        return {"error": "Lỗi máy chủ, xin thử lại sau"}, 500
+        return {"error": _("Lỗi máy chủ, xin thử lại sau")}, 500
     heading, message = PAGES[500]
     return render_template("errors/error.html", heading=_(heading), message=_(message)), 500
 

@@ -10,12 +10,13 @@ from library.auth.accounts import AccountError
 from library.auth.models import Branch, User
 from library.reading_lists import moves
 from library.translatable import N_
+from library.i18n import gettext as _
 
 
 def create_user(actor: User, username: str, role: str, branch_code: str, full_name: str,
                 password: str | None = None) -> User:
     if branch_code and accounts.find_branch(branch_code) is None:
-        raise AccountError(f"Không có chi bộ mã {branch_code}; hãy tạo chi bộ trước.")
+        raise AccountError(_("Không có chi bộ mã {code}; hãy tạo chi bộ trước.", code=branch_code))
     user = accounts.create_user(username, role, branch_code=branch_code or None,
                                 full_name=full_name, password=password)
     audit.record("user.create", "user", user.id, user.username, actor=actor, role=user.role,
@@ -33,7 +34,7 @@ def edit_user(actor: User, user: User, *, full_name: str, role: str, branch_code
     if branch_code:
         branch = accounts.find_branch(branch_code)
         if branch is None:
-            raise AccountError(f"Không có chi bộ mã {branch_code}.")
+            raise AccountError(_("Không có chi bộ mã {code}.", code=branch_code))
     done = []
     old_branch = user.branch.code if user.branch else None
     new_branch = branch.code if branch else None

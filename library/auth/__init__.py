@@ -17,7 +17,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
 login_manager.login_message_category = "warning"
 
 # Reachable without signing in. /healthz is matched by path: its endpoint name

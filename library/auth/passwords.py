@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 from library.translatable import N_
+from library.i18n import gettext as _
 from functools import lru_cache
 from pathlib import Path
 
@@ -85,9 +86,9 @@ def _is_sequence(text: str) -> bool:
 def password_problem(password: str, username: str = "") -> str | None:
     """Why a new password is refused (Vietnamese, for the user), or None."""
     if len(password) < MIN_LENGTH:
-        return f"Mật khẩu cần ít nhất {MIN_LENGTH} ký tự."
+        return _("Mật khẩu cần ít nhất {n} ký tự.", n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Mật khẩu dài tối đa {MAX_LENGTH} ký tự."
+        return _("Mật khẩu dài tối đa {n} ký tự.", n=MAX_LENGTH)
     folded = password.lower()
     bare = re.sub(r"[\W_]+", "", folded)
     if folded in _common_passwords() or bare in _common_passwords() or _is_sequence(folded):

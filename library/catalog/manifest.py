@@ -7,6 +7,7 @@ from pathlib import Path
 from library.catalog import limits
 from library.vietnamese import clean_text
 from library.translatable import N_
+from library.i18n import gettext as _
 
 COLUMNS = ("file", "title", "authors", "shelf", "year", "publisher", "description")
 
@@ -58,7 +59,7 @@ def read_manifest(path: str | Path) -> dict[str, BookMetadata]:
                 row = {(k or "").strip().lower(): v for k, v in raw.items()}
                 name = _field(row, "file")
                 if not name:
-                    raise ManifestError(f"Dòng {line_no} của bảng kê không có tên tệp")
+                    raise ManifestError(_("Dòng {line} của bảng kê không có tên tệp", line=line_no))
                 authors = _field(row, "authors")
                 metadata = BookMetadata(
                     title=_field(row, "title"),
@@ -71,16 +72,16 @@ def read_manifest(path: str | Path) -> dict[str, BookMetadata]:
                 try:
                     limits.check(metadata)
                 except limits.MetadataError as exc:
-                    raise ManifestError(f"Dòng {line_no} của bảng kê: {exc}") from None
+                    raise ManifestError(_("Dòng {line} của bảng kê: {problem}", line=line_no, problem=exc)) from None
                 rows[unicodedata.normalize("NFC", name)] = metadata
             return rows
     except UnicodeDecodeError as exc:
         raise ManifestError(N_("Bảng kê phải là tệp CSV mã UTF-8")) from exc
     except csv.Error as exc:
         if "field limit" in str(exc):
-            raise ManifestError(f"Một ô của bảng kê dài quá {csv.field_size_limit():,} ký tự"
-                                .replace(",", ".")) from exc
-        raise ManifestError(f"Bảng kê không đúng định dạng CSV: {exc}") from exc
+            raise ManifestError(_("Một ô của bảng kê dài quá {max} ký tự",
+                                   max=f"{csv.field_size_limit():,}".replace(",", "."))) from exc
+        raise ManifestError(_("Bảng kê không đúng định dạng CSV: {problem}", problem=exc)) from exc
 
 
 def lookup(manifest: dict[str, BookMetadata], file: Path, base: Path | None) -> BookMetadata | None:

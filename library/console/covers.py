@@ -6,6 +6,7 @@ import warnings
 
 from PIL import Image, UnidentifiedImageError
 from library.translatable import N_
+from library.i18n import gettext as _
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 6000 x 6000 photo is fine; a decompression bomb is not
@@ -25,7 +26,7 @@ def normalize_cover(data: bytes) -> bytes:
     if not data:
         raise CoverError(N_("Chưa chọn tệp ảnh bìa"))
     if len(data) > MAX_BYTES:
-        raise CoverError(f"Ảnh bìa quá lớn (tối đa {MAX_BYTES // (1024 * 1024)} MB)")
+        raise CoverError(_("Ảnh bìa quá lớn (tối đa {mb} MB)", mb=MAX_BYTES // (1024 * 1024)))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -25,7 +25,7 @@ _COVER_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"GIF87a": 
 MAX_COVER = 10 << 20
 # What calibre and friends put in <title> when they know nothing: no chapter title at all.
 _PLACEHOLDERS = {"inconnu(e)", "unknown", "untitled", "không rõ"}
-NO_CHAPTERS = "Tệp EPUB không có chương nào đọc được"
+NO_CHAPTERS = N_("Tệp EPUB không có chương nào đọc được")
 
 
 @dataclass
@@ -209,5 +209,5 @@ def extract_epub(path, max_chapters: int | None = None) -> ExtractedBook:
         book.cover, book.cover_ext = _cover(z, opf, items)
     book.searchable = any(re.search(r"\w", s.text) for s in book.sections)
     if not book.searchable:
-        book.warnings.append("Tệp không có văn bản (chỉ có hình ảnh), không tìm kiếm được nội dung")
+        book.warnings.append(N_("Tệp không có văn bản (chỉ có hình ảnh), không tìm kiếm được nội dung"))
     return book

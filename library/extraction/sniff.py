@@ -6,8 +6,8 @@ from library.translatable import N_
 
 PDF = "application/pdf"
 EPUB = "application/epub+zip"
-NOT_SUPPORTED = "Không phải tệp PDF hoặc EPUB"
-BROKEN = "Tệp bị hỏng hoặc không đầy đủ"
+NOT_SUPPORTED = N_("Không phải tệp PDF hoặc EPUB")
+BROKEN = N_("Tệp bị hỏng hoặc không đầy đủ")
 
 
 def sniff(path) -> str:

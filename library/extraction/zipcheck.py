@@ -16,9 +16,9 @@ MAX_MEMBER = 64 << 20        # no single chapter, OPF or image needs more
 MAX_RATIO = 200              # real EPUB members stay under ~60:1; deflate bombs reach ~1000:1
 RATIO_FLOOR = 1 << 20        # small members may compress as well as they like
 
-BROKEN = "Tệp bị hỏng hoặc không đầy đủ"
-TOO_BIG = "Tệp quá lớn khi giải nén"
-DRM = "Tệp EPUB được mã hoá (DRM)"
+BROKEN = N_("Tệp bị hỏng hoặc không đầy đủ")
+TOO_BIG = N_("Tệp quá lớn khi giải nén")
+DRM = N_("Tệp EPUB được mã hoá (DRM)")
 # Font obfuscation (IDPF and Adobe) is in encryption.xml too, but leaves the text readable.
 _OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
 _DRIVE = re.compile(r"^[A-Za-z]:")
