@@ -148,3 +148,11 @@ def test_the_report_export_says_which_zone(app):
         f"/danh-sach-doc/{made.get_json()['id']}/bao-cao.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert "Last read (Asia/Ho_Chi_Minh)" in header
     assert any(cell.endswith("(pp. 1–2)") for cell in header)
+
+
+def test_opds_speaks_the_reading_apps_language(app, member):
+    headers = bearer(app, member)
+    english = app.test_client().get("/opds", headers={**headers, "Accept-Language": "en"})
+    vietnamese = app.test_client().get("/opds", headers=headers)
+    assert "<title>Electronic bookshelf</title>" in english.get_data(as_text=True)
+    assert "<title>Tủ sách điện tử</title>" in vietnamese.get_data(as_text=True)

@@ -79,8 +79,8 @@ def read_manifest(path: str | Path) -> dict[str, BookMetadata]:
         raise ManifestError(N_("Bảng kê phải là tệp CSV mã UTF-8")) from exc
     except csv.Error as exc:
         if "field limit" in str(exc):
-            raise ManifestError(_("Một ô của bảng kê dài quá {max} ký tự",
-                                   max=f"{csv.field_size_limit():,}".replace(",", "."))) from exc
+            limit = "{:,}".format(csv.field_size_limit()).replace(",", ".")
+            raise ManifestError(_("Một ô của bảng kê dài quá {max} ký tự", max=limit)) from exc
         raise ManifestError(_("Bảng kê không đúng định dạng CSV: {problem}", problem=exc)) from exc
 
 
