@@ -203,9 +203,9 @@ def opds_search():
         try:
             found = get_index().search(query, page=page, per_page=PER_PAGE, snippets=False)
         except QueryError as exc:
-            message = exc.message
+            message = _(exc.message)
         except SearchUnavailable as exc:
-            message, status = exc.message, 503
+            message, status = _(exc.message), 503
         else:
             page, total, pages = found.page, found.total, found.pages
             # The index may lag behind a withdrawal: the database has the last word.

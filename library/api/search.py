@@ -20,9 +20,9 @@ def search():
         found = get_index().search_hits(
             query, shelf=request.args.get("shelf") or None, page=page, per_page=per_page)
     except QueryError as exc:
-        return {"error": exc.message}, 400
+        return {"error": _(exc.message)}, 400
     except SearchUnavailable as exc:
-        return {"error": exc.message, "reason": exc.reason}, 503
+        return {"error": _(exc.message), "reason": exc.reason}, 503
     estimate = {"total_is_estimate": True} if found.total_is_estimate else {}
     return {
         "query": found.query,

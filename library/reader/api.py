@@ -34,11 +34,11 @@ def _int(data: dict, key: str, required: bool = True) -> int | None:
         return None
     # bool is an int in Python; true must not mean page 1.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"«{key}» phải là một số nguyên.")
+        raise BadRequest(_("«{key}» phải là một số nguyên.", key=key))
     if value < 1:
-        raise BadRequest(f"«{key}» phải từ 1 trở lên.")
+        raise BadRequest(_("«{key}» phải từ 1 trở lên.", key=key))
     if value > MAX_ID:  # would overflow the database driver
-        raise BadRequest(f"«{key}» quá lớn.")
+        raise BadRequest(_("«{key}» quá lớn.", key=key))
     return value
 
 
@@ -136,6 +136,6 @@ def add_bookmark(book_id: int):
 @bp.delete("/api/bookmarks/<int:bookmark_id>")
 def delete_bookmark(bookmark_id: int):
     if not progress.delete_bookmark(current_user.id, bookmark_id):
-        abort(404, "Không tìm thấy dấu trang.")
+        abort(404, N_("Không tìm thấy dấu trang."))
     db.session.commit()
     return "", 204

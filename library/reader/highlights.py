@@ -24,6 +24,7 @@ from library.extensions import db
 from library.reader.models import Highlight
 from library.reader.progress import ProgressError
 from library.translatable import N_
+from library.i18n import gettext as _
 
 COLORS = ("yellow", "green", "blue", "pink")
 COLOR_NAMES = {"yellow": "vàng", "green": "xanh lá", "blue": "xanh dương", "pink": "hồng"}
@@ -45,10 +46,10 @@ def _clean(text, name: str, required: bool = False) -> str:
     if text is None:
         text = ""
     if not isinstance(text, str):
-        raise BadHighlight(f"«{name}» phải là chuỗi.")
+        raise BadHighlight(_("«{name}» phải là chuỗi.", name=name))
     text = unicodedata.normalize("NFC", text)
     if required and not text.strip():
-        raise BadHighlight(f"«{name}» không được để trống.")
+        raise BadHighlight(_("«{name}» không được để trống.", name=name))
     return text
 
 
@@ -64,10 +65,10 @@ def create(user_id: int, book_id: int, position: int, exact, prefix="", suffix="
            color=None, note="") -> Highlight:
     exact = " ".join(_clean(exact, "exact", required=True).split())
     if len(exact) > MAX_EXACT:
-        raise BadHighlight(f"Đoạn tô sáng dài quá {MAX_EXACT} ký tự.")
+        raise BadHighlight(_("Đoạn tô sáng dài quá {max} ký tự.", max=MAX_EXACT))
     note = _clean(note, "note").strip()
     if len(note) > MAX_NOTE:
-        raise BadHighlight(f"Ghi chú dài quá {MAX_NOTE} ký tự.")
+        raise BadHighlight(_("Ghi chú dài quá {max} ký tự.", max=MAX_NOTE))
     highlight = Highlight(
         user_id=user_id, book_id=book_id, position=position, exact=exact,
         prefix=_clean(prefix, "prefix")[-MAX_CONTEXT:],
@@ -93,7 +94,7 @@ def update(user_id: int, highlight_id: int, changes: dict) -> Highlight:
     if "note" in changes:
         note = _clean(changes["note"], "note").strip()
         if len(note) > MAX_NOTE:
-            raise BadHighlight(f"Ghi chú dài quá {MAX_NOTE} ký tự.")
+            raise BadHighlight(_("Ghi chú dài quá {max} ký tự.", max=MAX_NOTE))
         highlight.note = note
     db.session.flush()
     return highlight

@@ -228,7 +228,7 @@ def api_overview(list_id: int):
     except ReadingListError as exc:
         return _error(exc)
     if not service.is_staff(current_user):
-        return json_error(404, "Không tìm thấy danh sách đọc.")
+        return json_error(404, N_("Không tìm thấy danh sách đọc."))
     return {"branches": [{
         "code": line.code, "name": line.name, "members": line.members, "complete": line.complete,
         "overdue": line.overdue, "due": line.due.isoformat() if line.due else None,

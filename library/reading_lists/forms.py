@@ -12,6 +12,7 @@ from datetime import date
 
 from library.reading_lists.service import AssignSpec, ItemSpec, ReadingListError
 from library.translatable import N_
+from library.i18n import gettext as _
 
 
 class FormError(ReadingListError):
@@ -52,9 +53,9 @@ def _number(value: str, what: str) -> int | None:
         return None
     # isdecimal, not isdigit: "²" is a digit int() cannot read.
     if not value.isdecimal():
-        raise FormError(f"{what} phải là số.")
+        raise FormError(_("{what} phải là số.", what=what))
     if len(value) > 18:  # beyond the database's integers
-        raise FormError(f"{what} quá lớn.")
+        raise FormError(_("{what} quá lớn.", what=what))
     return int(value)
 
 
@@ -71,15 +72,15 @@ def read_form(form) -> tuple[ListForm, str | None]:
         raw_due = form.get("due", "").strip()
         data.due = date.fromisoformat(raw_due) if raw_due else None
     except ValueError:
-        problem = "Hạn hoàn thành không hợp lệ."
+        problem = _("Hạn hoàn thành không hợp lệ.")
     for key in form.getlist("item_key"):
         try:
-            book_id = _number(form.get(f"book_{key}", ""), "Sách")
+            book_id = _number(form.get(f"book_{key}", ""), _("Sách"))
             if book_id is None:
                 continue
-            first = _number(form.get(f"first_{key}", ""), "Trang đầu")
-            last = _number(form.get(f"last_{key}", ""), "Trang cuối")
-            chapters = [_number(c, "Chương") for c in form.getlist(f"chapters_{key}")]
+            first = _number(form.get(f"first_{key}", ""), _("Trang đầu"))
+            last = _number(form.get(f"last_{key}", ""), _("Trang cuối"))
+            chapters = [_number(c, _("Chương")) for c in form.getlist(f"chapters_{key}")]
         except FormError as exc:
             problem = problem or str(exc)
             continue

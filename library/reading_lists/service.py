@@ -22,6 +22,7 @@ from library.reading_lists.models import (
     ReadingListSeen,
 )
 from library.translatable import N_
+from library.i18n import gettext as _
 
 READER_ROLES = (MEMBER, SECRETARY)  # the bí thư is a đảng viên of the branch too
 STATUSES = (ListStatus.OPEN, ListStatus.CLOSED, ListStatus.ARCHIVED)
@@ -306,7 +307,7 @@ def _set_fields(reading_list, title, purpose, description, due) -> None:
     if not title:
         raise ReadingListError(N_("Danh sách cần có tên."))
     if len(title) > MAX_TITLE:
-        raise ReadingListError(f"Tên danh sách dài quá {MAX_TITLE} ký tự.")
+        raise ReadingListError(_("Tên danh sách dài quá {max} ký tự.", max=MAX_TITLE))
     if purpose not in PURPOSES:
         raise ReadingListError(N_("Mục đích không hợp lệ."))
     reading_list.title = title
@@ -319,7 +320,7 @@ def _set_items(reading_list: ReadingList, specs: list[ItemSpec]) -> None:
     if not specs:
         raise ReadingListError(N_("Danh sách cần ít nhất một cuốn sách."))
     if len(specs) > MAX_ITEMS:
-        raise ReadingListError(f"Danh sách có nhiều nhất {MAX_ITEMS} mục.")
+        raise ReadingListError(_("Danh sách có nhiều nhất {max} mục.", max=MAX_ITEMS))
     book_ids = {spec.book_id for spec in specs}
     books = {row[0]: row for row in db.session.execute(
         select(Book.id, Book.media_type, func.max(Section.position))
@@ -329,8 +330,8 @@ def _set_items(reading_list: ReadingList, specs: list[ItemSpec]) -> None:
     items = []
     for position, spec in enumerate(specs, start=1):
         if spec.book_id not in books:
-            raise ReadingListError(f"Không có sách số {spec.book_id}.")
-        _, media_type, last = books[spec.book_id]
+            raise ReadingListError(_("Không có sách số {id}.", id=spec.book_id))
+        media_type, last = books[spec.book_id][1:]
         last = last or 0
         item = ReadingListItem(position=position, book_id=spec.book_id,
                                note=unicodedata.normalize("NFC", spec.note or "").strip()[:2000])
@@ -339,7 +340,8 @@ def _set_items(reading_list: ReadingList, specs: list[ItemSpec]) -> None:
                 raise ReadingListError(N_("Chỉ chọn được khoảng trang với sách PDF."))
             first, end = spec.pages
             if not 1 <= first <= end <= last:
-                raise ReadingListError(f"Khoảng trang {first}–{end} không hợp lệ (sách có {last} trang).")
+                raise ReadingListError(_("Khoảng trang {first}–{end} không hợp lệ (sách có {last} trang).",
+                                         first=first, end=end, last=last))
             if (first, end) != (1, last):  # the whole book stays a whole-book item
                 item.first_page, item.last_page = first, end
         if spec.chapters:
@@ -347,7 +349,7 @@ def _set_items(reading_list: ReadingList, specs: list[ItemSpec]) -> None:
                 raise ReadingListError(N_("Chỉ chọn được chương với sách EPUB."))
             chosen = sorted(set(spec.chapters))
             if chosen[0] < 1 or chosen[-1] > last:
-                raise ReadingListError(f"Chương không hợp lệ (sách có {last} chương).")
+                raise ReadingListError(_("Chương không hợp lệ (sách có {last} chương).", last=last))
             item.chapters = chosen
         items.append(item)
     reading_list.items[:] = items
@@ -382,7 +384,7 @@ def _branches_for(actor, spec: AssignSpec) -> list[Branch]:
     branches = list(db.session.scalars(select(Branch).where(Branch.code.in_(codes))))
     missing = codes - {b.code for b in branches}
     if missing:
-        raise ReadingListError(f"Không có chi bộ: {', '.join(sorted(missing))}.")
+        raise ReadingListError(_("Không có chi bộ: {codes}.", codes=", ".join(sorted(missing))))
     return branches
 
 
@@ -397,5 +399,5 @@ def _members_for(actor, usernames: list[str]) -> list[User]:
         return users
     missing = names - {u.username for u in users}
     if missing:
-        raise ReadingListError(f"Không có tài khoản: {', '.join(sorted(missing))}.")
+        raise ReadingListError(_("Không có tài khoản: {usernames}.", usernames=", ".join(sorted(missing))))
     return users
