@@ -21,6 +21,7 @@ from library.reading_lists import moves
 from library.spreadsheet import csv_text
 from library.vietnamese import fold
 from library.translatable import N_
+from library.i18n import gettext as _
 
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
 STATUS_LABELS = {CREATED: N_("Tạo mới"), UPDATED: N_("Cập nhật"), UNCHANGED: N_("Không đổi"), ERROR: N_("Lỗi")}
@@ -70,7 +71,7 @@ def import_members(data: bytes, actor: User, filename: str = "") -> tuple[Import
     Raises SheetError when the file as a whole is unusable (nothing is changed then).
     """
     if len(data) > MAX_BYTES:
-        raise SheetError(f"Tệp quá lớn (tối đa {MAX_BYTES // (1024 * 1024)} MB).")
+        raise SheetError(_("Tệp quá lớn (tối đa {mb} MB).", mb=MAX_BYTES // (1024 * 1024)))
     sheet = read_sheet(data, MAX_ROWS)
     report = ImportReport()
     if sheet.ignored_columns:

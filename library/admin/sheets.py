@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from library.vietnamese import clean_text, fold
 from library.translatable import N_
+from library.i18n import gettext as _
 
 MAX_CELL = 1000  # longer cells are cut here; the row check reports them as too long anyway
 MAX_COLUMNS = 50
@@ -94,7 +95,7 @@ def _sheet(rows, max_rows: int) -> Sheet:
             sheet = _header(cells)
             continue
         if len(sheet.rows) >= max_rows:
-            raise SheetError(f"Tệp có hơn {max_rows} dòng dữ liệu: hãy chia thành nhiều tệp.")
+            raise SheetError(_("Tệp có hơn {max} dòng dữ liệu: hãy chia thành nhiều tệp.", max=max_rows))
         sheet.rows.append((number, cells))
     if sheet is None:
         raise SheetError(N_("Tệp trống: cần một dòng tiêu đề (username, full name, branch, role)."))
@@ -111,7 +112,7 @@ def _header(cells: list[str]) -> Sheet:
                 ignored.append(text[:100])
             continue
         if name in columns:
-            raise SheetError(f"Cột “{text[:100]}” xuất hiện hai lần.")
+            raise SheetError(_("Cột “{column}” xuất hiện hai lần.", column=text[:100]))
         columns[name] = position
     if "username" not in columns:
         raise SheetError(N_("Không thấy cột tên đăng nhập (username / Tên đăng nhập) ở dòng tiêu đề."))
@@ -135,7 +136,7 @@ def _csv_rows(data: bytes):
             yield start, record
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise SheetError(f"Tệp CSV lỗi ở dòng {reader.line_num}: {exc}") from None
+        raise SheetError(_("Tệp CSV lỗi ở dòng {line}: {problem}", line=reader.line_num, problem=exc)) from None
 
 
 def _xlsx_rows(data: bytes):
@@ -166,4 +167,4 @@ def _xlsx_rows(data: bytes):
     except SheetError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a malformed file
-        raise SheetError(f"Không đọc được tệp XLSX ({type(exc).__name__}).") from None
+        raise SheetError(_("Không đọc được tệp XLSX ({problem}).", problem=type(exc).__name__)) from None
