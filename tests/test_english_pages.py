@@ -96,3 +96,29 @@ def test_the_check_sees_vietnamese_and_excuses_what_people_wrote():
             '<p><span>…đảng viên <mark>chi bộ</mark>…</span></p>')
     content = ["Sổ tay sinh hoạt", "Nghị quyết về đảng viên chi bộ"]
     assert vietnamese_left(html, content) == ["Tải lên", "Xoá"]
+
+
+def test_failures_read_in_english_too(world):  # noqa: F811
+    """What went wrong says so in English: a refused upload's reasons on the job page and in
+    its JSON status, a page that does not exist, an unknown API route."""
+    import io
+
+    app, ids, _ = world
+    app.config["JOBS_INLINE"] = True
+    client, csrf = _client(app, "librarian")
+    client.set_cookie("lang", "en")
+    files = [(io.BytesIO(b"<html><script>alert(1)</script></html>"), "trang.pdf"),
+             (io.BytesIO(b""), "rong.pdf"), (io.BytesIO(b"%PDF-1.4\n%%EOF"), "hong.pdf")]
+    response = client.post("/thu-vien/tai-len", content_type="multipart/form-data", data={
+        "csrf_token": csrf, "shelf": "chi-bo-dien-tu", "files": files})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    status = client.get(response.headers["Location"] + "/trang-thai").get_json()
+    reasons = [f["reason"] for f in status["files"]]
+    assert len(reasons) == 3 and all(reasons), status
+    assert not [r for r in reasons if VIETNAMESE.search(r)], reasons
+    assert {f["label"] for f in status["files"]} == {"Failed"}
+    content = user_content(app)
+    for path in (response.headers["Location"], "/thu-vien/tac-vu", "/khong-co-trang-nay"):
+        page = client.get(path)
+        assert not vietnamese_left(page.get_data(as_text=True), content), path
+    assert client.get("/api/khong-co").get_json()["error"] == "The page you are looking for is not here."
