@@ -174,7 +174,10 @@ def to_local(value: datetime) -> datetime:
 
 
 def timezone_name() -> str:
-    return current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "UTC"
+    """LIBRARY_TIMEZONE: the app's setting, or outside an app (a child process) the environment's."""
+    if has_app_context() and "BABEL_DEFAULT_TIMEZONE" in current_app.config:
+        return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    return time_zone(os.environ.get("LIBRARY_TIMEZONE"))
 
 
 def today() -> date:
