@@ -35,7 +35,6 @@ from library.redirects import safe_next
 from library.translatable import N_  # noqa: F401  (marks texts translated where shown)
 
 LANGUAGES = ("vi", "en")
-DOMAIN = "messages"
 TRANSLATIONS_DIR = REPO_ROOT / "translations"
 # Paths whose callers are programs, not pages: they say their language in the request.
 _API_PREFIXES = ("/api/", "/kosync/", "/opds")
@@ -202,7 +201,7 @@ def compiled_catalogs(source: Path = TRANSLATIONS_DIR, fallback: Path | None = N
     changed a `.po`, or a test run, so no one ever sees a stale translation. Where the
     repository is read-only the catalogs are compiled into `fallback` (the instance folder).
     """
-    stale = [po for po in sorted(source.glob(f"*/LC_MESSAGES/*.po"))
+    stale = [po for po in sorted(source.glob("*/LC_MESSAGES/*.po"))
              if not _fresh(po.with_suffix(".mo"), po)]
     if not stale:
         return source
