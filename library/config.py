@@ -58,7 +58,22 @@ def from_environment(instance_path: Path) -> dict:
         **{f"LDAP_{name}": env(f"LIBRARY_LDAP_{name}") for name in LDAP_SETTINGS},
         **{f"OIDC_{name}": env(f"LIBRARY_OIDC_{name}") for name in OIDC_SETTINGS},
         **_limits(env),
+        "BABEL_DEFAULT_TIMEZONE": time_zone(env("LIBRARY_TIMEZONE")),
     }
+
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def time_zone(name: str | None) -> str:
+    """LIBRARY_TIMEZONE, checked here: a misspelt zone stops the start with a clear error."""
+    import pytz  # Flask-Babel's own time zone database
+
+    name = (name or "").strip() or DEFAULT_TIMEZONE
+    if name not in pytz.all_timezones_set:
+        raise ValueError(f"LIBRARY_TIMEZONE={name!r} is not a time zone name of the IANA "
+                         f"database (for example {DEFAULT_TIMEZONE!r} or 'UTC')")
+    return name
 
 
 # LIBRARY_LDAP_* and LIBRARY_OIDC_* (see library/auth/ldap.py and library/auth/oidc.py).

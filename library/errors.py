@@ -4,23 +4,24 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from library.exceptions import Refused, http_status
 from library.i18n import gettext as _
+from library.translatable import N_
 
 API_PREFIXES = ("/api/", "/opds")
 
 # Werkzeug's own texts are English; a page the code aborts without words of its own
 # gets these instead. A description given with abort() is kept.
 PAGES = {
-    400: ("Yêu cầu không hợp lệ", "Địa chỉ hoặc biểu mẫu có dữ liệu không đúng. Xin kiểm tra rồi thử lại."),
-    401: ("Cần đăng nhập", "Vui lòng đăng nhập để tiếp tục."),
-    403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép mở trang này."),
-    404: ("Không tìm thấy trang", "Trang bạn tìm không có ở đây."),
-    405: ("Thao tác không được hỗ trợ", "Trang này không nhận kiểu yêu cầu vừa gửi."),
-    409: ("Xung đột dữ liệu", "Dữ liệu vừa bị thay đổi ở nơi khác. Xin tải lại trang rồi thử lại."),
-    410: ("Không còn nữa", "Nội dung này đã bị gỡ bỏ."),
-    416: ("Đoạn tệp không hợp lệ", "Phần tệp được yêu cầu nằm ngoài độ dài của tệp."),
-    429: ("Quá nhiều yêu cầu", "Xin đợi một lát rồi thử lại."),
-    500: ("Đã xảy ra lỗi", "Xin thử lại sau ít phút."),
-    503: ("Dịch vụ tạm thời gián đoạn", "Xin thử lại sau ít phút."),
+    400: (N_("Yêu cầu không hợp lệ"), N_("Địa chỉ hoặc biểu mẫu có dữ liệu không đúng. Xin kiểm tra rồi thử lại.")),
+    401: (N_("Cần đăng nhập"), N_("Vui lòng đăng nhập để tiếp tục.")),
+    403: (N_("Không có quyền truy cập"), N_("Tài khoản của bạn không được phép mở trang này.")),
+    404: (N_("Không tìm thấy trang"), N_("Trang bạn tìm không có ở đây.")),
+    405: (N_("Thao tác không được hỗ trợ"), N_("Trang này không nhận kiểu yêu cầu vừa gửi.")),
+    409: (N_("Xung đột dữ liệu"), N_("Dữ liệu vừa bị thay đổi ở nơi khác. Xin tải lại trang rồi thử lại.")),
+    410: (N_("Không còn nữa"), N_("Nội dung này đã bị gỡ bỏ.")),
+    416: (N_("Đoạn tệp không hợp lệ"), N_("Phần tệp được yêu cầu nằm ngoài độ dài của tệp.")),
+    429: (N_("Quá nhiều yêu cầu"), N_("Xin đợi một lát rồi thử lại.")),
+    500: (N_("Đã xảy ra lỗi"), N_("Xin thử lại sau ít phút.")),
+    503: (N_("Dịch vụ tạm thời gián đoạn"), N_("Xin thử lại sau ít phút.")),
 }
 
 
@@ -61,16 +62,17 @@ def _handle_refused(error: Refused):
 
     db.session.rollback()
     status = http_status(error)
+    message = _(str(error))  # the domain speaks Vietnamese msgids; the reader's language here
     if wants_json():
-        return {"error": str(error)}, status
+        return {"error": message}, status
     heading = _(PAGES[status][0])
-    return render_template("errors/error.html", heading=heading, message=str(error)), status
+    return render_template("errors/error.html", heading=heading, message=message), status
 
 
 def _handle_unexpected(error: Exception):
     # Flask has logged the traceback; the user sees a plain page or JSON.
     if wants_json():
-        return {"error": "Lỗi máy chủ, xin thử lại sau"}, 500
+        return {"error": _("Lỗi máy chủ, xin thử lại sau")}, 500
     heading, message = PAGES[500]
     return render_template("errors/error.html", heading=_(heading), message=_(message)), 500
 

@@ -29,6 +29,7 @@ from library import faults
 from library.ocr import service as ocr
 from library.storage import READER, StorageFull, file_sha256, get_store
 from library.vietnamese import clean_text, fold, looks_vietnamese
+from library.translatable import N_
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def import_file(
     if index_now and result.status == IMPORTED:
         indexing.index_book(result.book_id)
         if db.session.get(Book, result.book_id).index_status == IndexStatus.FAILED:
-            result.warnings.append("Chưa đưa vào chỉ mục tìm kiếm; hãy chạy lại 'index rebuild'")
+            result.warnings.append(N_("Chưa đưa vào chỉ mục tìm kiếm; hãy chạy lại 'index rebuild'"))
     return result
 
 
@@ -113,7 +114,7 @@ def _start(job: ImportJob, pool: ThreadPoolExecutor, limits: dict):
     except IngestError as exc:
         return job, ImportResult(FAILED, job.filename, reason=exc.reason), None
     except OSError:
-        return job, ImportResult(FAILED, job.filename, reason="Không đọc được tệp"), None
+        return job, ImportResult(FAILED, job.filename, reason=N_("Không đọc được tệp")), None
     existing = find_by_sha256(sha256)
     if existing is not None:
         return job, _duplicate(job, existing), None
@@ -139,9 +140,9 @@ def _finish(job: ImportJob, checked, parsing) -> ImportResult:
         return _duplicate(job, find_by_sha256(sha256))
     except OSError as exc:
         if isinstance(exc, StorageFull) or exc.errno == errno.ENOSPC:
-            return ImportResult(FAILED, job.filename, reason="Hết dung lượng lưu trữ")
+            return ImportResult(FAILED, job.filename, reason=N_("Hết dung lượng lưu trữ"))
         log.warning("cannot import %s: %s", job.path, exc)
-        return ImportResult(FAILED, job.filename, reason="Không đọc hoặc lưu được tệp")
+        return ImportResult(FAILED, job.filename, reason=N_("Không đọc hoặc lưu được tệp"))
 
     warnings = list(book.warnings)
     twin = same_title_and_authors(book)
@@ -154,7 +155,7 @@ def _finish(job: ImportJob, checked, parsing) -> ImportResult:
             warnings.append(f"Không tìm kiếm được cho đến khi nhận dạng chữ xong: "
                             f"{queued} trang quét đang chờ")
     elif not book.searchable:
-        warnings.append("Không tìm kiếm được: tệp không có lớp văn bản")
+        warnings.append(N_("Không tìm kiếm được: tệp không có lớp văn bản"))
     return ImportResult(IMPORTED, job.filename, book.id, book.title, warnings=warnings, ocr_pages=queued)
 
 
@@ -268,16 +269,16 @@ def replace_book_file(book_id: int, path: str | Path, original_filename: str | N
     filename = clean_text(original_filename or Path(path).name)
     book = db.session.get(Book, book_id)
     if book is None:
-        return ImportResult(FAILED, filename, reason="Sách không còn trong thư viện")
+        return ImportResult(FAILED, filename, reason=N_("Sách không còn trong thư viện"))
     try:
         sha256, size = file_sha256(path)
     except OSError:
-        return ImportResult(FAILED, filename, reason="Không đọc được tệp")
+        return ImportResult(FAILED, filename, reason=N_("Không đọc được tệp"))
     existing = find_by_sha256(sha256)
     if existing is not None:
         if existing.id == book.id:
             return ImportResult(DUPLICATE, filename, book.id, book.title,
-                                reason="Tệp mới giống hệt tệp đang dùng")
+                                reason=N_("Tệp mới giống hệt tệp đang dùng"))
         return _duplicate(ImportJob(Path(path), original_filename=filename), existing)
     config = current_app.config
     try:
@@ -291,7 +292,7 @@ def replace_book_file(book_id: int, path: str | Path, original_filename: str | N
     try:
         stored = store.save_file(path, "epub" if extracted.media_type == EPUB else "pdf")
     except OSError:
-        return ImportResult(FAILED, filename, reason="Không lưu được tệp")
+        return ImportResult(FAILED, filename, reason=N_("Không lưu được tệp"))
     cover = tail = None
     try:
         if extracted.cover:

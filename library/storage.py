@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from library.translatable import N_
 
 CHUNK = 1024 * 1024
 _STORED_NAME = re.compile(r"((covers|reader|staging)/)?[0-9a-f]{32}\.[a-z0-9]{2,5}")
@@ -66,7 +67,7 @@ class BookStore:
         except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
             if isinstance(exc, OSError) and exc.errno == 28:
-                raise StorageFull(28, "Hết dung lượng lưu trữ") from exc
+                raise StorageFull(28, N_("Hết dung lượng lưu trữ")) from exc
             raise
         _fsync_dir(directory)
         return StoredFile(f"{folder}/{name}" if folder else name, digest.hexdigest(), size)

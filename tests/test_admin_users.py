@@ -115,7 +115,7 @@ def test_create_user_with_and_without_password(app, admin_client):
     ({"username": "moi1", "role": "member", "branch_code": "KHONG-CO"}, "Không có chi bộ mã KHONG-CO"),
     ({"username": "moi2", "role": "secretary"}, "Bí thư chi bộ phải thuộc một chi bộ"),
     ({"username": "moi3", "role": "member", "password": "ngan"}, "ít nhất 8 ký tự"),
-    ({"username": "moi4", "role": "superuser"}, "Not a valid choice"),
+    ({"username": "moi4", "role": "superuser"}, "Lựa chọn không hợp lệ"),  # WTForms' own, in Vietnamese
 ])
 def test_create_user_refusals(app, admin_client, form, message):
     response = post(admin_client, "/quan-tri/nguoi-dung/moi", form)

@@ -18,7 +18,7 @@ from library.auth.permissions import (
 )
 from library.auth.views import safe_next
 from library.extensions import db
-from library.i18n import gettext
+from library.i18n import format_date, format_datetime, format_time, gettext
 
 REPO = Path(__file__).resolve().parent.parent
 BAD = "Tên đăng nhập hoặc mật khẩu không đúng"
@@ -34,6 +34,7 @@ def make_app(tmp_path, **config) -> Flask:
     app.jinja_loader = ChoiceLoader([DictLoader({"base.html": BASE}),
                                      FileSystemLoader(str(REPO / "templates"))])
     app.jinja_env.globals["_"] = gettext
+    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, time=format_time)
     app.config.update({"TESTING": True, "SECRET_KEY": "test-secret-key-0123456789-abcdefgh",
                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'auth.db'}", **config})
     db.init_app(app)

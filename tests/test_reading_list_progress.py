@@ -188,7 +188,8 @@ def test_exports_carry_the_report_figures(app, branch):
     for name, figures in expected.items():
         assert [value.split()[0] for value in by_name[name][3:5]] == figures
     assert by_name["dv.a1"][5:7] == ["2/2", "Có"]
-    assert by_name["dv.a1"][-1] == "2026-03-02 09:15"
+    assert header[-1] == "Đọc lần cuối (Asia/Ho_Chi_Minh)"
+    assert by_name["dv.a1"][-1] == "2026-03-02 16:15"  # 09:15 UTC, in Hà Nội
     assert lines[-1][3:6] == ["1/3", "1/3", "1/3"]
 
     response = client.get(f"/danh-sach-doc/{list_id}/bao-cao.xlsx")

@@ -4,8 +4,8 @@ from flask_login import current_user
 
 from library.auth import bearer_token
 from library.auth.permissions import can_manage_accounts, deny_unauthenticated
-from library.i18n import add_translations
 from library.navigation import add_link
+from library.translatable import N_
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 
@@ -24,10 +24,7 @@ def _admins_only():
 
 
 def init_app(app: Flask) -> None:
-    from library.admin.i18n_en import ENGLISH
-
-    add_translations(ENGLISH)
-    add_link(app, "admin.index", "Quản trị", visible=can_manage_accounts, order=90)
+    add_link(app, "admin.index", N_("Quản trị"), visible=can_manage_accounts, order=90)
     app.register_blueprint(bp)
 
 

@@ -20,9 +20,11 @@ from library.extensions import db
 from library.reading_lists import moves
 from library.spreadsheet import csv_text
 from library.vietnamese import fold
+from library.translatable import N_
+from library.i18n import gettext as _
 
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
-STATUS_LABELS = {CREATED: "Tạo mới", UPDATED: "Cập nhật", UNCHANGED: "Không đổi", ERROR: "Lỗi"}
+STATUS_LABELS = {CREATED: N_("Tạo mới"), UPDATED: N_("Cập nhật"), UNCHANGED: N_("Không đổi"), ERROR: N_("Lỗi")}
 MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
 _CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
@@ -69,14 +71,14 @@ def import_members(data: bytes, actor: User, filename: str = "") -> tuple[Import
     Raises SheetError when the file as a whole is unusable (nothing is changed then).
     """
     if len(data) > MAX_BYTES:
-        raise SheetError(f"Tệp quá lớn (tối đa {MAX_BYTES // (1024 * 1024)} MB).")
+        raise SheetError(_("Tệp quá lớn (tối đa {mb} MB).", mb=MAX_BYTES // (1024 * 1024)))
     sheet = read_sheet(data, MAX_ROWS)
     report = ImportReport()
     if sheet.ignored_columns:
         report.notes.append("Bỏ qua các cột không dùng: " + ", ".join(sheet.ignored_columns))
     if "password" in sheet.columns:
-        report.notes.append("Cột mật khẩu bị bỏ qua: mật khẩu không nhập qua tệp; "
-                            "quản trị viên đặt mật khẩu cho từng tài khoản.")
+        report.notes.append(N_("Cột mật khẩu bị bỏ qua: mật khẩu không nhập qua tệp; "
+                            "quản trị viên đặt mật khẩu cho từng tài khoản."))
     wanted = _checked_rows(sheet, report)
     existing = _existing_users([w.username for w in wanted])
     branch_ids = _branch_ids({w.branch for w in wanted if w.branch}, report)
@@ -118,19 +120,19 @@ def _checked_rows(sheet: Sheet, report: ImportReport) -> list[_Wanted]:
         role = _ROLE_BY_NAME.get(" ".join(fold(role_text).split())) if role_text else None
         problem = None
         if not username:
-            problem = "thiếu tên đăng nhập"
+            problem = N_("thiếu tên đăng nhập")
         elif not valid_username(username):
-            problem = "tên đăng nhập không hợp lệ (chữ thường không dấu, số, . _ @ -; tối đa 80 ký tự)"
+            problem = N_("tên đăng nhập không hợp lệ (chữ thường không dấu, số, . _ @ -; tối đa 80 ký tự)")
         elif username in first_row:
             problem = f"tên đăng nhập trùng với dòng {first_row[username]}"
         elif full_name is not None and len(full_name) > 200:
-            problem = "họ và tên dài quá 200 ký tự"
+            problem = N_("họ và tên dài quá 200 ký tự")
         elif branch is not None and not valid_branch_code(branch):
             problem = f"mã chi bộ không hợp lệ: {branch[:60]}"
         elif role_text and role is None:
             problem = f"vai trò không rõ: {role_text[:60]} (member, librarian, secretary)"
         elif role == ADMIN:
-            problem = "không cấp quyền quản trị qua tệp; hãy dùng trang người dùng"
+            problem = N_("không cấp quyền quản trị qua tệp; hãy dùng trang người dùng")
         if problem:
             report.add(number, (username or raw_username)[:80], ERROR, problem)
             continue
@@ -160,7 +162,7 @@ def _branch_ids(codes: set[str], report: ImportReport) -> dict[str, int]:
 
 def _plan_insert(w: _Wanted, branch_ids, now, inserts: list, report: ImportReport) -> None:
     if w.branch is None:
-        report.add(w.number, w.username, ERROR, "tài khoản mới cần mã chi bộ")
+        report.add(w.number, w.username, ERROR, N_("tài khoản mới cần mã chi bộ"))
         return
     full_name = w.full_name or ""
     inserts.append({
@@ -183,13 +185,13 @@ def _plan_update(w: _Wanted, user: User, branch_ids, updates: list, report: Impo
     if role != user.role:
         changed.append(f"vai trò {user.role} → {role}")
     if not changed:
-        report.add(w.number, w.username, UNCHANGED, "" if user.active else "tài khoản đang bị khoá")
+        report.add(w.number, w.username, UNCHANGED, "" if user.active else N_("tài khoản đang bị khoá"))
         return
     if user.role == ADMIN:
-        report.add(w.number, w.username, ERROR, "tài khoản quản trị chỉ sửa trên trang người dùng")
+        report.add(w.number, w.username, ERROR, N_("tài khoản quản trị chỉ sửa trên trang người dùng"))
         return
     if role == SECRETARY and branch_id is None:
-        report.add(w.number, w.username, ERROR, "bí thư chi bộ cần mã chi bộ")
+        report.add(w.number, w.username, ERROR, N_("bí thư chi bộ cần mã chi bộ"))
         return
     updates.append({
         "id": user.id, "full_name": full_name, "role": role, "branch_id": branch_id,

@@ -9,12 +9,14 @@ from library.auth import accounts, passwords
 from library.auth.accounts import AccountError
 from library.auth.models import Branch, User
 from library.reading_lists import moves
+from library.translatable import N_
+from library.i18n import gettext as _
 
 
 def create_user(actor: User, username: str, role: str, branch_code: str, full_name: str,
                 password: str | None = None) -> User:
     if branch_code and accounts.find_branch(branch_code) is None:
-        raise AccountError(f"Không có chi bộ mã {branch_code}; hãy tạo chi bộ trước.")
+        raise AccountError(_("Không có chi bộ mã {code}; hãy tạo chi bộ trước.", code=branch_code))
     user = accounts.create_user(username, role, branch_code=branch_code or None,
                                 full_name=full_name, password=password)
     audit.record("user.create", "user", user.id, user.username, actor=actor, role=user.role,
@@ -27,12 +29,12 @@ def edit_user(actor: User, user: User, *, full_name: str, role: str, branch_code
     """Apply the edit form's three fields, and only those; returns the audit actions written."""
     # An admin demoting themself could leave nobody able to undo it.
     if user.id == actor.id and role != user.role:
-        raise AccountError("Bạn không thể tự đổi vai trò của mình.")
+        raise AccountError(N_("Bạn không thể tự đổi vai trò của mình."))
     branch = None
     if branch_code:
         branch = accounts.find_branch(branch_code)
         if branch is None:
-            raise AccountError(f"Không có chi bộ mã {branch_code}.")
+            raise AccountError(_("Không có chi bộ mã {code}.", code=branch_code))
     done = []
     old_branch = user.branch.code if user.branch else None
     new_branch = branch.code if branch else None
@@ -60,7 +62,7 @@ def edit_user(actor: User, user: User, *, full_name: str, role: str, branch_code
 def set_active(actor: User, user: User, active: bool) -> bool:
     """Deactivate or reactivate; False when there was nothing to change."""
     if user.id == actor.id and not active:
-        raise AccountError("Bạn không thể tự khoá tài khoản của mình.")
+        raise AccountError(N_("Bạn không thể tự khoá tài khoản của mình."))
     if user.active == active:
         return False
     accounts.set_active(user, active)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from library.vietnamese import clean_text, fold
+from library.translatable import N_
+from library.i18n import gettext as _
 
 MAX_CELL = 1000  # longer cells are cut here; the row check reports them as too long anyway
 MAX_COLUMNS = 50
@@ -77,7 +79,7 @@ def read_sheet(data: bytes, max_rows: int) -> Sheet:
     if data.startswith(b"PK\x03\x04"):
         rows = _xlsx_rows(data)
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise SheetError("Tệp Excel .xls cũ không được hỗ trợ: hãy lưu thành .xlsx hoặc CSV UTF-8.")
+        raise SheetError(N_("Tệp Excel .xls cũ không được hỗ trợ: hãy lưu thành .xlsx hoặc CSV UTF-8."))
     else:
         rows = _csv_rows(data)
     return _sheet(rows, max_rows)
@@ -93,10 +95,10 @@ def _sheet(rows, max_rows: int) -> Sheet:
             sheet = _header(cells)
             continue
         if len(sheet.rows) >= max_rows:
-            raise SheetError(f"Tệp có hơn {max_rows} dòng dữ liệu: hãy chia thành nhiều tệp.")
+            raise SheetError(_("Tệp có hơn {max} dòng dữ liệu: hãy chia thành nhiều tệp.", max=max_rows))
         sheet.rows.append((number, cells))
     if sheet is None:
-        raise SheetError("Tệp trống: cần một dòng tiêu đề (username, full name, branch, role).")
+        raise SheetError(N_("Tệp trống: cần một dòng tiêu đề (username, full name, branch, role)."))
     return sheet
 
 
@@ -110,20 +112,20 @@ def _header(cells: list[str]) -> Sheet:
                 ignored.append(text[:100])
             continue
         if name in columns:
-            raise SheetError(f"Cột “{text[:100]}” xuất hiện hai lần.")
+            raise SheetError(_("Cột “{column}” xuất hiện hai lần.", column=text[:100]))
         columns[name] = position
     if "username" not in columns:
-        raise SheetError("Không thấy cột tên đăng nhập (username / Tên đăng nhập) ở dòng tiêu đề.")
+        raise SheetError(N_("Không thấy cột tên đăng nhập (username / Tên đăng nhập) ở dòng tiêu đề."))
     return Sheet(columns=columns, ignored_columns=ignored)
 
 
 def _csv_rows(data: bytes):
     if b"\x00" in data[:65536]:
-        raise SheetError("Tệp không phải CSV hay XLSX.")
+        raise SheetError(N_("Tệp không phải CSV hay XLSX."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SheetError("Tệp CSV phải dùng mã UTF-8 (trong Excel: Lưu thành → “CSV UTF-8”).") from None
+        raise SheetError(N_("Tệp CSV phải dùng mã UTF-8 (trong Excel: Lưu thành → “CSV UTF-8”).")) from None
     first_line = text.split("\n", 1)[0]
     # Excel writes ";" where the list separator is a comma (Vietnamese Windows settings).
     delimiter = max(",;\t", key=first_line.count)
@@ -134,7 +136,7 @@ def _csv_rows(data: bytes):
             yield start, record
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise SheetError(f"Tệp CSV lỗi ở dòng {reader.line_num}: {exc}") from None
+        raise SheetError(_("Tệp CSV lỗi ở dòng {line}: {problem}", line=reader.line_num, problem=exc)) from None
 
 
 def _xlsx_rows(data: bytes):
@@ -142,12 +144,12 @@ def _xlsx_rows(data: bytes):
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError):
-        raise SheetError("Tệp XLSX hỏng hoặc không phải XLSX.") from None
+        raise SheetError(N_("Tệp XLSX hỏng hoặc không phải XLSX.")) from None
     unpacked = sum(e.file_size for e in entries)
     if len(entries) > MAX_ENTRIES or unpacked > MAX_UNPACKED or any(
             e.file_size > 1024 * 1024 and e.file_size > MAX_RATIO * max(e.compress_size, 1)
             for e in entries):
-        raise SheetError("Tệp XLSX quá lớn khi giải nén: hãy chia thành nhiều tệp.")
+        raise SheetError(N_("Tệp XLSX quá lớn khi giải nén: hãy chia thành nhiều tệp."))
     from openpyxl import load_workbook
 
     try:
@@ -165,4 +167,4 @@ def _xlsx_rows(data: bytes):
     except SheetError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a malformed file
-        raise SheetError(f"Không đọc được tệp XLSX ({type(exc).__name__}).") from None
+        raise SheetError(_("Không đọc được tệp XLSX ({problem}).", problem=type(exc).__name__)) from None

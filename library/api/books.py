@@ -13,6 +13,7 @@ from library.catalog.contents import API_PER_PAGE, sections_slice, toc_slice
 from library.catalog.uploads import client_name
 from library.catalog.links import cover_url
 from library.catalog.models import Book
+from library.i18n import gettext as _
 from library.extensions import db
 from library.jobs import runner
 from library.ocr import service as ocr
@@ -45,7 +46,7 @@ def list_books():
     if slug := request.args.get("shelf"):
         shelf = queries.shelf_by_slug(slug)
         if shelf is None:
-            return {"error": f"Không có tủ sách «{slug}»"}, 400
+            return {"error": _("Không có tủ sách «{slug}»", slug=slug)}, 400
     per_page = max(1, min(request.args.get("per_page", 50, type=int) or 50, MAX_PER_PAGE))
     page = db.paginate(queries.visible_books(shelf), page=page_arg(),
                        per_page=per_page, error_out=False, count=True)
@@ -85,20 +86,20 @@ def upload_book():
     nothing kept); a good one is 202: stored and readable, its indexing still under way."""
     storage = request.files.get("file")
     if storage is None or not storage.filename:
-        return {"error": "Thiếu tệp: gửi multipart/form-data với trường 'file'"}, 400
+        return {"error": _("Thiếu tệp: gửi multipart/form-data với trường 'file'")}, 400
     shelf = None
     if slug := request.form.get("shelf"):
         if (shelf := queries.shelf_by_slug(slug)) is None:
-            return {"error": f"Không có tủ sách «{slug}»"}, 400
+            return {"error": _("Không có tủ sách «{slug}»", slug=slug)}, 400
     filename = client_name(storage.filename)
     if reason := runner.extension_refusal(filename):
-        return {"error": reason}, 415
+        return {"error": _(reason)}, 415
     title = clean_text(request.form.get("title", "")).strip() or None
     authors = split_authors(request.form["authors"]) if request.form.get("authors", "").strip() else None
     try:
         limits.check(BookMetadata(title, authors))
     except limits.MetadataError as exc:
-        return {"error": str(exc)}, 400
+        return {"error": _(str(exc))}, 400
     job = runner.create_job([runner.Upload(filename, storage.stream, BookMetadata(title, authors))],
                             shelf=shelf, source="api", user=current_user)
     row = job.files[0]
@@ -112,8 +113,8 @@ def upload_book():
         return {**book_json(book), "job_id": job.id, "warnings": row.warnings,
                 "url": url_for("catalog.book", book_id=book.id)}, 202
     if row.status == FileStatus.DUPLICATE:
-        return {"error": row.reason, "existing_id": row.book_id, "job_id": job.id}, 409
-    return {"error": row.reason or "Không nhập được tệp", "job_id": job.id}, refused_status or 422
+        return {"error": _(row.reason), "existing_id": row.book_id, "job_id": job.id}, 409
+    return {"error": _(row.reason) if row.reason else _("Không nhập được tệp"), "job_id": job.id}, refused_status or 422
 
 
 def _content_status(path, filename: str) -> int | None:

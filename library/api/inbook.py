@@ -17,6 +17,7 @@ from library.search import QueryError, SearchUnavailable, get_index
 from library.search.inbook import MAX_PER_PAGE, PER_PAGE, search_in_book
 from library.search.marks import marker
 from library.catalog.links import read_url
+from library.i18n import gettext as _
 
 MAX_QUERY = 500
 
@@ -30,7 +31,7 @@ def search_book(book_id: int):
     book = queries.visible_book(book_id) or abort(404)
     query = _query()
     if not query.strip():
-        return {"error": "Thiếu từ khoá tìm kiếm (tham số q)"}, 400
+        return {"error": _("Thiếu từ khoá tìm kiếm (tham số q)")}, 400
     page = max(1, request.args.get("page", 1, type=int))
     per_page = max(1, min(request.args.get("per_page", PER_PAGE, type=int), MAX_PER_PAGE))
     try:
@@ -67,10 +68,10 @@ def page_marks(book_id: int):
     book = queries.visible_book(book_id) or abort(404)
     position = request.args.get("p", type=int)
     if position is None:
-        return {"error": "Thiếu số trang (tham số p)."}, 400
+        return {"error": _("Thiếu số trang (tham số p).")}, 400
     text = db.session.scalar(select(Section.text).where(
         Section.book_id == book.id, Section.position == position))
     if text is None:
-        return {"error": f"Sách không có trang hay chương {position}."}, 404
+        return {"error": _("Sách không có trang hay chương {position}.", position=position)}, 404
     found = marker(_query())
     return {"position": position, "forms": found.forms(text) if found else []}

@@ -22,6 +22,7 @@ from library.reader import highlights, progress
 from library.api.progress import BadRequest, _body, _int
 from library.reader.files import download_names
 from library.reader.highlights import COLOR_NAMES, Located
+from library.translatable import N_
 
 
 def _book(book_id: int):
@@ -76,7 +77,7 @@ def add_highlight(book_id: int):
 def edit_highlight(highlight_id: int):
     data = _body()
     if not {"color", "note"} & data.keys():
-        raise BadRequest("Gửi «color» hoặc «note» cần sửa.")
+        raise BadRequest(N_("Gửi «color» hoặc «note» cần sửa."))
     item = highlights.update(current_user.id, highlight_id, data)
     db.session.commit()
     book = _book(item.book_id)

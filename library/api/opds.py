@@ -16,6 +16,9 @@ from library.extensions import db
 from library.search import QueryError, SearchUnavailable, get_index
 from library.vietnamese import clean_text
 from library.security import page_arg
+from library.i18n import gettext as _
+from library.i18n import ngettext
+from library.translatable import N_
 
 ATOM = "http://www.w3.org/2005/Atom"
 NS = {
@@ -31,7 +34,7 @@ OPENSEARCH = "application/opensearchdescription+xml"
 PER_PAGE = 25
 MAX_QUERY = 500
 SUMMARY_CHARS = 1000
-SITE = "Tủ sách điện tử"
+SITE = N_("Tủ sách điện tử")
 
 
 def _q(prefix: str, name: str) -> str:
@@ -71,7 +74,7 @@ def _feed(feed_id: str, title: str, kind: str, updated: datetime | None, self_hr
     _sub(root, f"{{{ATOM}}}title", title)
     _sub(root, f"{{{ATOM}}}updated", _stamp(updated))
     # Atom needs an author for the feed unless every entry has one; many books have none.
-    _sub(_sub(root, f"{{{ATOM}}}author"), f"{{{ATOM}}}name", SITE)
+    _sub(_sub(root, f"{{{ATOM}}}author"), f"{{{ATOM}}}name", _(SITE))
     _link(root, "self", self_href, kind)
     _link(root, "start", url_for("api.opds_root"), NAVIGATION)
     _link(root, "up", url_for("api.opds_root"), NAVIGATION)
@@ -80,10 +83,10 @@ def _feed(feed_id: str, title: str, kind: str, updated: datetime | None, self_hr
 
 
 def _search_links(root) -> None:
-    _link(root, "search", url_for("api.opds_opensearch"), OPENSEARCH, title="Tìm sách")
+    _link(root, "search", url_for("api.opds_opensearch"), OPENSEARCH, title=_("Tìm sách"))
     # Some apps read only this templated form and never fetch the description.
     _link(root, "search", url_for("api.opds_search") + "?q={searchTerms}", ACQUISITION,
-          title="Tìm sách")
+          title=_("Tìm sách"))
 
 
 def _respond(root, kind: str, status: int = 200) -> Response:
@@ -119,9 +122,9 @@ def _book_entry(root, book: Book) -> None:
         _link(entry, "http://opds-spec.org/image", cover, cover_type)
         _link(entry, "http://opds-spec.org/image/thumbnail", cover, cover_type)
     _link(entry, "http://opds-spec.org/acquisition", url_for("reader.download", book_id=book.id),
-          book.media_type, length=book.size, title="Tải về")
+          book.media_type, length=book.size, title=_("Tải về"))
     _link(entry, "alternate", url_for("catalog.book", book_id=book.id), "text/html",
-          title="Xem trên trang")
+          title=_("Xem trên trang"))
 
 
 def _paging(root, endpoint: str, page: int, pages: int, total: int, **args) -> None:
@@ -158,23 +161,23 @@ def _book_list(feed_id: str, title: str, endpoint: str, query, **args) -> Respon
 @bp.get("/opds")
 def opds_root():
     latest = _latest_change()
-    root = _feed("urn:tu-sach:opds", SITE, NAVIGATION, latest, url_for("api.opds_root"))
+    root = _feed("urn:tu-sach:opds", _(SITE), NAVIGATION, latest, url_for("api.opds_root"))
     _link(root, "http://opds-spec.org/sort/new", url_for("api.opds_new"), ACQUISITION,
-          title="Sách mới")
+          title=_("Sách mới"))
     for summary in queries.shelves_with_counts():
         shelf = summary.shelf
         entry = _sub(root, f"{{{ATOM}}}entry")
         _sub(entry, f"{{{ATOM}}}title", shelf.name)
         _sub(entry, f"{{{ATOM}}}id", f"urn:tu-sach:shelf:{shelf.slug}")
         _sub(entry, f"{{{ATOM}}}updated", _stamp(latest))
-        _sub(entry, f"{{{ATOM}}}content", f"{summary.count} cuốn sách", type="text")
+        _sub(entry, f"{{{ATOM}}}content", ngettext("{num} cuốn sách", "{num} cuốn sách", summary.count), type="text")
         link = _link(entry, "subsection", url_for("api.opds_shelf", slug=shelf.slug), ACQUISITION)
         link.set(_q("thr", "count"), str(summary.count))
     entry = _sub(root, f"{{{ATOM}}}entry")
-    _sub(entry, f"{{{ATOM}}}title", "Sách mới")
+    _sub(entry, f"{{{ATOM}}}title", _("Sách mới"))
     _sub(entry, f"{{{ATOM}}}id", "urn:tu-sach:new")
     _sub(entry, f"{{{ATOM}}}updated", _stamp(latest))
-    _sub(entry, f"{{{ATOM}}}content", "Những cuốn sách mới nhập, mới nhất trước", type="text")
+    _sub(entry, f"{{{ATOM}}}content", _("Những cuốn sách mới nhập, mới nhất trước"), type="text")
     _link(entry, "http://opds-spec.org/sort/new", url_for("api.opds_new"), ACQUISITION)
     return _respond(root, NAVIGATION)
 
@@ -188,7 +191,7 @@ def opds_shelf(slug: str):
 
 @bp.get("/opds/new")
 def opds_new():
-    return _book_list("urn:tu-sach:new", "Sách mới", "api.opds_new", queries.visible_books())
+    return _book_list("urn:tu-sach:new", _("Sách mới"), "api.opds_new", queries.visible_books())
 
 
 @bp.get("/opds/search")
@@ -200,16 +203,16 @@ def opds_search():
         try:
             found = get_index().search(query, page=page, per_page=PER_PAGE, snippets=False)
         except QueryError as exc:
-            message = exc.message
+            message = _(exc.message)
         except SearchUnavailable as exc:
-            message, status = exc.message, 503
+            message, status = _(exc.message), 503
         else:
             page, total, pages = found.page, found.total, found.pages
             # The index may lag behind a withdrawal: the database has the last word.
             by_id = queries.books_by_ids(hit.book_id for hit in found.books)
             books = [by_id[h.book_id] for h in found.books
                      if h.book_id in by_id and by_id[h.book_id].status == BookStatus.READY]
-    root = _feed("urn:tu-sach:search", f"Tìm: {query}" if query.strip() else "Tìm sách",
+    root = _feed("urn:tu-sach:search", _("Tìm: {query}", query=query) if query.strip() else _("Tìm sách"),
                  ACQUISITION, max((b.updated_at for b in books), default=None),
                  url_for("api.opds_search", q=query, page=page))
     if message:
@@ -223,8 +226,8 @@ def opds_search():
 @bp.get("/opds/opensearch.xml")
 def opds_opensearch():
     root = etree.Element(_q("opensearch", "OpenSearchDescription"), nsmap={None: NS["opensearch"]})
-    _sub(root, _q("opensearch", "ShortName"), "Tủ sách")  # at most 16 characters
-    _sub(root, _q("opensearch", "Description"), f"Tìm sách trong {SITE}")
+    _sub(root, _q("opensearch", "ShortName"), _("Tủ sách"))  # at most 16 characters
+    _sub(root, _q("opensearch", "Description"), _("Tìm sách trong {site}", site=_(SITE)))
     _sub(root, _q("opensearch", "InputEncoding"), "UTF-8")
     _sub(root, _q("opensearch", "OutputEncoding"), "UTF-8")
     # The template must be a full URL: apps resolve it without a base.

@@ -14,6 +14,8 @@ from library.api import bp
 from library.reader import progress
 from library.reader.progress import ProgressError
 from library.security import MAX_ID
+from library.i18n import gettext as _
+from library.translatable import N_
 
 
 class BadRequest(ProgressError):
@@ -23,7 +25,7 @@ class BadRequest(ProgressError):
 def _body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadRequest("Cần một đối tượng JSON trong thân yêu cầu.")
+        raise BadRequest(N_("Cần một đối tượng JSON trong thân yêu cầu."))
     return data
 
 
@@ -33,11 +35,11 @@ def _int(data: dict, key: str, required: bool = True) -> int | None:
         return None
     # bool is an int in Python; true must not mean page 1.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"«{key}» phải là một số nguyên.")
+        raise BadRequest(_("«{key}» phải là một số nguyên.", key=key))
     if value < 1:
-        raise BadRequest(f"«{key}» phải từ 1 trở lên.")
+        raise BadRequest(_("«{key}» phải từ 1 trở lên.", key=key))
     if value > MAX_ID:  # would overflow the database driver
-        raise BadRequest(f"«{key}» quá lớn.")
+        raise BadRequest(_("«{key}» quá lớn.", key=key))
     return value
 
 
@@ -45,7 +47,7 @@ def _offset(data: dict) -> float:
     value = data.get("offset", 0.0)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not 0.0 <= value <= 1.0:
-        raise BadRequest("«offset» phải là một số từ 0 đến 1.")
+        raise BadRequest(N_("«offset» phải là một số từ 0 đến 1."))
     return float(value)
 
 
@@ -55,13 +57,13 @@ def report_progress():
     indexed read, one upsert, one commit."""
     data = _body()
     if ("page" in data) == ("chapter" in data):
-        raise BadRequest("Gửi đúng một trong hai: «page» (PDF) hoặc «chapter» (EPUB).")
+        raise BadRequest(N_("Gửi đúng một trong hai: «page» (PDF) hoặc «chapter» (EPUB)."))
     kind = "page" if "page" in data else "chapter"
     book_id = _int(data, "book_id")
     position = _int(data, kind)
     to_end = data.get("to_end", True)
     if not isinstance(to_end, bool):
-        raise BadRequest("«to_end» phải là true hoặc false.")
+        raise BadRequest(N_("«to_end» phải là true hoặc false."))
     progress.check_place(book_id, position, kind)
     # A PDF page is seen whole; a chapter reported by another app counts as read to
     # its end, the EPUB reader says `"to_end": false` when it merely opened one.
@@ -120,7 +122,7 @@ def add_bookmark(book_id: int):
     offset = _offset(data)
     label = data.get("label", "")
     if not isinstance(label, str):
-        raise BadRequest("«label» phải là chuỗi.")
+        raise BadRequest(N_("«label» phải là chuỗi."))
     progress.check_place(book_id, position)
     bookmark = progress.add_bookmark(current_user.id, book_id, position, offset, label)
     db.session.commit()
@@ -130,6 +132,6 @@ def add_bookmark(book_id: int):
 @bp.delete("/api/bookmarks/<int:bookmark_id>")
 def delete_bookmark(bookmark_id: int):
     if not progress.delete_bookmark(current_user.id, bookmark_id):
-        abort(404, "Không tìm thấy dấu trang.")
+        abort(404, N_("Không tìm thấy dấu trang."))
     db.session.commit()
     return "", 204

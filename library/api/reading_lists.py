@@ -16,6 +16,7 @@ from library.api import bp
 from library.reading_lists import report, service
 from library.reading_lists.member import my_lists
 from library.reading_lists.service import AssignSpec, ItemSpec, ReadingListError
+from library.translatable import N_
 
 
 class BadPayload(ReadingListError):
@@ -45,24 +46,24 @@ def _int(value, what) -> int:
 
 def parse_items(raw) -> list[ItemSpec]:
     if not isinstance(raw, list):
-        raise BadPayload("«items» phải là một danh sách.")
+        raise BadPayload(N_("«items» phải là một danh sách."))
     specs = []
     for entry in raw:
         if not isinstance(entry, dict) or "book_id" not in entry:
-            raise BadPayload("Mỗi mục cần «book_id».")
+            raise BadPayload(N_("Mỗi mục cần «book_id»."))
         pages = entry.get("pages")
         if pages is not None:
             if not isinstance(pages, list) or len(pages) != 2:
-                raise BadPayload("«pages» phải là [trang đầu, trang cuối].")
+                raise BadPayload(N_("«pages» phải là [trang đầu, trang cuối]."))
             pages = (_int(pages[0], "Trang"), _int(pages[1], "Trang"))
         chapters = entry.get("chapters")
         if chapters is not None:
             if not isinstance(chapters, list):
-                raise BadPayload("«chapters» phải là một danh sách số.")
+                raise BadPayload(N_("«chapters» phải là một danh sách số."))
             chapters = [_int(c, "Chương") for c in chapters]
         note = entry.get("note") or ""
         if not isinstance(note, str):
-            raise BadPayload("«note» phải là chuỗi.")
+            raise BadPayload(N_("«note» phải là chuỗi."))
         specs.append(ItemSpec(_int(entry["book_id"], "book_id"), pages, chapters or None, note))
     return specs
 
@@ -72,24 +73,24 @@ def parse_assign(raw) -> AssignSpec | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise BadPayload("«assign» không hợp lệ.")
+        raise BadPayload(N_("«assign» không hợp lệ."))
     if "members" in raw:
         members = raw["members"]
         if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
-            raise BadPayload("«assign.members» phải là danh sách tên đăng nhập.")
+            raise BadPayload(N_("«assign.members» phải là danh sách tên đăng nhập."))
         return AssignSpec(members=members)
     if raw.get("all") is True:
         return AssignSpec(everyone=True)
     codes = raw.get("branches") if "branches" in raw else [raw.get("branch")]
     if not isinstance(codes, list) or not codes or not all(isinstance(c, str) and c for c in codes):
-        raise BadPayload("«assign» cần «branch», «branches», «all» hoặc «members».")
+        raise BadPayload(N_("«assign» cần «branch», «branches», «all» hoặc «members»."))
     return AssignSpec(branches=codes)
 
 
 def _payload() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadPayload("Cần một đối tượng JSON.")
+        raise BadPayload(N_("Cần một đối tượng JSON."))
     return data
 
 
@@ -209,7 +210,7 @@ def reading_list_overview(list_id: int):
     """Completion per assigned branch (organisation-wide lists; staff only)."""
     reading_list = service.managed_list(current_user, list_id)
     if not can_manage_organisation_lists(current_user):
-        raise service.NotFound("Không tìm thấy danh sách đọc.")
+        raise service.NotFound(N_("Không tìm thấy danh sách đọc."))
     return {"branches": [{
         "code": line.code, "name": line.name, "members": line.members, "complete": line.complete,
         "overdue": line.overdue, "due": line.due.isoformat() if line.due else None,

@@ -4,6 +4,7 @@ from flask import request, url_for
 from library.api import bp
 from library.search import QueryError, SearchUnavailable, get_index
 from library.catalog.links import read_url
+from library.i18n import gettext as _
 
 MAX_PER_PAGE = 100
 
@@ -12,16 +13,16 @@ MAX_PER_PAGE = 100
 def search():
     query = request.args.get("q", "")
     if not query.strip():
-        return {"error": "Thiếu từ khoá tìm kiếm (tham số q)"}, 400
+        return {"error": _("Thiếu từ khoá tìm kiếm (tham số q)")}, 400
     page = max(1, request.args.get("page", 1, type=int))
     per_page = max(1, min(request.args.get("per_page", 20, type=int), MAX_PER_PAGE))
     try:
         found = get_index().search_hits(
             query, shelf=request.args.get("shelf") or None, page=page, per_page=per_page)
     except QueryError as exc:
-        return {"error": exc.message}, 400
+        return {"error": _(exc.message)}, 400
     except SearchUnavailable as exc:
-        return {"error": exc.message, "reason": exc.reason}, 503
+        return {"error": _(exc.message), "reason": exc.reason}, 503
     estimate = {"total_is_estimate": True} if found.total_is_estimate else {}
     return {
         "query": found.query,

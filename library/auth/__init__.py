@@ -10,13 +10,14 @@ from library.auth.models import User, normalize_username
 from library.auth.permissions import deny_unauthenticated, is_api_request, json_error
 from library.auth.tokens import user_for_token
 from library.extensions import db
+from library.translatable import N_
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
 login_manager.login_message_category = "warning"
 
 # Reachable without signing in. /healthz is matched by path: its endpoint name
@@ -25,9 +26,9 @@ login_manager.login_message_category = "warning"
 OPEN_ENDPOINTS = {"auth.login", "static", "i18n.choose"}
 OPEN_PATHS = {"/healthz"}
 MIN_SECRET_KEY_LENGTH = 32
-MSG_CSRF_API = ("Thiếu hoặc sai mã CSRF: gửi header X-CSRFToken, "
-                "hoặc dùng Authorization: Bearer <token>.")
-MSG_CSRF_PAGE = "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang rồi thử lại."
+MSG_CSRF_API = (N_("Thiếu hoặc sai mã CSRF: gửi header X-CSRFToken, "
+                "hoặc dùng Authorization: Bearer <token>."))
+MSG_CSRF_PAGE = N_("Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang rồi thử lại.")
 
 
 def bearer_token(req) -> str | None:

@@ -11,9 +11,11 @@ from library.auth.models import (
     valid_username,
 )
 from library.extensions import db
+from library.translatable import N_
+from library.i18n import gettext as _
 
-MSG_BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng"
-MSG_THROTTLED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
+MSG_BAD_CREDENTIALS = N_("Tên đăng nhập hoặc mật khẩu không đúng")
+MSG_THROTTLED = N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.")
 
 
 class AccountError(ValueError):
@@ -39,10 +41,10 @@ def find_branch(code: str) -> Branch | None:
 def _checked_branch_code(code: str) -> str:
     code = (code or "").strip()
     if not code:
-        raise AccountError("Mã chi bộ không được để trống.")
+        raise AccountError(N_("Mã chi bộ không được để trống."))
     if not valid_branch_code(code):
         raise AccountError(
-            f"Mã chi bộ không hợp lệ: {code[:60]!r} (chữ không dấu, số, . _ -; tối đa 50 ký tự)."
+            _("Mã chi bộ không hợp lệ: {code} (chữ không dấu, số, . _ -; tối đa 50 ký tự).", code=repr(code[:60]))
         )
     return code
 
@@ -50,9 +52,9 @@ def _checked_branch_code(code: str) -> str:
 def _checked_branch_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise AccountError("Tên chi bộ không được để trống.")
+        raise AccountError(N_("Tên chi bộ không được để trống."))
     if len(name) > 300:
-        raise AccountError("Tên chi bộ dài tối đa 300 ký tự.")
+        raise AccountError(N_("Tên chi bộ dài tối đa 300 ký tự."))
     return unicodedata.normalize("NFC", name)
 
 
@@ -70,7 +72,7 @@ def branch_for_code(code: str, name: str | None = None) -> Branch:
 def create_branch(code: str, name: str) -> Branch:
     code = _checked_branch_code(code)
     if find_branch(code) is not None:
-        raise AccountError(f"Mã chi bộ đã tồn tại: {code}")
+        raise AccountError(_("Mã chi bộ đã tồn tại: {code}", code=code))
     branch = Branch(code=code, name=_checked_branch_name(name))
     db.session.add(branch)
     db.session.flush()
@@ -82,7 +84,7 @@ def edit_branch(branch: Branch, code: str, name: str) -> dict:
     code, name = _checked_branch_code(code), _checked_branch_name(name)
     other = find_branch(code)
     if other is not None and other.id != branch.id:
-        raise AccountError(f"Mã chi bộ đã tồn tại: {code}")
+        raise AccountError(_("Mã chi bộ đã tồn tại: {code}", code=code))
     changes = {field: [getattr(branch, field), new]
                for field, new in (("code", code), ("name", name)) if getattr(branch, field) != new}
     branch.code, branch.name = code, name
@@ -95,14 +97,14 @@ def create_user(username: str, role: str, *, branch_code: str | None = None,
     username = normalize_username(username)
     if not valid_username(username):
         raise AccountError(
-            f"Tên đăng nhập không hợp lệ: {username!r} (chữ thường không dấu, số, . _ @ -)."
+            _("Tên đăng nhập không hợp lệ: {username} (chữ thường không dấu, số, . _ @ -).", username=repr(username))
         )
     if role not in ROLES:
-        raise AccountError(f"Vai trò không hợp lệ: {role!r} (một trong {', '.join(ROLES)}).")
+        raise AccountError(_("Vai trò không hợp lệ: {role} (một trong {roles}).", role=repr(role), roles=", ".join(ROLES)))
     if role == SECRETARY and not branch_code:
-        raise AccountError("Bí thư chi bộ phải thuộc một chi bộ (--branch).")
+        raise AccountError(N_("Bí thư chi bộ phải thuộc một chi bộ (--branch)."))
     if find_user(username) is not None:
-        raise AccountError(f"Tên đăng nhập đã tồn tại: {username}")
+        raise AccountError(_("Tên đăng nhập đã tồn tại: {username}", username=username))
     user = User(username=username, role=role, full_name=_checked_full_name(full_name))
     if branch_code:
         user.branch = branch_for_code(branch_code)
@@ -143,7 +145,7 @@ def change_password(user: User, current: str, new: str, ip: str) -> None:
     """The user's own change: the current password is checked, and throttled like a sign-in."""
     claim_attempt(user.username, ip)
     if not passwords.verify_password(user.password_hash, current):
-        raise AccountError("Mật khẩu hiện tại không đúng.")
+        raise AccountError(N_("Mật khẩu hiện tại không đúng."))
     throttle.succeeded(user.username, ip)
     set_password(user, new)
 
@@ -151,7 +153,7 @@ def change_password(user: User, current: str, new: str, ip: str) -> None:
 def _checked_full_name(full_name: str) -> str:
     full_name = unicodedata.normalize("NFC", " ".join((full_name or "").split()))
     if len(full_name) > 200:
-        raise AccountError("Họ và tên dài tối đa 200 ký tự.")
+        raise AccountError(N_("Họ và tên dài tối đa 200 ký tự."))
     return full_name
 
 
@@ -162,9 +164,9 @@ def set_full_name(user: User, full_name: str) -> None:
 def set_role(user: User, role: str) -> None:
     """Change a role; sessions opened under the old role end."""
     if role not in ROLES:
-        raise AccountError(f"Vai trò không hợp lệ: {role!r}")
+        raise AccountError(_("Vai trò không hợp lệ: {role}", role=repr(role)))
     if role == SECRETARY and user.branch_id is None and user.branch is None:
-        raise AccountError("Bí thư chi bộ phải thuộc một chi bộ.")
+        raise AccountError(N_("Bí thư chi bộ phải thuộc một chi bộ."))
     if role != user.role:
         user.role = role
         user.revoke_sessions()
@@ -172,7 +174,7 @@ def set_role(user: User, role: str) -> None:
 
 def set_branch(user: User, branch: Branch | None) -> None:
     if branch is None and user.role == SECRETARY:
-        raise AccountError("Bí thư chi bộ phải thuộc một chi bộ.")
+        raise AccountError(N_("Bí thư chi bộ phải thuộc một chi bộ."))
     user.branch = branch
 
 

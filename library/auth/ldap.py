@@ -25,6 +25,7 @@ import warnings
 from flask import current_app
 
 from library.auth.models import ADMIN, LIBRARIAN, MEMBER, ROLES, SECRETARY, valid_username
+from library.translatable import N_
 
 log = logging.getLogger(__name__)
 # When a member is in several mapped groups, the strongest role wins.
@@ -150,4 +151,4 @@ def check(username: str, password: str) -> dict | None:
         return lookup(username, password)
     except DirectoryUnavailable:
         raise accounts.AccountError(
-            "Máy chủ thư mục (LDAP) không trả lời; vui lòng thử lại sau.") from None
+            N_("Máy chủ thư mục (LDAP) không trả lời; vui lòng thử lại sau.")) from None

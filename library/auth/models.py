@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from library.extensions import db
 from library.vietnamese import fold
+from library.translatable import N_
 
 # The four roles of BRIEF.md, in one place; the strings are stored and shown by the CLI.
 MEMBER = "member"
@@ -21,11 +22,11 @@ ADMIN = "admin"
 ROLES = (MEMBER, LIBRARIAN, SECRETARY, ADMIN)
 # Where an account's password is checked.
 LOCAL, LDAP, OIDC = "local", "ldap", "oidc"
-ROLE_LABELS = {
-    MEMBER: "Đảng viên",
-    LIBRARIAN: "Cán bộ thư viện",
-    SECRETARY: "Bí thư chi bộ",
-    ADMIN: "Quản trị viên",
+ROLE_LABELS = {  # Vietnamese; translated where shown
+    MEMBER: N_("Đảng viên"),
+    LIBRARIAN: N_("Cán bộ thư viện"),
+    SECRETARY: N_("Bí thư chi bộ"),
+    ADMIN: N_("Quản trị viên"),
 }
 
 # ASCII only: usernames are typed on phones and in scripts, and must not have

@@ -31,13 +31,14 @@ from library.auth.models import LOCAL, MEMBER, OIDC, ROLES, valid_username
 from library.auth.permissions import public
 from library.extensions import db
 from library.redirects import safe_next
+from library.translatable import N_
 
 log = logging.getLogger(__name__)
 EXTENSION = "tu_sach_oidc"
 ROLE_STRENGTH = {MEMBER: 0, "secretary": 1, "librarian": 2, "admin": 3}
 DEFAULTS = {"SCOPE": "openid profile", "USERNAME_CLAIM": "preferred_username",
             "NAME_CLAIM": "name", "ROLE_CLAIM": "groups", "LABEL": "Cổng định danh"}
-MSG_FAILED = "Không đăng nhập được qua nhà cung cấp định danh. Vui lòng thử lại."
+MSG_FAILED = N_("Không đăng nhập được qua nhà cung cấp định danh. Vui lòng thử lại.")
 
 
 def _config(app: Flask, name: str) -> str:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from library.translatable import N_
+from library.i18n import gettext as _
 from functools import lru_cache
 from pathlib import Path
 
@@ -84,14 +86,14 @@ def _is_sequence(text: str) -> bool:
 def password_problem(password: str, username: str = "") -> str | None:
     """Why a new password is refused (Vietnamese, for the user), or None."""
     if len(password) < MIN_LENGTH:
-        return f"Mật khẩu cần ít nhất {MIN_LENGTH} ký tự."
+        return _("Mật khẩu cần ít nhất {n} ký tự.", n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Mật khẩu dài tối đa {MAX_LENGTH} ký tự."
+        return _("Mật khẩu dài tối đa {n} ký tự.", n=MAX_LENGTH)
     folded = password.lower()
     bare = re.sub(r"[\W_]+", "", folded)
     if folded in _common_passwords() or bare in _common_passwords() or _is_sequence(folded):
-        return "Mật khẩu này quá phổ biến, dễ bị đoán. Vui lòng chọn mật khẩu khác."
+        return N_("Mật khẩu này quá phổ biến, dễ bị đoán. Vui lòng chọn mật khẩu khác.")
     name = (username or "").lower()
     if name and len(name) >= 3 and (name in folded or folded in name):
-        return "Mật khẩu không được chứa tên đăng nhập."
+        return N_("Mật khẩu không được chứa tên đăng nhập.")
     return None

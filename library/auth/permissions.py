@@ -7,11 +7,12 @@ from flask import abort, jsonify, make_response, request
 from flask_login import current_user
 
 from library.auth.models import ADMIN, LIBRARIAN, MEMBER, ROLES, SECRETARY
+from library.translatable import N_
 
 READER_ROLES = (MEMBER, SECRETARY)  # the bí thư is a đảng viên of the branch too
 
-MSG_UNAUTHENTICATED = "Cần đăng nhập hoặc token API hợp lệ."
-MSG_FORBIDDEN = "Bạn không có quyền thực hiện thao tác này."
+MSG_UNAUTHENTICATED = N_("Cần đăng nhập hoặc token API hợp lệ.")
+MSG_FORBIDDEN = N_("Bạn không có quyền thực hiện thao tác này.")
 
 
 def is_api_request() -> bool:
@@ -21,7 +22,10 @@ def is_api_request() -> bool:
 
 
 def json_error(status: int, message: str):
-    response = make_response(jsonify({"error": message}), status)
+    """A JSON error in the caller's language (Accept-Language, or the lang cookie)."""
+    from library.i18n import gettext
+
+    response = make_response(jsonify({"error": gettext(message)}), status)
     if status == 401:
         challenge = 'Bearer realm="tu-sach"'
         if request.path == "/opds" or request.path.startswith("/opds/"):

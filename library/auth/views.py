@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -12,31 +11,33 @@ from library.auth import accounts, bearer_token, bp, oidc, tokens
 from library.auth.passwords import MAX_LENGTH
 from library.auth.permissions import json_error
 from library.extensions import db
+from library.i18n import FlaskForm, lazy_gettext
 from library.i18n import gettext as _
+from library.i18n import ngettext
 from library.redirects import safe_next
 
-REQUIRED = "Vui lòng nhập trường này."
-TOO_LONG = "Tối đa %(max)d ký tự."
+REQUIRED = lazy_gettext("Vui lòng nhập trường này.")
+TOO_LONG = lazy_gettext("Tối đa %(max)d ký tự.")
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Tên đăng nhập",
+    username = StringField(lazy_gettext("Tên đăng nhập"),
                            [DataRequired(REQUIRED), Length(max=80, message=TOO_LONG)])
-    password = PasswordField("Mật khẩu",
+    password = PasswordField(lazy_gettext("Mật khẩu"),
                              [DataRequired(REQUIRED), Length(max=MAX_LENGTH, message=TOO_LONG)])
     next = HiddenField()
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Tên token (để nhớ dùng cho việc gì)",
+    name = StringField(lazy_gettext("Tên token (để nhớ dùng cho việc gì)"),
                        [DataRequired(REQUIRED), Length(max=tokens.NAME_MAX, message=TOO_LONG)])
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField("Mật khẩu hiện tại", [DataRequired(REQUIRED)])
-    new_password = PasswordField("Mật khẩu mới", [DataRequired(REQUIRED)])
-    confirm = PasswordField("Nhập lại mật khẩu mới", [
-        DataRequired(REQUIRED), EqualTo("new_password", "Hai mật khẩu mới không khớp."),
+    current_password = PasswordField(lazy_gettext("Mật khẩu hiện tại"), [DataRequired(REQUIRED)])
+    new_password = PasswordField(lazy_gettext("Mật khẩu mới"), [DataRequired(REQUIRED)])
+    confirm = PasswordField(lazy_gettext("Nhập lại mật khẩu mới"), [
+        DataRequired(REQUIRED), EqualTo("new_password", lazy_gettext("Hai mật khẩu mới không khớp.")),
     ])
 
 
@@ -45,7 +46,7 @@ class ButtonForm(FlaskForm):
 
 
 class EverywhereForm(FlaskForm):
-    tokens = BooleanField("Thu hồi cả mọi token API")
+    tokens = BooleanField(lazy_gettext("Thu hồi cả mọi token API"))
 
 
 def _home() -> str:
@@ -208,7 +209,7 @@ def sign_out_everywhere():
     session.clear()
     login_user(user)
     if form.tokens.data:
-        flash(_("Đã đăng xuất mọi thiết bị khác và thu hồi {n} token.", n=revoked), "success")
+        flash(ngettext("Đã đăng xuất mọi thiết bị khác và thu hồi {num} token.", "Đã đăng xuất mọi thiết bị khác và thu hồi {num} token.", revoked), "success")
     else:
         flash(_("Đã đăng xuất mọi thiết bị khác."), "success")
     return redirect(url_for("auth.profile"))

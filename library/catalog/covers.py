@@ -5,6 +5,8 @@ import io
 import warnings
 
 from PIL import Image, UnidentifiedImageError
+from library.translatable import N_
+from library.i18n import gettext as _
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 6000 x 6000 photo is fine; a decompression bomb is not
@@ -22,9 +24,9 @@ def normalize_cover(data: bytes) -> bytes:
     EXIF with the photographer's location) and gives the reader a small file.
     """
     if not data:
-        raise CoverError("Chưa chọn tệp ảnh bìa")
+        raise CoverError(N_("Chưa chọn tệp ảnh bìa"))
     if len(data) > MAX_BYTES:
-        raise CoverError(f"Ảnh bìa quá lớn (tối đa {MAX_BYTES // (1024 * 1024)} MB)")
+        raise CoverError(_("Ảnh bìa quá lớn (tối đa {mb} MB)", mb=MAX_BYTES // (1024 * 1024)))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -32,14 +34,14 @@ def normalize_cover(data: bytes) -> bytes:
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 if image.width * image.height > MAX_PIXELS:
-                    raise CoverError("Ảnh bìa có quá nhiều điểm ảnh")
+                    raise CoverError(N_("Ảnh bìa có quá nhiều điểm ảnh"))
                 image.draft("RGB", (LONGEST_SIDE, LONGEST_SIDE))
                 picture = image.convert("RGB")
     except CoverError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
             OSError, SyntaxError, ValueError):
-        raise CoverError("Tệp ảnh bìa không phải ảnh hợp lệ (JPEG, PNG, GIF, WebP)") from None
+        raise CoverError(N_("Tệp ảnh bìa không phải ảnh hợp lệ (JPEG, PNG, GIF, WebP)")) from None
     picture.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=85, optimize=True)

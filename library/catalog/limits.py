@@ -8,6 +8,9 @@ is fine. Titles and authors are shown on every home page, shelf and search resul
 """
 from __future__ import annotations
 
+from library.i18n import gettext as _
+from library.translatable import N_
+
 MAX_TITLE = 500           # characters (the column's size)
 MAX_AUTHORS = 30          # names
 MAX_AUTHOR = 200          # characters per name
@@ -27,15 +30,15 @@ def problems(title: str | None = None, authors: list[str] | None = None,
              publisher: str | None = None, description: str | None = None) -> list[str]:
     found = []
     if title and len(title) > MAX_TITLE:
-        found.append(f"Tên sách dài {_n(len(title))} ký tự, tối đa {_n(MAX_TITLE)}")
+        found.append(_("Tên sách dài {length} ký tự, tối đa {max}", length=_n(len(title)), max=_n(MAX_TITLE)))
     if authors and len(authors) > MAX_AUTHORS:
-        found.append(f"Có {_n(len(authors))} tác giả, tối đa {MAX_AUTHORS}")
+        found.append(_("Có {count} tác giả, tối đa {max}", count=_n(len(authors)), max=MAX_AUTHORS))
     if authors and any(len(name) > MAX_AUTHOR for name in authors):
-        found.append(f"Tên một tác giả dài quá {MAX_AUTHOR} ký tự")
+        found.append(_("Tên một tác giả dài quá {max} ký tự", max=MAX_AUTHOR))
     if publisher and len(publisher) > MAX_PUBLISHER:
-        found.append(f"Tên nhà xuất bản dài quá {MAX_PUBLISHER} ký tự")
+        found.append(_("Tên nhà xuất bản dài quá {max} ký tự", max=MAX_PUBLISHER))
     if description and len(description) > MAX_DESCRIPTION:
-        found.append(f"Phần giới thiệu dài quá {_n(MAX_DESCRIPTION)} ký tự")
+        found.append(_("Phần giới thiệu dài quá {max} ký tự", max=_n(MAX_DESCRIPTION)))
     return found
 
 
@@ -60,8 +63,8 @@ def clamp(title: str | None, authors: list[str] | None, publisher: str | None,
           description: str | None, warnings: list[str]) -> tuple:
     """A file's own values cut to the limits; a warning says what was cut."""
     if problems(title, authors, publisher, description):
-        warnings.append("Thông tin trong tệp quá dài, đã được cắt bớt (tên sách, tác giả, "
-                        "nhà xuất bản hoặc giới thiệu)")
+        warnings.append(N_("Thông tin trong tệp quá dài, đã được cắt bớt (tên sách, tác giả, "
+                           "nhà xuất bản hoặc giới thiệu)"))
     authors = [_cut(name, MAX_AUTHOR) for name in (authors or [])[:MAX_AUTHORS]]
     return (_cut(title, MAX_TITLE), authors, _cut(publisher, MAX_PUBLISHER),
             _cut(description, MAX_DESCRIPTION))

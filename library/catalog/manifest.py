@@ -6,6 +6,8 @@ from pathlib import Path
 
 from library.catalog import limits
 from library.vietnamese import clean_text
+from library.translatable import N_
+from library.i18n import gettext as _
 
 COLUMNS = ("file", "title", "authors", "shelf", "year", "publisher", "description")
 
@@ -51,13 +53,13 @@ def read_manifest(path: str | Path) -> dict[str, BookMetadata]:
             reader = csv.DictReader(fh)
             headers = {h.strip().lower() for h in (reader.fieldnames or [])}
             if "file" not in headers:
-                raise ManifestError("Bảng kê thiếu cột 'file'")
+                raise ManifestError(N_("Bảng kê thiếu cột 'file'"))
             rows = {}
             for line_no, raw in enumerate(reader, start=2):
                 row = {(k or "").strip().lower(): v for k, v in raw.items()}
                 name = _field(row, "file")
                 if not name:
-                    raise ManifestError(f"Dòng {line_no} của bảng kê không có tên tệp")
+                    raise ManifestError(_("Dòng {line} của bảng kê không có tên tệp", line=line_no))
                 authors = _field(row, "authors")
                 metadata = BookMetadata(
                     title=_field(row, "title"),
@@ -70,16 +72,16 @@ def read_manifest(path: str | Path) -> dict[str, BookMetadata]:
                 try:
                     limits.check(metadata)
                 except limits.MetadataError as exc:
-                    raise ManifestError(f"Dòng {line_no} của bảng kê: {exc}") from None
+                    raise ManifestError(_("Dòng {line} của bảng kê: {problem}", line=line_no, problem=exc)) from None
                 rows[unicodedata.normalize("NFC", name)] = metadata
             return rows
     except UnicodeDecodeError as exc:
-        raise ManifestError("Bảng kê phải là tệp CSV mã UTF-8") from exc
+        raise ManifestError(N_("Bảng kê phải là tệp CSV mã UTF-8")) from exc
     except csv.Error as exc:
         if "field limit" in str(exc):
-            raise ManifestError(f"Một ô của bảng kê dài quá {csv.field_size_limit():,} ký tự"
-                                .replace(",", ".")) from exc
-        raise ManifestError(f"Bảng kê không đúng định dạng CSV: {exc}") from exc
+            limit = "{:,}".format(csv.field_size_limit()).replace(",", ".")
+            raise ManifestError(_("Một ô của bảng kê dài quá {max} ký tự", max=limit)) from exc
+        raise ManifestError(_("Bảng kê không đúng định dạng CSV: {problem}", problem=exc)) from exc
 
 
 def lookup(manifest: dict[str, BookMetadata], file: Path, base: Path | None) -> BookMetadata | None:

@@ -11,10 +11,11 @@ from library.catalog.models import Shelf
 from library.jobs import runner
 from library.jobs.models import IngestJob
 from library.vietnamese import clean_text
+from library.translatable import N_
 
-SINGLE_ONLY = ("Tên sách, tác giả, năm… chỉ dùng khi tải lên một tệp; "
-               "với nhiều tệp, hãy dùng bảng kê CSV.")
-NO_FILES = "Chưa chọn tệp nào để tải lên."
+SINGLE_ONLY = (N_("Tên sách, tác giả, năm… chỉ dùng khi tải lên một tệp; "
+               "với nhiều tệp, hãy dùng bảng kê CSV."))
+NO_FILES = N_("Chưa chọn tệp nào để tải lên.")
 
 
 class UploadError(ValueError):

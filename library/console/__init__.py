@@ -17,10 +17,9 @@ def _librarians_only():
 
 
 def init_app(app: Flask) -> None:
-    from library import i18n, navigation
+    from library import navigation
+    from library.translatable import N_
     from library.console import recognition, views  # noqa: F401  (register the routes on bp)
-    from library.console.i18n_en import ENGLISH
 
     app.register_blueprint(bp)
-    i18n.add_translations(ENGLISH)
-    navigation.add_link(app, "console.index", "Thư viện", visible=can_manage_catalog, order=60)
+    navigation.add_link(app, "console.index", N_("Thư viện"), visible=can_manage_catalog, order=60)

@@ -1,15 +1,15 @@
 """The console's forms (Flask-WTF: each carries its CSRF token)."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from library.catalog import limits
 from library.catalog.manifest import split_authors
+from library.i18n import FlaskForm, lazy_gettext
 
-REQUIRED = "Vui lòng nhập trường này."
-TOO_LONG = "Tối đa %(max)d ký tự."
-YEAR = "Năm phải trong khoảng %(min)s–%(max)s."
+REQUIRED = lazy_gettext("Vui lòng nhập trường này.")
+TOO_LONG = lazy_gettext("Tối đa %(max)d ký tự.")
+YEAR = lazy_gettext("Năm phải trong khoảng %(min)s–%(max)s.")
 
 
 def shelf_choices(shelves) -> list[tuple[str, str]]:
@@ -24,27 +24,27 @@ def authors_within_limits(form, field) -> None:
 
 
 class MetadataFields(FlaskForm):
-    title = StringField("Tên sách", [Optional(), Length(max=limits.MAX_TITLE, message=TOO_LONG)])
-    authors = StringField("Tác giả (cách nhau bằng dấu ;)", [Optional(), authors_within_limits])
-    year = IntegerField("Năm xuất bản", [Optional(), NumberRange(1000, 2999, message=YEAR)])
-    publisher = StringField("Nhà xuất bản", [Optional(), Length(max=limits.MAX_PUBLISHER, message=TOO_LONG)])
-    description = TextAreaField("Giới thiệu", [Optional(), Length(max=limits.MAX_DESCRIPTION, message=TOO_LONG)])
+    title = StringField(lazy_gettext("Tên sách"), [Optional(), Length(max=limits.MAX_TITLE, message=TOO_LONG)])
+    authors = StringField(lazy_gettext("Tác giả (cách nhau bằng dấu ;)"), [Optional(), authors_within_limits])
+    year = IntegerField(lazy_gettext("Năm xuất bản"), [Optional(), NumberRange(1000, 2999, message=YEAR)])
+    publisher = StringField(lazy_gettext("Nhà xuất bản"), [Optional(), Length(max=limits.MAX_PUBLISHER, message=TOO_LONG)])
+    description = TextAreaField(lazy_gettext("Giới thiệu"), [Optional(), Length(max=limits.MAX_DESCRIPTION, message=TOO_LONG)])
 
 
 class UploadForm(MetadataFields):
-    files = MultipleFileField("Tệp PDF hoặc EPUB (chọn được nhiều tệp)")
-    shelf = SelectField("Tủ sách")
-    manifest = FileField("Bảng kê CSV (không bắt buộc)")
+    files = MultipleFileField(lazy_gettext("Tệp PDF hoặc EPUB (chọn được nhiều tệp)"))
+    shelf = SelectField(lazy_gettext("Tủ sách"))
+    manifest = FileField(lazy_gettext("Bảng kê CSV (không bắt buộc)"))
 
 
 class BookForm(MetadataFields):
-    title = StringField("Tên sách", [DataRequired(REQUIRED), Length(max=limits.MAX_TITLE, message=TOO_LONG)])
-    shelf = SelectField("Tủ sách")
-    cover = FileField("Ảnh bìa mới (JPEG, PNG…; không bắt buộc)")
+    title = StringField(lazy_gettext("Tên sách"), [DataRequired(REQUIRED), Length(max=limits.MAX_TITLE, message=TOO_LONG)])
+    shelf = SelectField(lazy_gettext("Tủ sách"))
+    cover = FileField(lazy_gettext("Ảnh bìa mới (JPEG, PNG…; không bắt buộc)"))
 
 
 class ReplaceForm(FlaskForm):
-    file = FileField("Tệp mới (PDF hoặc EPUB)")
+    file = FileField(lazy_gettext("Tệp mới (PDF hoặc EPUB)"))
 
 
 class ButtonForm(FlaskForm):
@@ -52,4 +52,4 @@ class ButtonForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    shelf = SelectField("Chuyển sang tủ sách")
+    shelf = SelectField(lazy_gettext("Chuyển sang tủ sách"))

@@ -10,16 +10,17 @@ from library.catalog.models import Book
 from library.extensions import db
 from library.i18n import gettext as _
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile
+from library.translatable import N_
 
 STATUS_LABELS = {
-    FileStatus.QUEUED: "Đang chờ",
-    FileStatus.RUNNING: "Đang xử lý",
-    FileStatus.IMPORTED: "Đã nhập",
-    FileStatus.DUPLICATE: "Trùng lặp",
-    FileStatus.FAILED: "Lỗi",
+    FileStatus.QUEUED: N_("Đang chờ"),
+    FileStatus.RUNNING: N_("Đang xử lý"),
+    FileStatus.IMPORTED: N_("Đã nhập"),
+    FileStatus.DUPLICATE: N_("Trùng lặp"),
+    FileStatus.FAILED: N_("Lỗi"),
 }
-JOB_LABELS = {"queued": "Đang chờ", "running": "Đang chạy", "finished": "Xong"}
-SOURCE_LABELS = {"web": "Trang web", "api": "API", "cli": "Dòng lệnh"}
+JOB_LABELS = {"queued": N_("Đang chờ"), "running": N_("Đang chạy"), "finished": N_("Xong")}
+SOURCE_LABELS = {"web": N_("Trang web"), "api": "API", "cli": N_("Dòng lệnh")}
 
 
 def file_json(row: IngestJobFile, books: dict[int, Book]) -> dict:
@@ -29,8 +30,8 @@ def file_json(row: IngestJobFile, books: dict[int, Book]) -> dict:
         "filename": row.original_filename,
         "status": row.status,
         "label": _(STATUS_LABELS.get(row.status, row.status)),
-        "reason": row.reason,
-        "warnings": list(row.warnings or []),
+        "reason": _(row.reason) if row.reason else row.reason,  # marked N_ where raised
+        "warnings": [_(warning) for warning in row.warnings or []],
         "book_id": book.id if book else None,
         "book_title": book.title if book else None,
         "book_url": url_for("catalog.book", book_id=book.id) if book else None,

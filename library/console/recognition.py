@@ -12,12 +12,14 @@ from library.console import bp
 from library.console.forms import ButtonForm
 from library.extensions import db
 from library.i18n import gettext as _
+from library.i18n import ngettext
 from library.ocr import service as ocr
 from library.ocr.models import OcrPage, PageStatus
+from library.translatable import N_
 
 MAX_PAGES_FIELD = 2000
-OCR_LABELS = {"queued": "Đang chờ", "running": "Đang nhận dạng", "done": "Xong",
-              "cancelled": "Đã dừng", "failed": "Lỗi"}
+OCR_LABELS = {"queued": N_("Đang chờ"), "running": N_("Đang nhận dạng"), "done": N_("Xong"),
+              "cancelled": N_("Đã dừng"), "failed": N_("Lỗi")}
 _RANGE = re.compile(r"^\s*(\d{1,6})\s*(?:[-–]\s*(\d{1,6}))?\s*$")
 
 
@@ -77,7 +79,7 @@ def recognise_again(book_id: int):
         return redirect(url_for("console.recognition"), 303)
     count = ocr.rerun(book.id, pages, missing_only=bool(request.form.get("missing")))
     if count:
-        flash(_("Đã xếp {count} trang của «{title}» vào hàng đợi nhận dạng.", count=count, title=book.title), "info")
+        flash(ngettext("Đã xếp {num} trang của «{title}» vào hàng đợi nhận dạng.", "Đã xếp {num} trang của «{title}» vào hàng đợi nhận dạng.", count, title=book.title), "info")
     else:
         flash(_("«{title}» không có trang quét nào cần nhận dạng.", title=book.title), "info")
     return redirect(url_for("console.recognition"), 303)

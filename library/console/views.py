@@ -17,10 +17,12 @@ from library.console.progress import JOB_LABELS, SOURCE_LABELS, STATUS_LABELS, j
 from library.catalog.uploads import UploadError, metadata_from_form, start_replacement, start_upload
 from library.extensions import db
 from library.i18n import gettext as _
+from library.i18n import ngettext
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile
 from library.redirects import safe_next
 from library.storage import get_store
 from library.security import page_arg
+from library.translatable import N_
 
 
 def _shelves() -> list[Shelf]:
@@ -85,8 +87,8 @@ def job_list():
 
 
 # What each kind of background task does, for librarians (library.tasks).
-TASK_KINDS = {"ingest.job": "Nhập sách", "index.book": "Ghi chỉ mục tìm kiếm",
-              "maintenance.settle": "Đối soát khi khởi động", "ocr.book": "Nhận dạng chữ"}
+TASK_KINDS = {"ingest.job": N_("Nhập sách"), "index.book": N_("Ghi chỉ mục tìm kiếm"),
+              "maintenance.settle": N_("Đối soát khi khởi động"), "ocr.book": N_("Nhận dạng chữ")}
 
 
 @bp.get("/tac-vu/<int:job_id>")
@@ -124,10 +126,10 @@ def move():
     form.shelf.choices = shelf_choices(_shelves())
     ids = [int(i) for i in request.form.getlist("book_id") if i.isdigit()]
     if not form.validate_on_submit() or not ids:
-        flash("Chọn ít nhất một cuốn sách và một tủ sách.", "error")
+        flash(N_("Chọn ít nhất một cuốn sách và một tủ sách."), "error")
     else:
         moved = service.move_books(ids, queries.shelf_by_slug(form.shelf.data))
-        flash(_("Đã chuyển {n} cuốn sách.", n=len(moved)), "info")
+        flash(ngettext("Đã chuyển {num} cuốn sách.", "Đã chuyển {num} cuốn sách.", len(moved)), "info")
     return redirect(safe_next(request.form.get("back")) or url_for("console.book_list"), 303)
 
 
@@ -152,7 +154,7 @@ def edit(book_id: int):
         except MetadataError as exc:
             form.authors.errors = [str(exc)]
         else:
-            flash("Đã lưu thay đổi." if changes else "Không có gì thay đổi.", "info")
+            flash(N_("Đã lưu thay đổi.") if changes else N_("Không có gì thay đổi."), "info")
             return redirect(url_for("console.edit", book_id=book.id), 303)
     return render_template("console/edit.html", book=book, form=form, replace=ReplaceForm(),
                            button=ButtonForm()), 200 if request.method == "GET" else 400
@@ -177,7 +179,7 @@ def replace(book_id: int):
 def withdraw(book_id: int):
     _button_or_400()
     if service.withdraw(_book(book_id)):
-        flash("Đã rút sách: đảng viên không còn thấy cuốn này.", "info")
+        flash(N_("Đã rút sách: đảng viên không còn thấy cuốn này."), "info")
     return redirect(url_for("console.edit", book_id=book_id), 303)
 
 
@@ -185,7 +187,7 @@ def withdraw(book_id: int):
 def reinstate(book_id: int):
     _button_or_400()
     if service.reinstate(_book(book_id)):
-        flash("Đã khôi phục sách.", "info")
+        flash(N_("Đã khôi phục sách."), "info")
     return redirect(url_for("console.edit", book_id=book_id), 303)
 
 

@@ -17,6 +17,7 @@ from library.extraction.xhtml import document_text, document_title
 from library.extraction.xmlsafe import parse_document, parse_xml
 from library.extraction.zipcheck import SafeZip, resolve_href
 from library.vietnamese import clean_text
+from library.translatable import N_
 
 _DOCUMENTS = {"application/xhtml+xml", "text/html", "application/x-dtbook+xml",
               "text/x-oeb1-document", "image/svg+xml", "application/xml", "text/xml"}
@@ -24,7 +25,7 @@ _COVER_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"GIF87a": 
 MAX_COVER = 10 << 20
 # What calibre and friends put in <title> when they know nothing: no chapter title at all.
 _PLACEHOLDERS = {"inconnu(e)", "unknown", "untitled", "không rõ"}
-NO_CHAPTERS = "Tệp EPUB không có chương nào đọc được"
+NO_CHAPTERS = N_("Tệp EPUB không có chương nào đọc được")
 
 
 @dataclass
@@ -38,17 +39,17 @@ class Item:
 
 def _rootfile(z: SafeZip) -> str:
     if "META-INF/container.xml" not in z.names:
-        raise ExtractionError("Tệp EPUB thiếu META-INF/container.xml")
+        raise ExtractionError(N_("Tệp EPUB thiếu META-INF/container.xml"))
     container = parse_xml(z.read("META-INF/container.xml", 1 << 20))
     rootfiles = [r for r in container.iter("{*}rootfile") if r.get("full-path")]
     # Multiple renditions: the first OPF is the default one (EPUB Multiple-Rendition spec).
     rootfiles.sort(key=lambda r: r.get("media-type", "application/oebps-package+xml")
                    != "application/oebps-package+xml")
     if not rootfiles:
-        raise ExtractionError("Tệp EPUB không chỉ ra tệp mô tả gói (OPF)")
+        raise ExtractionError(N_("Tệp EPUB không chỉ ra tệp mô tả gói (OPF)"))
     path = resolve_href("", rootfiles[0].get("full-path"))
     if path not in z.names:
-        raise ExtractionError("Tệp EPUB thiếu tệp mô tả gói (OPF)")
+        raise ExtractionError(N_("Tệp EPUB thiếu tệp mô tả gói (OPF)"))
     return path
 
 
@@ -80,7 +81,7 @@ def _content_item(item: Item, items: dict[str, Item]) -> Item:
 def _spine(opf, items: dict[str, Item]) -> tuple[list[Item], str | None]:
     spine = next(opf.iter("{*}spine"), None)
     if spine is None:
-        raise ExtractionError("Tệp EPUB không có danh sách chương (spine)")
+        raise ExtractionError(N_("Tệp EPUB không có danh sách chương (spine)"))
     linear, other, seen = [], [], set()
     for ref in spine.iter("{*}itemref"):
         item = items.get(ref.get("idref", ""))
@@ -191,7 +192,7 @@ def extract_epub(path, max_chapters: int | None = None) -> ExtractedBook:
         opf_path = _rootfile(z)
         opf = parse_xml(z.read(opf_path))
         if not isinstance(opf.tag, str) or opf.tag.rsplit("}", 1)[-1] != "package":
-            raise ExtractionError("Tệp mô tả gói (OPF) của EPUB không hợp lệ")
+            raise ExtractionError(N_("Tệp mô tả gói (OPF) của EPUB không hợp lệ"))
         items = _manifest(opf, posixpath.dirname(opf_path))
         spine, toc_id = _spine(opf, items)
         check_size(len(spine), max_chapters, "chương")
@@ -208,5 +209,5 @@ def extract_epub(path, max_chapters: int | None = None) -> ExtractedBook:
         book.cover, book.cover_ext = _cover(z, opf, items)
     book.searchable = any(re.search(r"\w", s.text) for s in book.sections)
     if not book.searchable:
-        book.warnings.append("Tệp không có văn bản (chỉ có hình ảnh), không tìm kiếm được nội dung")
+        book.warnings.append(N_("Tệp không có văn bản (chỉ có hình ảnh), không tìm kiếm được nội dung"))
     return book

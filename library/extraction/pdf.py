@@ -12,11 +12,12 @@ from library.extraction.sniff import PDF
 from library.extraction.tcvn3 import looks_tcvn3, looks_vni, tcvn3_to_unicode
 from library.extraction.types import ExtractedBook, ExtractedSection, ExtractionError, TocEntry, check_size
 from library.vietnamese import clean_text
+from library.translatable import N_
 
 PASSWORD = pdf_fallback.PASSWORD
-TCVN3_WARNING = "Văn bản dùng bảng mã TCVN3, đã chuyển sang Unicode"
-VNI_WARNING = "Văn bản có thể dùng bảng mã VNI, chưa chuyển được"
-NO_TEXT_WARNING = "Tệp PDF không có lớp văn bản (có thể là bản quét), không tìm kiếm được nội dung"
+TCVN3_WARNING = N_("Văn bản dùng bảng mã TCVN3, đã chuyển sang Unicode")
+VNI_WARNING = N_("Văn bản có thể dùng bảng mã VNI, chưa chuyển được")
+NO_TEXT_WARNING = N_("Tệp PDF không có lớp văn bản (có thể là bản quét), không tìm kiếm được nội dung")
 MIN_TEXT_LETTERS = 20     # fewer letters in the whole file (page numbers aside): a scan
 MAX_TOC = 10_000
 COVER_WIDTH, COVER_MAX_HEIGHT = 400, 800

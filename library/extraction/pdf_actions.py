@@ -13,9 +13,10 @@ from __future__ import annotations
 import mmap
 import re
 import zlib
+from library.translatable import N_
 
-JAVASCRIPT = "Tệp PDF có mã JavaScript; trình đọc của thư viện không bao giờ chạy mã này"
-LAUNCH = "Tệp PDF có lệnh mở chương trình hoặc tệp khác (Launch); trình đọc của thư viện không bao giờ chạy lệnh này"
+JAVASCRIPT = N_("Tệp PDF có mã JavaScript; trình đọc của thư viện không bao giờ chạy mã này")
+LAUNCH = N_("Tệp PDF có lệnh mở chương trình hoặc tệp khác (Launch); trình đọc của thư viện không bao giờ chạy lệnh này")
 _ACTION = re.compile(rb"/S\s*/([A-Za-z0-9#]{2,40})")
 _JS_KEY = re.compile(rb"/J(?:S|#53)\s*[(<\[0-9]")
 _OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm")

@@ -4,10 +4,11 @@ import logging
 from library.extraction.metadata import plain, split_authors, year_of
 from library.extraction.types import ExtractionError, check_size
 from library.extraction.xmlsafe import parse_xml
+from library.translatable import N_
 
-PASSWORD = "Tệp PDF được bảo vệ bằng mật khẩu"
-BROKEN = "Tệp bị hỏng hoặc không đầy đủ"
-UNSUPPORTED_CRYPTO = "Tệp PDF dùng kiểu mã hoá không được hỗ trợ"
+PASSWORD = N_("Tệp PDF được bảo vệ bằng mật khẩu")
+BROKEN = N_("Tệp bị hỏng hoặc không đầy đủ")
+UNSUPPORTED_CRYPTO = N_("Tệp PDF dùng kiểu mã hoá không được hỗ trợ")
 MAX_XMP = 1 << 20
 _DC = "{http://purl.org/dc/elements/1.1/}"
 

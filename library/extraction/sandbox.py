@@ -10,11 +10,12 @@ import tempfile
 from pathlib import Path
 
 from library.extraction.types import ExtractedBook, ExtractionError, UnsupportedFile
+from library.translatable import N_
 
 log = logging.getLogger(__name__)
 
-MEMORY = "Tệp cần quá nhiều bộ nhớ để đọc"
-GENERIC = "Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng"
+MEMORY = N_("Tệp cần quá nhiều bộ nhớ để đọc")
+GENERIC = N_("Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng")
 TAIL_FILE = "reader-tail.pdf"   # library.extraction.worker writes it
 MAX_TAIL = 64 << 20
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent.parent)

@@ -2,11 +2,12 @@
 import zipfile
 
 from library.extraction.types import ExtractionError, UnsupportedFile
+from library.translatable import N_
 
 PDF = "application/pdf"
 EPUB = "application/epub+zip"
-NOT_SUPPORTED = "Không phải tệp PDF hoặc EPUB"
-BROKEN = "Tệp bị hỏng hoặc không đầy đủ"
+NOT_SUPPORTED = N_("Không phải tệp PDF hoặc EPUB")
+BROKEN = N_("Tệp bị hỏng hoặc không đầy đủ")
 
 
 def sniff(path) -> str:
@@ -15,13 +16,13 @@ def sniff(path) -> str:
         with open(path, "rb") as fh:
             head = fh.read(1024)
     except OSError:
-        raise ExtractionError("Không mở được tệp để đọc") from None
+        raise ExtractionError(N_("Không mở được tệp để đọc")) from None
     if b"%PDF-" in head:
         return PDF
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(path)
     if not head:
-        raise UnsupportedFile("Tệp rỗng (0 byte)")
+        raise UnsupportedFile(N_("Tệp rỗng (0 byte)"))
     raise UnsupportedFile(NOT_SUPPORTED)
 
 
@@ -40,4 +41,4 @@ def _sniff_zip(path) -> str:
     # Many real EPUBs have a missing or misspelt mimetype entry; container.xml is enough.
     if "META-INF/container.xml" in names:
         return EPUB
-    raise UnsupportedFile("Tệp nén ZIP nhưng không phải EPUB")
+    raise UnsupportedFile(N_("Tệp nén ZIP nhưng không phải EPUB"))

@@ -5,10 +5,11 @@ import sys
 import time
 
 from library import child
+from library.translatable import N_
 
 TAIL_FILE = "reader-tail.pdf"
-MEMORY = "Tệp cần quá nhiều bộ nhớ để đọc"
-GENERIC = "Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng"
+MEMORY = N_("Tệp cần quá nhiều bộ nhớ để đọc")
+GENERIC = N_("Không đọc được tệp: tệp bị hỏng hoặc không đúng định dạng")
 
 
 def extract_here(path: str, max_sections: int | None = None):

@@ -6,6 +6,7 @@ from lxml import etree, html
 
 from library.extraction.types import ExtractionError
 from library.vietnamese import clean_text
+from library.translatable import N_
 
 _OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                 huge_tree=False, remove_pis=True)
@@ -13,8 +14,8 @@ _STRICT = etree.XMLParser(**_OPTIONS)
 _RECOVER = etree.XMLParser(recover=True, **_OPTIONS)
 _HTML = html.HTMLParser(no_network=True, remove_pis=True, remove_comments=True)
 
-ENTITIES = "Tệp EPUB chứa khai báo thực thể XML (entity) không an toàn"
-MALFORMED = "Tệp EPUB có tệp XML bị hỏng"
+ENTITIES = N_("Tệp EPUB chứa khai báo thực thể XML (entity) không an toàn")
+MALFORMED = N_("Tệp EPUB có tệp XML bị hỏng")
 # Standard DTDs (XHTML, NCX, SVG, DTBook, OEB) are named, never fetched, so they are harmless;
 # any other external DTD is the XXE pattern and the file is refused.
 _STANDARD_HOSTS = ("w3.org", "daisy.org", "idpf.org", "openebook.org")

@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 from library.extraction.types import ExtractionError
 from library.extraction.xmlsafe import parse_xml
 from library.vietnamese import clean_text
+from library.translatable import N_
 
 MAX_ENTRIES = 10_000
 MAX_TOTAL = 1 << 30          # 1 GiB declared uncompressed
@@ -15,9 +16,9 @@ MAX_MEMBER = 64 << 20        # no single chapter, OPF or image needs more
 MAX_RATIO = 200              # real EPUB members stay under ~60:1; deflate bombs reach ~1000:1
 RATIO_FLOOR = 1 << 20        # small members may compress as well as they like
 
-BROKEN = "Tệp bị hỏng hoặc không đầy đủ"
-TOO_BIG = "Tệp quá lớn khi giải nén"
-DRM = "Tệp EPUB được mã hoá (DRM)"
+BROKEN = N_("Tệp bị hỏng hoặc không đầy đủ")
+TOO_BIG = N_("Tệp quá lớn khi giải nén")
+DRM = N_("Tệp EPUB được mã hoá (DRM)")
 # Font obfuscation (IDPF and Adobe) is in encryption.xml too, but leaves the text readable.
 _OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -85,7 +86,7 @@ class SafeZip:
         if len(infos) > MAX_ENTRIES:
             raise ExtractionError(f"Tệp EPUB chứa quá nhiều tệp con (hơn {MAX_ENTRIES:,})".replace(",", "."))
         if not infos:
-            raise ExtractionError("Tệp EPUB rỗng, không có nội dung")
+            raise ExtractionError(N_("Tệp EPUB rỗng, không có nội dung"))
         total = 0
         seen = set()
         for info in infos:
@@ -95,10 +96,10 @@ class SafeZip:
             if _is_unsafe_name(name):
                 raise ExtractionError(unsafe_path_reason(name))
             if _is_symlink(info):
-                raise ExtractionError("Tệp EPUB chứa liên kết tượng trưng (symlink) không an toàn")
+                raise ExtractionError(N_("Tệp EPUB chứa liên kết tượng trưng (symlink) không an toàn"))
             if name in seen:
                 # Two members with one name: readers disagree on which one is the book.
-                raise ExtractionError("Tệp EPUB chứa hai tệp con trùng tên")
+                raise ExtractionError(N_("Tệp EPUB chứa hai tệp con trùng tên"))
             seen.add(name)
             total += info.file_size
             if total > MAX_TOTAL or info.file_size > MAX_MEMBER:

@@ -32,6 +32,7 @@ from library.extensions import db
 from library.indexing import changes
 from library.search import BookDocument, SectionText, get_index
 from library.tasks.models import Task, TaskStatus
+from library.translatable import N_
 
 log = logging.getLogger(__name__)
 CURSOR, LOCK, BUILDING = "replica.json", ".replica.lock", ".building.json"
@@ -202,7 +203,7 @@ def _reason(exc: Exception) -> str:
     import errno
 
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return "Hết dung lượng lưu trữ"
+        return N_("Hết dung lượng lưu trữ")
     return (str(exc) or type(exc).__name__)[:500]
 
 

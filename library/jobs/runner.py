@@ -28,12 +28,13 @@ from library.jobs import INGEST
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile, JobStatus
 from library.storage import STAGING, get_store
 from library.vietnamese import clean_text
+from library.translatable import N_
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = {".pdf": PDF, ".epub": EPUB}
-WRONG_EXTENSION = "Chỉ nhận tệp PDF hoặc EPUB (đuôi .pdf hoặc .epub)"
-INTERRUPTED = "Lệnh nhập đã dừng giữa chừng; hãy chạy lại"
+WRONG_EXTENSION = N_("Chỉ nhận tệp PDF hoặc EPUB (đuôi .pdf hoặc .epub)")
+INTERRUPTED = N_("Lệnh nhập đã dừng giữa chừng; hãy chạy lại")
 
 
 @dataclass
@@ -147,7 +148,7 @@ def _close_interrupted(job: IngestJob, reason: str = INTERRUPTED) -> None:
     job.status, job.finished_at = JobStatus.FINISHED, now
 
 
-def abandon(job_id: int, reason: str = "Lỗi máy chủ khi nhập tệp; hãy thử tải lên lại") -> None:
+def abandon(job_id: int, reason: str = N_("Lỗi máy chủ khi nhập tệp; hãy thử tải lên lại")) -> None:
     """Close a job that broke the runner: its unfinished files failed, so it is not retried
     for ever. Their staged copies go too."""
     db.session.rollback()
@@ -235,7 +236,7 @@ def _refusal(row: IngestJobFile, path: Path | None, source: str) -> str | None:
     """An upload's bytes must be a PDF or EPUB matching its name (the CLI's files are the
     librarian's own, judged by content alone, as before)."""
     if path is None:
-        return "Tệp tải lên không còn trong thư mục chờ"
+        return N_("Tệp tải lên không còn trong thư mục chờ")
     if source == "cli":
         return None
     try:

@@ -4,11 +4,8 @@ import threading
 
 
 def init_app(app) -> None:
-    from library.i18n import add_translations
     from library.maintenance import cli, reconcile
-    from library.maintenance.i18n_en import ENGLISH
 
-    add_translations(ENGLISH)
     cli.init_app(app)
     # The book page shows librarians a book whose file went missing (see reconcile).
     app.jinja_env.globals["file_missing"] = reconcile.file_missing

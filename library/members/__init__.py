@@ -11,14 +11,12 @@ def _is_secretary(user) -> bool:
 
 def init_app(app: Flask) -> None:
     from library.auth.cli import users_cli
-    from library.i18n import add_translations
     from library.members.cli import activation_codes, set_password
-    from library.members.i18n_en import ENGLISH
     from library.navigation import add_link
+    from library.translatable import N_
 
     app.config.setdefault("ACTIVATION_CODE_DAYS", 30)
-    add_translations(ENGLISH)
-    add_link(app, "members.home", "Chi bộ của tôi", visible=_is_secretary, order=35)
+    add_link(app, "members.home", N_("Chi bộ của tôi"), visible=_is_secretary, order=35)
     users_cli.add_command(activation_codes)
     users_cli.add_command(set_password)
     app.register_blueprint(bp)

@@ -22,13 +22,15 @@ from library import audit
 from library.auth import accounts, passwords, throttle
 from library.auth.models import LOCAL, ActivationCode, Branch, User, utcnow
 from library.extensions import db
+from library.translatable import N_
+from library.i18n import gettext as _
 
 # No 0/O, 1/I/L: the code is read off paper and typed on a phone. 12 characters of 32:
 # 60 bits, which with expiry and the sign-in throttle is far beyond guessing.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LENGTH = 12
 DEFAULT_DAYS = 30
-MSG_BAD_CODE = "Tên đăng nhập hoặc mã kích hoạt không đúng, hoặc mã đã dùng hay hết hạn."
+MSG_BAD_CODE = N_("Tên đăng nhập hoặc mã kích hoạt không đúng, hoặc mã đã dùng hay hết hạn.")
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,9 @@ def issue(user: User, issued_by: str) -> Slip:
     """A new code for the user; any previous code of theirs stops working."""
     if user.auth_source != LOCAL:
         raise accounts.AccountError(
-            f"{user.username} đăng nhập qua hệ thống thư mục của tổ chức, không dùng mã kích hoạt.")
+            _("{username} đăng nhập qua hệ thống thư mục của tổ chức, không dùng mã kích hoạt.", username=user.username))
     if not user.active:
-        raise accounts.AccountError(f"Tài khoản {user.username} đang bị khoá.")
+        raise accounts.AccountError(_("Tài khoản {username} đang bị khoá.", username=user.username))
     code = _new_code()
     expires = utcnow() + timedelta(days=valid_days())
     row = db.session.scalar(select(ActivationCode).where(ActivationCode.user_id == user.id))

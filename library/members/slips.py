@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
+import pytz
 from fpdf import FPDF
 from openpyxl import Workbook
 
+from library.i18n import timezone_name
 from library.members.activation import Slip
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -21,17 +23,12 @@ SHEET_HEADERS = ("Tên đăng nhập", "Mã kích hoạt", "Họ và tên", "Chi
 COLUMNS, ROWS = 2, 5
 PAGE_W, PAGE_H, MARGIN = 210, 297, 10
 
-try:
-    from zoneinfo import ZoneInfo
-
-    VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-except Exception:  # no time zone database: Vietnam has kept UTC+7 without daylight saving
-    VIETNAM = timezone(timedelta(hours=7))
 
 
 def local_date(moment: datetime) -> str:
-    """dd/mm/yyyy in Vietnam's time zone (stored times are naive UTC)."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(VIETNAM).strftime("%d/%m/%Y")
+    """dd/mm/yyyy in the library's zone, LIBRARY_TIMEZONE (stored times are naive UTC)."""
+    zone = pytz.timezone(timezone_name())
+    return moment.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%d/%m/%Y")
 
 
 def _cell(text: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (Response, abort, current_app, flash, make_response, redirect,
                    render_template, request, session, url_for)
 from flask_login import current_user, login_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -17,21 +16,22 @@ from library.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from library.auth.permissions import (can_issue_activation_code, can_manage_accounts,
                                       can_manage_branch_members, deny_unauthenticated, public)
 from library.extensions import db
+from library.i18n import FlaskForm, lazy_gettext
 from library.i18n import gettext as _
 from library.members import activation, bp, slips
 
-REQUIRED = "Vui lòng nhập trường này."
+REQUIRED = lazy_gettext("Vui lòng nhập trường này.")
 FORMATS = {"pdf": ("application/pdf", slips.to_pdf),
            "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", slips.to_xlsx),
            "csv": ("text/csv; charset=utf-8", slips.to_csv)}
 
 
 class ActivateForm(FlaskForm):
-    username = StringField("Tên đăng nhập", [DataRequired(REQUIRED), Length(max=80)])
-    code = StringField("Mã kích hoạt", [DataRequired(REQUIRED), Length(max=64)])
-    password = PasswordField("Mật khẩu mới", [DataRequired(REQUIRED), Length(max=MAX_LENGTH)])
-    confirm = PasswordField("Nhập lại mật khẩu mới", [
-        DataRequired(REQUIRED), EqualTo("password", "Hai mật khẩu không khớp.")])
+    username = StringField(lazy_gettext("Tên đăng nhập"), [DataRequired(REQUIRED), Length(max=80)])
+    code = StringField(lazy_gettext("Mã kích hoạt"), [DataRequired(REQUIRED), Length(max=64)])
+    password = PasswordField(lazy_gettext("Mật khẩu mới"), [DataRequired(REQUIRED), Length(max=MAX_LENGTH)])
+    confirm = PasswordField(lazy_gettext("Nhập lại mật khẩu mới"), [
+        DataRequired(REQUIRED), EqualTo("password", lazy_gettext("Hai mật khẩu không khớp."))])
 
 
 class ButtonForm(FlaskForm):

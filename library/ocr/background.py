@@ -32,9 +32,5 @@ def run(ctx: tasks.TaskContext, payload: dict) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from library import i18n
-    from library.ocr.i18n_en import ENGLISH
-
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    i18n.add_translations(ENGLISH)

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from library.extraction.sandbox import _PACKAGE_PARENT, _child_env, _kill_group
+from library.translatable import N_
 
 log = logging.getLogger(__name__)
 
-MEMORY = "Trang cần quá nhiều bộ nhớ để nhận dạng"
-GENERIC = "Không nhận dạng được trang này"
+MEMORY = N_("Trang cần quá nhiều bộ nhớ để nhận dạng")
+GENERIC = N_("Không nhận dạng được trang này")
 MAX_LAYER = 8 << 20
 _BOOTSTRAP = (
     "import sys, types\n"

@@ -12,12 +12,13 @@ import subprocess
 import sys
 
 from library import child
+from library.translatable import N_
 
-MEMORY = "Trang cần quá nhiều bộ nhớ để nhận dạng"
-GENERIC = "Không nhận dạng được trang này"
+MEMORY = N_("Trang cần quá nhiều bộ nhớ để nhận dạng")
+GENERIC = N_("Không nhận dạng được trang này")
 HUGE_PAGE = "Trang có kích thước bất thường ({width:.0f} × {height:.0f} điểm), không nhận dạng"
 HUGE_IMAGE = "Ảnh trong trang quá lớn ({pixels:,} điểm ảnh, có thể là bom giải nén), không nhận dạng"
-NO_TESSERACT = "Chưa cài tesseract (gói tesseract-ocr, tesseract-ocr-vie)"
+NO_TESSERACT = N_("Chưa cài tesseract (gói tesseract-ocr, tesseract-ocr-vie)")
 LAYER_FILE = "layer"           # tesseract adds ".pdf" and ".tsv"
 MIN_DPI = 100
 MAX_SIDE = 30_000              # leptonica's own limit on an image side is 32,767

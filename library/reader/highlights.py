@@ -24,6 +24,8 @@ from library.catalog.models import Book, Section
 from library.extensions import db
 from library.reader.models import Highlight
 from library.reader.progress import ProgressError
+from library.translatable import N_
+from library.i18n import gettext as _
 
 COLORS = ("yellow", "green", "blue", "pink")
 COLOR_NAMES = {"yellow": "vàng", "green": "xanh lá", "blue": "xanh dương", "pink": "hồng"}
@@ -45,10 +47,10 @@ def _clean(text, name: str, required: bool = False) -> str:
     if text is None:
         text = ""
     if not isinstance(text, str):
-        raise BadHighlight(f"«{name}» phải là chuỗi.")
+        raise BadHighlight(_("«{name}» phải là chuỗi.", name=name))
     text = unicodedata.normalize("NFC", text)
     if required and not text.strip():
-        raise BadHighlight(f"«{name}» không được để trống.")
+        raise BadHighlight(_("«{name}» không được để trống.", name=name))
     return text
 
 
@@ -56,7 +58,7 @@ def _color(color) -> str:
     if color is None:
         return COLORS[0]
     if color not in COLORS:
-        raise BadHighlight("«color» phải là một trong: " + ", ".join(COLORS) + ".")
+        raise BadHighlight(N_("«color» phải là một trong: ") + ", ".join(COLORS) + ".")
     return color
 
 
@@ -64,10 +66,10 @@ def create(user_id: int, book_id: int, position: int, exact, prefix="", suffix="
            color=None, note="") -> Highlight:
     exact = " ".join(_clean(exact, "exact", required=True).split())
     if len(exact) > MAX_EXACT:
-        raise BadHighlight(f"Đoạn tô sáng dài quá {MAX_EXACT} ký tự.")
+        raise BadHighlight(_("Đoạn tô sáng dài quá {max} ký tự.", max=MAX_EXACT))
     note = _clean(note, "note").strip()
     if len(note) > MAX_NOTE:
-        raise BadHighlight(f"Ghi chú dài quá {MAX_NOTE} ký tự.")
+        raise BadHighlight(_("Ghi chú dài quá {max} ký tự.", max=MAX_NOTE))
     highlight = Highlight(
         user_id=user_id, book_id=book_id, position=position, exact=exact,
         prefix=_clean(prefix, "prefix")[-MAX_CONTEXT:],
@@ -82,7 +84,7 @@ def get(user_id: int, highlight_id: int) -> Highlight:
     highlight = db.session.scalar(select(Highlight).where(
         Highlight.id == highlight_id, Highlight.user_id == user_id))
     if highlight is None:  # someone else's is no different from none at all
-        raise HighlightNotFound("Không tìm thấy ghi chú.")
+        raise HighlightNotFound(N_("Không tìm thấy ghi chú."))
     return highlight
 
 
@@ -93,7 +95,7 @@ def update(user_id: int, highlight_id: int, changes: dict) -> Highlight:
     if "note" in changes:
         note = _clean(changes["note"], "note").strip()
         if len(note) > MAX_NOTE:
-            raise BadHighlight(f"Ghi chú dài quá {MAX_NOTE} ký tự.")
+            raise BadHighlight(_("Ghi chú dài quá {max} ký tự.", max=MAX_NOTE))
         highlight.note = note
     db.session.flush()
     return highlight

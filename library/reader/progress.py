@@ -17,6 +17,8 @@ from library import exceptions
 from library.catalog.models import PDF, Book, BookStatus, Section, utcnow
 from library.extensions import db
 from library.reader.models import Bookmark, ReadingPosition, SectionSeen
+from library.translatable import N_
+from library.i18n import gettext as _
 
 MAX_LABEL = 200
 
@@ -70,15 +72,16 @@ def check_place(book_id: int, position: int, kind: str | None = None) -> Place:
     "chapter") must match the book's format when given. One indexed query."""
     row = db.session.execute(_PLACE, {"book_id": book_id, "position": position}).first()
     if row is None or row.status != BookStatus.READY:
-        raise BookNotFound("Không tìm thấy sách.")
+        raise BookNotFound(N_("Không tìm thấy sách."))
     if kind is not None:
         expected = "page" if row.media_type == PDF else "chapter"
         if kind != expected:
             raise BadPosition(
-                "Sách PDF được báo theo trang (page)." if expected == "page"
-                else "Sách EPUB được báo theo chương (chapter).")
+                _("Sách PDF được báo theo trang (page).") if expected == "page"
+                else _("Sách EPUB được báo theo chương (chapter)."))
     if row.id is None:
-        raise BadPosition(f"Sách không có {'trang' if row.media_type == PDF else 'chương'} {position}.")
+        raise BadPosition(_("Sách không có trang {position}.", position=position) if row.media_type == PDF
+                          else _("Sách không có chương {position}.", position=position))
     return Place(book_id, row.media_type, position)
 
 

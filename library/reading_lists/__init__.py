@@ -14,16 +14,15 @@ def _unread(user) -> int:
 
 def init_app(app: Flask) -> None:
     from library.auth.permissions import can_manage_reading_lists, can_receive_reading_lists
-    from library.i18n import add_translations
     from library.navigation import add_link
+    from library.translatable import N_
     from library.reading_lists.cli import lists_cli
-    from library.reading_lists.i18n_en import ENGLISH
 
     app.register_blueprint(bp)
-    add_translations(ENGLISH)
-    add_link(app, "reading_lists.mine", "Sách cần đọc", visible=can_receive_reading_lists, order=20,
-             badge=_unread)
-    add_link(app, "reading_lists.manage", "Danh sách đọc", visible=can_manage_reading_lists, order=30)
+    add_link(app, "reading_lists.mine", N_("Sách cần đọc"), visible=can_receive_reading_lists,
+             order=20, badge=_unread)
+    add_link(app, "reading_lists.manage", N_("Danh sách đọc"), visible=can_manage_reading_lists,
+             order=30)
     app.cli.add_command(lists_cli)
 
 

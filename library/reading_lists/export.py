@@ -11,6 +11,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from library.i18n import format_date, timezone_name, to_local
 from library.i18n import gettext as _
 from library.reading_lists.report import Report
 from library.spreadsheet import CSV_TYPE, csv_text, safe_cell
@@ -32,13 +33,14 @@ def table(report: Report) -> list[list]:
     header = [_("Tài khoản"), _("Họ tên"), _("Chi bộ")]
     header += [f"{info.item.position}. {info.title}" + (f" ({info.scope})" if info.scope else "")
                for info in report.items]
-    header += [_("Số mục đã xong"), _("Hoàn thành"), _("Hạn"), _("Quá hạn"), _("Đọc lần cuối")]
+    header += [_("Số mục đã xong"), _("Hoàn thành"), _("Hạn"), _("Quá hạn"),
+               _("Đọc lần cuối ({zone})", zone=timezone_name())]
     rows = [header]
     for row in report.rows:
         branch = row.branch_code
         if row.moved:
             branch += " (" + _("Đã chuyển khỏi chi bộ") + (
-                f" {row.moved_at.strftime('%d/%m/%Y')}" if row.moved_at else "") + ")"
+                f" {format_date(row.moved_at)}" if row.moved_at else "") + ")"
         line = [row.username, row.full_name, branch]
         for cell in row.cells:
             text = f"{percent(cell.progress)}%"
@@ -49,7 +51,7 @@ def table(report: Report) -> list[list]:
             line.append(text)
         line += [f"{row.done}/{len(row.cells)}", _("Có") if row.complete else _("Chưa"),
                  row.due.isoformat() if row.due else "", _("Có") if row.overdue else "",
-                 row.last_seen.strftime("%Y-%m-%d %H:%M") if row.last_seen else ""]
+                 to_local(row.last_seen).strftime("%Y-%m-%d %H:%M") if row.last_seen else ""]
         rows.append(line)
     totals = [_("Tổng"), "", ""]
     totals += [f"{info.complete_count}/{len(report.rows)}" for info in report.items]

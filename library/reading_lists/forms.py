@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from library.reading_lists.service import AssignSpec, ItemSpec, ReadingListError
+from library.translatable import N_
+from library.i18n import gettext as _
 
 
 class FormError(ReadingListError):
@@ -31,14 +33,14 @@ class ListForm:
     def assign_spec(self, own_branch_code: str | None) -> AssignSpec | None:
         if self.assign_mode == "members":
             if not self.members:
-                raise FormError("Chọn ít nhất một đảng viên, hoặc giao cho cả chi bộ.")
+                raise FormError(N_("Chọn ít nhất một đảng viên, hoặc giao cho cả chi bộ."))
             return AssignSpec(members=self.members)
         if self.assign_mode == "all":
             return AssignSpec(everyone=True)
         if self.assign_mode == "branches":
             codes = [c for c in re.split(r"[\s,;]+", self.branches) if c]
             if not codes:
-                raise FormError("Nhập mã các chi bộ được giao.")
+                raise FormError(N_("Nhập mã các chi bộ được giao."))
             return AssignSpec(branches=codes)
         if self.assign_mode == "none":
             return AssignSpec()
@@ -51,9 +53,9 @@ def _number(value: str, what: str) -> int | None:
         return None
     # isdecimal, not isdigit: "²" is a digit int() cannot read.
     if not value.isdecimal():
-        raise FormError(f"{what} phải là số.")
+        raise FormError(_("{what} phải là số.", what=what))
     if len(value) > 18:  # beyond the database's integers
-        raise FormError(f"{what} quá lớn.")
+        raise FormError(_("{what} quá lớn.", what=what))
     return int(value)
 
 
@@ -70,15 +72,15 @@ def read_form(form) -> tuple[ListForm, str | None]:
         raw_due = form.get("due", "").strip()
         data.due = date.fromisoformat(raw_due) if raw_due else None
     except ValueError:
-        problem = "Hạn hoàn thành không hợp lệ."
+        problem = _("Hạn hoàn thành không hợp lệ.")
     for key in form.getlist("item_key"):
         try:
-            book_id = _number(form.get(f"book_{key}", ""), "Sách")
+            book_id = _number(form.get(f"book_{key}", ""), _("Sách"))
             if book_id is None:
                 continue
-            first = _number(form.get(f"first_{key}", ""), "Trang đầu")
-            last = _number(form.get(f"last_{key}", ""), "Trang cuối")
-            chapters = [_number(c, "Chương") for c in form.getlist(f"chapters_{key}")]
+            first = _number(form.get(f"first_{key}", ""), _("Trang đầu"))
+            last = _number(form.get(f"last_{key}", ""), _("Trang cuối"))
+            chapters = [_number(c, _("Chương")) for c in form.getlist(f"chapters_{key}")]
         except FormError as exc:
             problem = problem or str(exc)
             continue

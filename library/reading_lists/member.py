@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import url_for
 
+from library.i18n import today as library_today
 from library.reading_lists import progress, service
 from library.reading_lists.models import ReadingList
 from library.reading_lists.report import ItemInfo, is_overdue, item_infos
@@ -38,7 +39,7 @@ class Entry:
 
 def my_lists(user, today: date | None = None) -> list[Entry]:
     """The open lists assigned to `user`, soonest due first. A few queries per list."""
-    today = today or date.today()
+    today = today or library_today()
     entries = []
     for reading_list in service.assigned_lists(user):
         infos = item_infos(reading_list)

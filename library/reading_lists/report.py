@@ -7,9 +7,11 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from library.i18n import today as library_today
 from library.auth.models import Branch, User
 from library.catalog.models import Book
 from library.extensions import db
+from library.i18n import gettext as _
 from library.reading_lists import moves, progress, service
 from library.reading_lists.models import ListStatus, ReadingList, ReadingListItem
 
@@ -26,9 +28,9 @@ class ItemInfo:
     def scope(self) -> str:
         """What part of the book: "tr. 3–10", "ch. 1, 3", or "" for the whole book."""
         if self.item.first_page:
-            return f"tr. {self.item.first_page}–{self.item.last_page}"
+            return _("tr. {first}–{last}", first=self.item.first_page, last=self.item.last_page)
         if self.item.chapters:
-            return "ch. " + ", ".join(str(c) for c in self.item.chapters)
+            return _("ch. {chapters}", chapters=", ".join(str(c) for c in self.item.chapters))
         return ""
 
 
@@ -105,7 +107,7 @@ def build(reading_list: ReadingList, branch_id: int | None = None,
     """The report of every assigned member (of one branch, if given). A report seen by one
     branch (a branch's own list, or one branch of an organisation-wide list) keeps the members
     who moved away, frozen at their move (library.reading_lists.moves)."""
-    today = today or date.today()
+    today = today or library_today()
     infos = item_infos(reading_list)
     members = service.list_members(reading_list, branch_id)
     home = branch_id or reading_list.branch_id
@@ -190,7 +192,7 @@ class BranchLine:
 def overview(reading_list: ReadingList, today: date | None = None) -> list[BranchLine]:
     """Completion per assigned branch of an organisation-wide list. Reads every member's
     rows for the list's books in one grouped query, then counts in Python."""
-    today = today or date.today()
+    today = today or library_today()
     dues = service.branch_dues(reading_list)
     if not dues:
         return []
@@ -226,7 +228,7 @@ def overview(reading_list: ReadingList, today: date | None = None) -> list[Branc
 
 def overdue_by_branch(today: date | None = None) -> list[tuple[str, str, int, int]]:
     """(branch code, name, overdue members, lists overdue) over every open list past due."""
-    today = today or date.today()
+    today = today or library_today()
     counts: dict[int, list[int]] = {}
     for reading_list in db.session.scalars(select(ReadingList).where(
             ReadingList.status == ListStatus.OPEN)):

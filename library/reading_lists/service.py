@@ -24,6 +24,8 @@ from library.reading_lists.models import (
     ItemMarkedRead, ListStatus, Purpose, ReadingList, ReadingListAssignment, ReadingListItem,
     ReadingListSeen,
 )
+from library.translatable import N_
+from library.i18n import gettext as _
 
 STATUSES = (ListStatus.OPEN, ListStatus.CLOSED, ListStatus.ARCHIVED)
 PURPOSES = (Purpose.TOPIC, Purpose.RESOLUTION, Purpose.CAMPAIGN, Purpose.OTHER)
@@ -64,7 +66,7 @@ def managed_list(user, list_id: int) -> ReadingList:
     """The list, if this user manages it; anyone else is told it does not exist."""
     reading_list = db.session.get(ReadingList, list_id)
     if reading_list is None or not can_manage_reading_list(user, reading_list):
-        raise NotFound("Không tìm thấy danh sách đọc.")
+        raise NotFound(N_("Không tìm thấy danh sách đọc."))
     return reading_list
 
 
@@ -131,7 +133,7 @@ def assigned_list(user, list_id: int) -> ReadingList:
     reading_list = db.session.scalar(select(ReadingList).where(
         ReadingList.id == list_id, _assigned_to(user)))
     if reading_list is None:
-        raise NotFound("Không tìm thấy danh sách đọc.")
+        raise NotFound(N_("Không tìm thấy danh sách đọc."))
     return reading_list
 
 
@@ -201,9 +203,9 @@ def create_list(actor, *, title: str, items: list[ItemSpec], due: date | None = 
                 assign: AssignSpec | None = None) -> ReadingList:
     staff = can_manage_organisation_lists(actor)
     if not can_manage_reading_lists(actor):
-        raise Forbidden("Bạn không có quyền tạo danh sách đọc.")
+        raise Forbidden(N_("Bạn không có quyền tạo danh sách đọc."))
     if not staff and actor.branch_id is None:
-        raise Forbidden("Tài khoản bí thư chưa thuộc chi bộ nào.")
+        raise Forbidden(N_("Tài khoản bí thư chưa thuộc chi bộ nào."))
     reading_list = ReadingList(branch_id=None if staff else actor.branch_id,
                                created_by_id=actor.id, status=ListStatus.OPEN)
     _set_fields(reading_list, title, purpose, description, due)
@@ -223,7 +225,7 @@ def update_list(actor, reading_list: ReadingList, *, title: str | None = None,
                 assign: AssignSpec | None = None) -> ReadingList:
     """Change what is given; `due=False` leaves the date alone (None clears it)."""
     if not can_manage_reading_list(actor, reading_list):
-        raise NotFound("Không tìm thấy danh sách đọc.")
+        raise NotFound(N_("Không tìm thấy danh sách đọc."))
     _set_fields(reading_list,
                 reading_list.title if title is None else title,
                 reading_list.purpose if purpose is None else purpose,
@@ -241,9 +243,9 @@ def update_list(actor, reading_list: ReadingList, *, title: str | None = None,
 
 def set_status(actor, reading_list: ReadingList, status: str) -> None:
     if not can_manage_reading_list(actor, reading_list):
-        raise NotFound("Không tìm thấy danh sách đọc.")
+        raise NotFound(N_("Không tìm thấy danh sách đọc."))
     if status not in STATUSES:
-        raise ReadingListError("Trạng thái không hợp lệ.")
+        raise ReadingListError(N_("Trạng thái không hợp lệ."))
     reading_list.status = status
     db.session.flush()
     audit.record(f"reading_list.{status}", "reading_list", reading_list.id, reading_list.title,
@@ -253,18 +255,18 @@ def set_status(actor, reading_list: ReadingList, status: str) -> None:
 def extend_branch(actor, reading_list: ReadingList, branch_code: str, due: date | None) -> None:
     """Give one branch of an organisation-wide list its own due date."""
     if not can_manage_organisation_lists(actor) or not can_manage_reading_list(actor, reading_list):
-        raise NotFound("Không tìm thấy danh sách đọc.")
+        raise NotFound(N_("Không tìm thấy danh sách đọc."))
     for assignment in reading_list.assignments:
         if assignment.branch_id is not None and _branch_code(assignment.branch_id) == branch_code:
             assignment.due_date = due
             db.session.flush()
             return
-    raise ReadingListError("Danh sách chưa được giao cho chi bộ này.")
+    raise ReadingListError(N_("Danh sách chưa được giao cho chi bộ này."))
 
 
 def copy_list(actor, source: ReadingList) -> ReadingList:
     if not can_copy_reading_list(actor, source):
-        raise NotFound("Không tìm thấy danh sách đọc.")
+        raise NotFound(N_("Không tìm thấy danh sách đọc."))
     copy = create_list(
         actor, title=source.title, purpose=source.purpose, description=source.description,
         due=source.due_date,
@@ -279,7 +281,7 @@ def mark_read(user, list_id: int, item_id: int, read: bool = True) -> None:
     """A member's "đã đọc" (or taking it back) on an item of a list assigned to them."""
     reading_list = assigned_list(user, list_id)
     if item_id not in {item.id for item in reading_list.items}:
-        raise NotFound("Không tìm thấy mục này trong danh sách.")
+        raise NotFound(N_("Không tìm thấy mục này trong danh sách."))
     mark = db.session.scalar(select(ItemMarkedRead).where(
         ItemMarkedRead.user_id == user.id, ItemMarkedRead.item_id == item_id))
     if read and mark is None:
@@ -294,11 +296,11 @@ def mark_read(user, list_id: int, item_id: int, read: bool = True) -> None:
 def _set_fields(reading_list, title, purpose, description, due) -> None:
     title = " ".join(unicodedata.normalize("NFC", title or "").split())
     if not title:
-        raise ReadingListError("Danh sách cần có tên.")
+        raise ReadingListError(N_("Danh sách cần có tên."))
     if len(title) > MAX_TITLE:
-        raise ReadingListError(f"Tên danh sách dài quá {MAX_TITLE} ký tự.")
+        raise ReadingListError(_("Tên danh sách dài quá {max} ký tự.", max=MAX_TITLE))
     if purpose not in PURPOSES:
-        raise ReadingListError("Mục đích không hợp lệ.")
+        raise ReadingListError(N_("Mục đích không hợp lệ."))
     reading_list.title = title
     reading_list.purpose = purpose
     reading_list.description = unicodedata.normalize("NFC", description or "").strip()[:5000]
@@ -307,9 +309,9 @@ def _set_fields(reading_list, title, purpose, description, due) -> None:
 
 def _set_items(reading_list: ReadingList, specs: list[ItemSpec]) -> None:
     if not specs:
-        raise ReadingListError("Danh sách cần ít nhất một cuốn sách.")
+        raise ReadingListError(N_("Danh sách cần ít nhất một cuốn sách."))
     if len(specs) > MAX_ITEMS:
-        raise ReadingListError(f"Danh sách có nhiều nhất {MAX_ITEMS} mục.")
+        raise ReadingListError(_("Danh sách có nhiều nhất {max} mục.", max=MAX_ITEMS))
     book_ids = {spec.book_id for spec in specs}
     books = {row[0]: row for row in db.session.execute(
         select(Book.id, Book.media_type, func.max(Section.position))
@@ -319,25 +321,26 @@ def _set_items(reading_list: ReadingList, specs: list[ItemSpec]) -> None:
     items = []
     for position, spec in enumerate(specs, start=1):
         if spec.book_id not in books:
-            raise ReadingListError(f"Không có sách số {spec.book_id}.")
-        _, media_type, last = books[spec.book_id]
+            raise ReadingListError(_("Không có sách số {id}.", id=spec.book_id))
+        media_type, last = books[spec.book_id][1:]
         last = last or 0
         item = ReadingListItem(position=position, book_id=spec.book_id,
                                note=unicodedata.normalize("NFC", spec.note or "").strip()[:2000])
         if spec.pages is not None:
             if media_type != PDF:
-                raise ReadingListError("Chỉ chọn được khoảng trang với sách PDF.")
+                raise ReadingListError(N_("Chỉ chọn được khoảng trang với sách PDF."))
             first, end = spec.pages
             if not 1 <= first <= end <= last:
-                raise ReadingListError(f"Khoảng trang {first}–{end} không hợp lệ (sách có {last} trang).")
+                raise ReadingListError(_("Khoảng trang {first}–{end} không hợp lệ (sách có {last} trang).",
+                                         first=first, end=end, last=last))
             if (first, end) != (1, last):  # the whole book stays a whole-book item
                 item.first_page, item.last_page = first, end
         if spec.chapters:
             if media_type == PDF:
-                raise ReadingListError("Chỉ chọn được chương với sách EPUB.")
+                raise ReadingListError(N_("Chỉ chọn được chương với sách EPUB."))
             chosen = sorted(set(spec.chapters))
             if chosen[0] < 1 or chosen[-1] > last:
-                raise ReadingListError(f"Chương không hợp lệ (sách có {last} chương).")
+                raise ReadingListError(_("Chương không hợp lệ (sách có {last} chương).", last=last))
             item.chapters = chosen
         items.append(item)
     reading_list.items[:] = items
@@ -364,7 +367,7 @@ def _branches_for(actor, spec: AssignSpec) -> list[Branch]:
         codes = set(spec.branches or [])
         own = db.session.get(Branch, actor.branch_id)
         if spec.everyone or codes != {own.code}:
-            raise Forbidden("Bí thư chỉ giao danh sách cho chi bộ của mình.")
+            raise Forbidden(N_("Bí thư chỉ giao danh sách cho chi bộ của mình."))
         return [own]
     if spec.everyone:
         return list(db.session.scalars(select(Branch).order_by(Branch.code)))
@@ -372,7 +375,7 @@ def _branches_for(actor, spec: AssignSpec) -> list[Branch]:
     branches = list(db.session.scalars(select(Branch).where(Branch.code.in_(codes))))
     missing = codes - {b.code for b in branches}
     if missing:
-        raise ReadingListError(f"Không có chi bộ: {', '.join(sorted(missing))}.")
+        raise ReadingListError(_("Không có chi bộ: {codes}.", codes=", ".join(sorted(missing))))
     return branches
 
 
@@ -383,9 +386,9 @@ def _members_for(actor, usernames: list[str]) -> list[User]:
         # Another branch's member and an unknown name get the same answer: no probing.
         if len(users) != len(names) or any(not can_assign_to_branch(actor, u.branch_id)
                                            or u.role not in READER_ROLES for u in users):
-            raise Forbidden("Bí thư chỉ giao danh sách cho đảng viên của chi bộ mình.")
+            raise Forbidden(N_("Bí thư chỉ giao danh sách cho đảng viên của chi bộ mình."))
         return users
     missing = names - {u.username for u in users}
     if missing:
-        raise ReadingListError(f"Không có tài khoản: {', '.join(sorted(missing))}.")
+        raise ReadingListError(_("Không có tài khoản: {usernames}.", usernames=", ".join(sorted(missing))))
     return users

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from library.auth.models import ADMIN, LIBRARIAN, SECRETARY, Branch, User
 from library.auth.permissions import can_copy_reading_list, can_manage_organisation_lists, role_required
 from library.exceptions import http_status
+from library.i18n import format_date, today as library_today
 from library.extensions import db
 from library.i18n import gettext as _
 from library.reading_lists import bp, export, forms, report, service
@@ -19,11 +20,12 @@ from library.reading_lists.member import my_lists
 from library.reading_lists.models import ListStatus
 from library.reading_lists.picker import describe_books
 from library.reading_lists.service import ReadingListError
+from library.translatable import N_
 
 MANAGERS = (SECRETARY, LIBRARIAN, ADMIN)
-PURPOSE_LABELS = {"topic": "Chuyên đề học tập", "resolution": "Nghị quyết",
-                  "campaign": "Cuộc vận động", "other": "Khác"}
-STATUS_LABELS = {"open": "Đang mở", "closed": "Đã đóng", "archived": "Lưu trữ"}
+PURPOSE_LABELS = {"topic": N_("Chuyên đề học tập"), "resolution": N_("Nghị quyết"),
+                  "campaign": N_("Cuộc vận động"), "other": N_("Khác")}
+STATUS_LABELS = {"open": N_("Đang mở"), "closed": N_("Đã đóng"), "archived": N_("Lưu trữ")}
 
 
 # Pages take English query parameters, as the API does (README: Query parameters). These
@@ -56,7 +58,7 @@ def mine():
         for entry in entries:
             entry.new = entry.reading_list.id in new_ids
         db.session.commit()
-    return render_template("reading_lists/mine.html", entries=entries, today=date.today())
+    return render_template("reading_lists/mine.html", entries=entries, today=library_today())
 
 
 @bp.post("/sach-can-doc/<int:list_id>/muc/<int:item_id>")
@@ -222,7 +224,7 @@ def extend(list_id: int):
         flash(str(exc), "error")
         return redirect(url_for("reading_lists.report_page", list_id=list_id))
     db.session.commit()
-    flash(_("Đã gia hạn đến {due}.", due=due.strftime("%d/%m/%Y")), "info")
+    flash(_("Đã gia hạn đến {due}.", due=format_date(due)), "info")
     return redirect(url_for("reading_lists.report_page", list_id=list_id))
 
 

@@ -1,4 +1,5 @@
 """What the search engine raises: typed errors the views turn into a message."""
+from library.translatable import N_
 
 
 class SearchError(Exception):
@@ -18,7 +19,7 @@ class SearchUnavailable(SearchError):
 
     reason = "unreadable"  # for /healthz and the reconciler; the user sees `message`
 
-    def __init__(self, message: str = "Tạm thời không tìm kiếm được. Vui lòng thử lại sau."):
+    def __init__(self, message: str = N_("Tạm thời không tìm kiếm được. Vui lòng thử lại sau.")):
         super().__init__(message)
 
 
@@ -40,7 +41,7 @@ class IndexBusy(SearchUnavailable):
     reason = "busy"
 
     def __init__(self):
-        super().__init__("Chỉ mục tìm kiếm đang được cập nhật. Vui lòng thử lại sau.")
+        super().__init__(N_("Chỉ mục tìm kiếm đang được cập nhật. Vui lòng thử lại sau."))
 
 
 class IndexDamaged(SearchUnavailable):
@@ -50,5 +51,5 @@ class IndexDamaged(SearchUnavailable):
     reason = "damaged"
 
     def __init__(self):
-        super().__init__("Tạm thời không tìm kiếm được: chỉ mục tìm kiếm bị hỏng, "
-                         "đang chờ được dựng lại. Vui lòng thử lại sau.")
+        super().__init__(N_("Tạm thời không tìm kiếm được: chỉ mục tìm kiếm bị hỏng, "
+                         "đang chờ được dựng lại. Vui lòng thử lại sau."))

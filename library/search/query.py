@@ -10,6 +10,7 @@ from library.extraction.tcvn3 import looks_tcvn3, tcvn3_to_unicode
 from library.search.analysis import fold_syllable, pair, syllable_runs
 from library.search.errors import QueryError
 from library.vietnamese import clean_text, has_diacritics
+from library.translatable import N_
 
 MAX_QUERY_CHARS = 500
 MAX_SYLLABLES = 30
@@ -60,7 +61,7 @@ def parse(raw: str | None) -> UserQuery:
     truncated = len(raw) > MAX_QUERY_CHARS
     text = clean_text(raw[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS].translate(_QUOTES)
     if not text.strip():
-        raise QueryError("Hãy nhập từ cần tìm.")
+        raise QueryError(N_("Hãy nhập từ cần tìm."))
     if looks_tcvn3(text, min_words=2):
         # pasted from an old TCVN3 (ABC) document: "di tÝch lÞch sö" is "di tích lịch sử"
         text = tcvn3_to_unicode(text)
@@ -81,8 +82,8 @@ def parse(raw: str | None) -> UserQuery:
             at = match.end()
     if not required:
         if excluded:
-            raise QueryError("Hãy nhập ít nhất một từ cần tìm, không chỉ những từ cần loại trừ.")
-        raise QueryError("Từ cần tìm không có chữ hay số nào.")
+            raise QueryError(N_("Hãy nhập ít nhất một từ cần tìm, không chỉ những từ cần loại trừ."))
+        raise QueryError(N_("Từ cần tìm không có chữ hay số nào."))
     return UserQuery(
         required=required,
         excluded=excluded,

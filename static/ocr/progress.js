@@ -6,7 +6,7 @@
   if (!box) return;
   var done = box.querySelector(".ocr-done"), total = box.querySelector(".ocr-total");
   var left = box.querySelector(".ocr-left"), bar = box.querySelector("progress");
-  var english = document.documentElement.lang === "en";
+  var leftLabel = box.dataset.labelLeft || "{minutes}";  // translated by the page
 
   function show(ocr) {
     if (done) done.textContent = ocr.pages_done;
@@ -14,8 +14,7 @@
     if (bar) { bar.max = ocr.pages_total; bar.value = ocr.pages_done; }
     if (left) {
       var minutes = ocr.seconds_left == null ? null : Math.ceil(ocr.seconds_left / 60);
-      left.textContent = minutes == null ? "" : (english ? ", about " + minutes + " min left"
-                                                         : ", còn khoảng " + minutes + " phút");
+      left.textContent = minutes == null ? "" : ", " + leftLabel.replace("{minutes}", minutes);
     }
   }
 
