@@ -89,7 +89,7 @@ def chapter_url(client, book_id, p=1, q=None):
 
 def test_the_reader_page_frames_the_chapter_in_a_sandbox(client, hostile):
     page = client.get(f"/doc/{hostile}?p=1").text
-    assert "<h2 class=\"reader-chapter\">Một</h2>" in page  # the chapter title from the book's table of contents
+    assert "<h2 class=\"reader-chapter\" dir=\"auto\">Một</h2>" in page  # the chapter title from the book's table of contents
     assert "PWNED" not in page  # the chapter's body is not in the app's page at all
     assert f"/doc/{hostile}?p=2" in page  # next chapter, and the table of contents
 

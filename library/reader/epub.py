@@ -7,6 +7,7 @@ parsed with xmlsafe's parser (no entities, no DTD, no network) all the same.
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urlsplit
@@ -36,6 +37,7 @@ class Chapter:
     html: str                      # the body, sanitised
     lang: str | None = None
     stylesheets: list[str] = field(default_factory=list)  # zip paths of the book's CSS
+    dir: str | None = None         # "rtl" for Arabic or Hebrew (from <html> or <body>)
 
 
 @dataclass
@@ -154,14 +156,26 @@ def load_chapter(book_path, links: Links) -> Chapter:
             if target in names and resource_type(target) in STYLE_TYPES.values():
                 stylesheets.append(target)
     lang = root.get("lang") or root.get(_XML_LANG)
+    if body is not None:
+        lang = body.get("lang") or body.get(_XML_LANG) or lang
+    direction = _direction(body) or _direction(root)
     if body is None:
-        return Chapter("", lang, stylesheets)
+        return Chapter("", lang, stylesheets, direction)
     _svg_pictures(body)
     _local_names(body)
     if body.tag != "body":
         body.tag = "div"
-    raw = etree.tostring(body, method="html", encoding="unicode")
-    return Chapter(clean_html(raw, _rewriter(links, names)), lang, stylesheets)
+    # NFC, as the chapter's text is indexed: a search mark must find "BÁO" written with
+    # decomposed marks (B, A, U+0301, O) as well as composed.
+    raw = unicodedata.normalize("NFC", etree.tostring(body, method="html", encoding="unicode"))
+    return Chapter(clean_html(raw, _rewriter(links, names)), lang, stylesheets, direction)
+
+
+def _direction(element) -> str | None:
+    """The document's writing direction, when it says one: the sanitiser drops <html> and
+    <body>, so their dir goes on the frame's own <html> (vertical writing-mode is CSS, kept)."""
+    value = (element.get("dir") or "").strip().lower() if element is not None else ""
+    return value if value in ("rtl", "ltr", "auto") else None
 
 
 def read_resource(book_path, name: str) -> tuple[bytes, str]:
