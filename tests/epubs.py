@@ -86,3 +86,11 @@ def picture(text: str | None = None, size=(620, 880), seed: int = 0) -> bytes:
 
 def image_page(src: str, alt: str = "") -> str:
     return xhtml(f'<div class="page"><img src={quoteattr(src)} alt={quoteattr(alt)}/></div>', title="Trang")
+
+
+def png(width: int = 4, height: int = 4) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 10, 10)).save(out, "PNG")
+    return out.getvalue()

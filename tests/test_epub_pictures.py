@@ -16,7 +16,7 @@ from library.extensions import db
 from library.ingest import import_file
 from library.ocr.models import OcrPage
 from tests.conftest import make_user, sign_in
-from tests.epubs import Part, image_page, picture, write_epub_parts, xhtml
+from tests.epubs import Part, image_page, picture, png, write_epub_parts, xhtml
 from tests.test_reader_epub import chapter_url
 
 TRANSCRIPT = "Lời thoại của cả truyện: chi bộ họp bàn kế hoạch trồng cây."
@@ -94,7 +94,7 @@ def test_a_cover_and_small_ornaments_are_not_sent_to_recognition(app, tmp_path):
     parts = [
         Part("cover.jpg", picture(size=(600, 900)), "image/jpeg", spine=False, properties="cover-image"),
         Part("cover.xhtml", image_page("cover.jpg")),
-        Part("star.png", _png(40, 40), "image/png", spine=False),
+        Part("star.png", png(40, 40), "image/png", spine=False),
         Part("break.xhtml", image_page("star.png")),
         Part("text.xhtml", xhtml("<p>Chương có chữ và <img src='star.png' alt=''/> hình trang trí.</p>")),
     ]
@@ -102,16 +102,6 @@ def test_a_cover_and_small_ornaments_are_not_sent_to_recognition(app, tmp_path):
         result = import_file(write_epub_parts(tmp_path / "bia.epub", parts))
         assert result.status == "imported", result.reason
         assert db.session.scalars(select(OcrPage).where(OcrPage.book_id == result.book_id)).all() == []
-
-
-def _png(width, height) -> bytes:
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 10, 10)).save(out, "PNG")
-    return out.getvalue()
 
 
 SCANNED = [

@@ -42,4 +42,7 @@ ENGLISH = {
     "Trang cần quá nhiều bộ nhớ để nhận dạng": "The page needs too much memory to recognise",
     "Không nhận dạng được trang này": "This page could not be recognised",
     "Chưa cài tesseract (gói tesseract-ocr, tesseract-ocr-vie)": "tesseract is not installed (packages tesseract-ocr, tesseract-ocr-vie)",
+    # An EPUB's picture pages (library.extraction.epub_pictures)
+    "Không thấy trang trong tệp EPUB": "The page is not in the EPUB file",
+    "Trang này không phải là một hình": "This page is not a picture",
 }

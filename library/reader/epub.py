@@ -17,6 +17,7 @@ from lxml import etree
 from library.extraction.types import ExtractionError
 from library.extraction.xmlsafe import parse_document
 from library.extraction.zipcheck import SafeZip, resolve_href
+from library.reader.foreign import clean_svg, prepare_math
 from library.reader.sanitize import clean_css, clean_html
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -71,15 +72,19 @@ def _find(root, name: str):
     return next((el for el in root.iter() if local_name(el.tag) == name), None)
 
 
+_DRAWING = {"path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "use"}
+
+
 def _svg_pictures(element) -> None:
     """A picture page wrapped in SVG (<svg><image xlink:href="cover.jpg"/></svg>, as most
-    EPUB tools write a cover) keeps its picture as a plain <img>; the SVG itself is dropped
-    by the sanitiser, scripts and all."""
+    EPUB tools write a cover or a scanned page) keeps its picture as a plain <img>, which
+    fits the screen; an SVG that draws or writes something stays SVG (library.reader.foreign)."""
     for svg in [el for el in element.iter() if local_name(el.tag) == "svg"]:
+        names = {local_name(el.tag) for el in svg.iter()}
         image = next((el for el in svg.iter() if local_name(el.tag) == "image"), None)
         href = next((v for k, v in image.attrib.items() if local_name(k) == "href"), None) \
             if image is not None else None
-        if href and svg.getparent() is not None:
+        if href and not names & _DRAWING and svg.getparent() is not None:
             img = etree.Element("img", src=href, alt="")
             img.tail = svg.tail
             svg.getparent().replace(svg, img)
@@ -87,7 +92,8 @@ def _svg_pictures(element) -> None:
 
 def _local_names(element) -> None:
     """XHTML elements lose their namespace (or prefix) so the allowlist sees plain tag names;
-    other namespaced attributes (epub:type, xlink:href) are dropped, xml:lang kept as lang."""
+    other namespaced attributes (epub:type) are dropped, xml:lang kept as lang and an SVG's
+    xlink:href as href (checked by the allowlist like any link)."""
     for el in element.iter():
         if not isinstance(el.tag, str):
             continue
@@ -97,6 +103,8 @@ def _local_names(element) -> None:
                 value = el.attrib.pop(name)
                 if name in (_XML_LANG, "xml:lang") and "lang" not in el.attrib:
                     el.attrib["lang"] = value
+                elif local_name(name) == "href" and "href" not in el.attrib:
+                    el.attrib["href"] = value
 
 
 def _rewriter(links: Links, names: set[str]):
@@ -114,7 +122,7 @@ def _rewriter(links: Links, names: set[str]):
             return None
         if target is None:
             return None
-        if tag == "img":
+        if tag in ("img", "image"):
             return links.resource_url(target) if target in names and _is_image(target) else None
         if target == links.chapter_href:
             return f"#{parts.fragment}" if parts.fragment else "#"
@@ -133,17 +141,28 @@ def load_chapter(book_path, links: Links) -> Chapter:
         href = links.chapter_href
         if href not in z.names:
             raise ChapterUnreadable(href)
-        if _is_image(href):
+        if _is_image(href) and not href.lower().endswith(".svg"):
             # A picture listed in the spine (a cover, a scanned page) is its own chapter.
-            return Chapter(f'<p><img src="{links.resource_url(href)}" alt=""></p>')
+            return Chapter(f'<p class="picture-page"><img src="{links.resource_url(href)}" alt=""></p>')
         root = parse_document(z.read(href))
         names = z.names
     if root is None:
         return Chapter("")
-    # DTBook and other XML content documents have no <body>: their book element stands in
-    body = _find(root, "body")
-    if body is None:
-        body = _find(root, "book")
+    if local_name(root.tag) == "svg" and not any(local_name(el.tag) == "image" for el in root.iter()):
+        # An SVG page that only draws is shown as a picture: cleaned (foreign.clean_svg) with
+        # its own <style>, which a chapter's policy would not apply inline.
+        return Chapter(f'<p class="picture-page"><img src="{links.resource_url(href)}" alt=""></p>')
+    if local_name(root.tag) == "svg":
+        # One that places the book's pictures is drawn inline, so that they load (an SVG
+        # shown as <img> loads nothing of its own); a picture alone becomes an <img>.
+        page = etree.Element("div", {"class": "svg-page"})
+        page.append(root)
+        root = body = page
+    else:
+        # DTBook and other XML content documents have no <body>: their book element stands in
+        body = _find(root, "body")
+        if body is None:
+            body = _find(root, "book")
     head = _find(root, "head")
     stylesheets = []
     for link in head.iter() if head is not None else ():
@@ -162,6 +181,7 @@ def load_chapter(book_path, links: Links) -> Chapter:
     if body is None:
         return Chapter("", lang, stylesheets, direction)
     _svg_pictures(body)
+    prepare_math(body)
     _local_names(body)
     if body.tag != "body":
         body.tag = "div"
@@ -187,8 +207,20 @@ def read_resource(book_path, name: str) -> tuple[bytes, str]:
         if name not in z.names:
             raise KeyError(name)
         data = z.read(name)
+        names = z.names
     if kind in STYLE_TYPES.values():
         data = clean_css(data.decode("utf-8", errors="replace")).encode("utf-8")
+    elif kind == IMAGE_TYPES[".svg"]:
+        base = posixpath.dirname(name)
+
+        def in_book(href: str) -> bool:
+            try:
+                target = resolve_href(base, href, strict=False)
+            except ExtractionError:
+                return False
+            return target in names and _is_image(target) and not urlsplit(href).scheme
+
+        data = clean_svg(data, in_book)
     return data, kind
 
 
