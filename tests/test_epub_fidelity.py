@@ -196,3 +196,22 @@ def test_the_idpf_manga_has_its_twelve_pages():
     assert len(book.sections) == 13  # twelve pages and the "about this document" picture
     assert [s.href.rsplit("/", 1)[1] for s in book.sections[:3]] == ["01.jpg", "02.jpg", "03.jpg"]
     assert [t.position for t in book.toc] == [1, 13]
+
+
+def test_a_chapters_own_styles_are_served_clean_and_a_fixed_layout_page_keeps_its_size(app, client, tmp_path):
+    head = ('<meta name="viewport" content="width=1200, height=1800"/>'
+            '<style>p.lead { color: #123456 } body { background: url(https://evil.example/bg.png) }</style>')
+    svg = f'<svg {S} viewBox="0 0 10 10"><style>.c {{ fill: url(#g) }}</style><circle class="c" r="4"/></svg>'
+    book_id = _book(app, tmp_path, [Part("trang.xhtml", xhtml(f'<p class="lead">Trang cố định.</p>{svg}', head=head))])
+    html = _frame(client, book_id)
+    _inert(html)
+    assert "<style" not in html.split("<body", 1)[1]
+    assert 'data-page-width="1200" data-page-height="1800"' in html and 'class="chapter fixed-page"' in html
+    styles = re.search(r'<link rel="stylesheet" href="(/doc/\d+/tep-sach/[^"]+/OEBPS/trang\.xhtml\.styles\.css)">', html)
+    css = client.get(styles.group(1))
+    assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
+    assert "p.lead { color: #123456 }" in css.text and ".c { fill: url(#g) }" in css.text
+    assert "evil" not in css.text and "url(https" not in css.text
+    base = styles.group(1).rsplit("/OEBPS/", 1)[0]
+    assert client.get(f"{base}/OEBPS/nav.xhtml.styles.css").status_code == 404  # no <style>: nothing
+    assert client.get(f"{base}/OEBPS/missing.xhtml.styles.css").status_code == 404

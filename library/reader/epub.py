@@ -7,6 +7,7 @@ parsed with xmlsafe's parser (no entities, no DTD, no network) all the same.
 from __future__ import annotations
 
 import posixpath
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
@@ -26,6 +27,9 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                # "default-src 'none'; sandbox": a fixed-layout page or cover drawn in SVG
                ".svg": "image/svg+xml"}
 STYLE_TYPES = {".css": "text/css; charset=utf-8"}
+# A chapter's own <style> elements (in its head, in its SVG drawings), cleaned and served as
+# one stylesheet of the book: the chapter's policy applies no inline style.
+INLINE_STYLES = ".styles.css"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -39,6 +43,9 @@ class Chapter:
     lang: str | None = None
     stylesheets: list[str] = field(default_factory=list)  # zip paths of the book's CSS
     dir: str | None = None         # "rtl" for Arabic or Hebrew (from <html> or <body>)
+    # A fixed-layout page's size in CSS pixels (its <meta name="viewport">): the frame
+    # scales the page to fit, as a page of a picture book is laid out for one size.
+    page_size: tuple[int, int] | None = None
 
 
 @dataclass
@@ -174,6 +181,9 @@ def load_chapter(book_path, links: Links) -> Chapter:
                 target = None
             if target in names and resource_type(target) in STYLE_TYPES.values():
                 stylesheets.append(target)
+    if any(local_name(el.tag) == "style" for el in root.iter()):
+        stylesheets.append(href + INLINE_STYLES)
+    page_size = _page_size(head)
     lang = root.get("lang") or root.get(_XML_LANG)
     if body is not None:
         lang = body.get("lang") or body.get(_XML_LANG) or lang
@@ -188,7 +198,16 @@ def load_chapter(book_path, links: Links) -> Chapter:
     # NFC, as the chapter's text is indexed: a search mark must find "BÁO" written with
     # decomposed marks (B, A, U+0301, O) as well as composed.
     raw = unicodedata.normalize("NFC", etree.tostring(body, method="html", encoding="unicode"))
-    return Chapter(clean_html(raw, _rewriter(links, names)), lang, stylesheets, direction)
+    return Chapter(clean_html(raw, _rewriter(links, names)), lang, stylesheets, direction, page_size)
+
+
+def _page_size(head) -> tuple[int, int] | None:
+    for meta in head.iter() if head is not None else ():
+        if local_name(meta.tag) == "meta" and (meta.get("name") or "").lower() == "viewport":
+            found = dict(re.findall(r"(width|height)\s*=\s*(\d{2,5})", (meta.get("content") or "").lower()))
+            if "width" in found and "height" in found:
+                return int(found["width"]), int(found["height"])
+    return None
 
 
 def _direction(element) -> str | None:
@@ -203,6 +222,8 @@ def read_resource(book_path, name: str) -> tuple[bytes, str]:
     kind = resource_type(name)
     if kind is None:
         raise KeyError(name)
+    if name.endswith(INLINE_STYLES):
+        return _inline_styles(book_path, name[:-len(INLINE_STYLES)]), kind
     with SafeZip(book_path) as z:
         if name not in z.names:
             raise KeyError(name)
@@ -222,6 +243,18 @@ def read_resource(book_path, name: str) -> tuple[bytes, str]:
 
         data = clean_svg(data, in_book)
     return data, kind
+
+
+def _inline_styles(book_path, document: str) -> bytes:
+    with SafeZip(book_path) as z:
+        if document not in z.names or (_is_image(document) and not document.lower().endswith(".svg")):
+            raise KeyError(document)
+        root = parse_document(z.read(document))
+    styles = [] if root is None else \
+        ["".join(el.itertext()) for el in root.iter() if local_name(el.tag) == "style"]
+    if not styles:
+        raise KeyError(document)
+    return clean_css("\n".join(styles)).encode("utf-8")
 
 
 def spine_paths(book_path) -> list[str]:

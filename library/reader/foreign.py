@@ -115,7 +115,8 @@ _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 def clean_svg(data: bytes, resource_ok) -> bytes:
     """An SVG file of the book, shown as a picture: only drawing elements and attributes,
     hrefs only to #fragments or, for <image>, the book's own pictures (`resource_ok(href)`
-    says which); a <style> kept without url() or @import. Raises ValueError when unreadable."""
+    says which); <style> and style="" kept without url() (but #fragments) or @import.
+    Raises ValueError when unreadable."""
     from library.extraction.xmlsafe import parse_xml
     from library.reader.sanitize import clean_css
 
@@ -146,6 +147,8 @@ def clean_svg(data: bytes, resource_ok) -> bytes:
             keep = None
             if local == "href":
                 keep = fragment_only(value) or (value if name == "image" and resource_ok(value) else None)
+            elif local == "style":  # in a picture of its own, styles apply as the drawing's
+                keep = clean_css(value)
             elif local in SVG_ATTRIBUTES or local in ("id", "class"):
                 keep = attribute_value(local, value)
             del el.attrib[attribute]

@@ -39,7 +39,10 @@ def epub_server(tmp_path_factory):
     mixed = [Part("toan.xhtml", MATH, title="Toán"),
              Part("chapters/so-do.xhtml", xhtml(f"<p>Sơ đồ:</p>{HOSTILE_SVG}"), title="Sơ đồ"),
              Part("images/dot.png", png(4, 4), "image/png", spine=False),
-             Part("bao-cao.xhtml", xhtml(nfd), title="Báo cáo")]
+             Part("bao-cao.xhtml", xhtml(nfd), title="Báo cáo"),
+             Part("co-dinh.xhtml", xhtml('<div style="width:1200px;height:1800px"><p>Trang cố định.</p></div>',
+                                         head='<meta name="viewport" content="width=1200, height=1800"/>'),
+                  title="Cố định")]
     with app.app_context():
         books = {name: import_file(write_epub_parts(root / f"{name}.epub", parts, title=name)).book_id
                  for name, parts in [("comic", comic), ("arabic", [Part("ar.xhtml", RTL, title="عربي")]),
@@ -141,3 +144,13 @@ def test_decomposed_words_are_marked(page, epub_server):
     mark = frame.locator("mark").first
     expect(mark).to_be_visible()
     assert mark.inner_text() == "BÁO CÁO"
+
+
+def test_a_fixed_layout_page_is_seen_whole(page, epub_server):
+    page.goto(f"/doc/{epub_server.books['mixed']}?p=4")
+    frame = _chapter(page)
+    size = frame.evaluate("() => { const b = document.body.getBoundingClientRect();"
+                          " return [b.width, b.height, innerWidth, innerHeight]; }")
+    width, height, frame_width, frame_height = size
+    assert width <= frame_width + 1 and height <= frame_height + 1  # scaled down to fit
+    assert abs(width / height - 1200 / 1800) < 0.01  # its proportions kept
