@@ -134,3 +134,43 @@ def test_scanned_pages_of_an_epub_are_recognised_and_found_at_their_page(app, cl
     # The text mode shows what was read; the reader shows the picture.
     assert "kiên định" in client.get(f"/doc/{book_id}/van-ban?p=3").text
     assert re.search(r'<img src="[^"]+/OEBPS/scan-2\.jpg"', client.get(chapter_url(client, book_id, p=3)).text)
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that declares a huge size and holds nothing: a decompression bomb's header."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk
+            + struct.pack(">I", zlib.crc32(chunk)) + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_broken_and_bomb_pictures_in_the_spine_import_and_are_not_recognised(app, client, tmp_path):
+    parts = [Part("broken.jpg", b"\xff\xd8\xff\xe0 not really a picture", "image/jpeg"),
+             Part("bomb.png", _png_header(100_000, 100_000), "image/png"),
+             Part("text.xhtml", xhtml("<p>Chương có chữ về chi bộ.</p>"), title="Chữ")]
+    with app.app_context():
+        result = import_file(write_epub_parts(tmp_path / "hong.epub", parts))
+        assert result.status == "imported", result.reason
+        assert result.ocr_pages == 0
+        hrefs = list(db.session.scalars(select(Section.href).where(Section.book_id == result.book_id)
+                                        .order_by(Section.position)))
+    assert hrefs == ["OEBPS/broken.jpg", "OEBPS/bomb.png", "OEBPS/text.xhtml"]
+    for p in (1, 2, 3):
+        assert client.get(chapter_url(client, result.book_id, p=p)).status_code == 200
+
+
+def test_the_recognition_child_refuses_what_is_no_readable_picture(tmp_path):
+    from library.ocr.sandbox import Limits, recognise_page
+
+    book = write_epub_parts(tmp_path / "hong.epub", [
+        Part("bomb.png", _png_header(100_000, 100_000), "image/png"),
+        Part("broken.jpg", b"\xff\xd8\xff\xe0 not really a picture", "image/jpeg"),
+        Part("text.xhtml", xhtml("<p>Chương có chữ.</p>"))])
+    limits = Limits(timeout=30)
+    assert "quá lớn" in recognise_page(book, 1, limits, "OEBPS/bomb.png").error
+    assert recognise_page(book, 2, limits, "OEBPS/broken.jpg").error == "Không nhận dạng được trang này"
+    assert recognise_page(book, 3, limits, "OEBPS/text.xhtml").error == "Trang này không phải là một hình"
+    assert recognise_page(book, 4, limits, "OEBPS/missing.png").error == "Không thấy trang trong tệp EPUB"

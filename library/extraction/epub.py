@@ -174,7 +174,9 @@ class _Spine:
     titles: dict[str, str]
     covers: set[str]                      # zip paths of the cover's picture and page
     positions: dict[str, int] = field(default_factory=dict)
+    in_spine: set[str] = field(default_factory=set)  # zip paths the spine lists
     told: set[str] = field(default_factory=set)  # fallback documents already given to a picture
+    fallbacks: dict[str, int] = field(default_factory=dict)  # fallback document -> its first picture
     missing: int = 0
 
 
@@ -184,8 +186,9 @@ def _picture_page(walk: _Spine, item: Item, position: int) -> ExtractedSection:
     that page's text; one shared by every page (a transcript) is found at the first."""
     fallback = _content_item(item, walk.items)
     text, root = "", None
-    if fallback is not item and fallback.path in walk.z.names:
-        walk.positions.setdefault(fallback.path, position)
+    # A fallback that is a chapter of the spine as well stays that chapter.
+    if fallback is not item and fallback.path in walk.z.names and fallback.path not in walk.in_spine:
+        walk.fallbacks.setdefault(fallback.path, position)
         if fallback.path not in walk.told:
             walk.told.add(fallback.path)
             root = parse_document(walk.z.read(fallback.path))
@@ -230,6 +233,8 @@ def _sections(walk: _Spine, spine: list[Item], book: ExtractedBook) -> dict:
             book.scanned_pages.append(position)
         positions[doc.path] = position
         positions.setdefault(item.path, position)
+    for path, position in walk.fallbacks.items():
+        positions.setdefault(path, position)  # the contents may point at a picture's fallback
     if walk.missing:
         book.warnings.append(f"Thiếu {walk.missing} tệp chương được khai báo trong EPUB")
     return positions
@@ -261,7 +266,8 @@ def extract_epub(path, max_chapters: int | None = None) -> ExtractedBook:
         candidates = _cover_candidates(z, opf, items)
         covers = {i.path for i in candidates[:1]} | {i.path for i in items.values()
                                                     if "cover" in i.id.lower() and i.path}
-        positions = _sections(_Spine(z, items, titles, covers), spine, book)
+        walk = _Spine(z, items, titles, covers, in_spine={i.path for i in spine})
+        positions = _sections(walk, spine, book)
         if not book.sections:
             raise ExtractionError(NO_CHAPTERS)
         book.toc = [TocEntry(p.title, p.level, positions[p.path]) for p in points if p.path in positions]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import warnings
 
 from library.extraction.types import ExtractionError
 from library.extraction.xmlsafe import parse_document
@@ -72,10 +73,12 @@ def page_size(data: bytes) -> tuple[int, int] | None:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            return image.size
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # only the header is read
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None  # PIL's plugins raise SyntaxError on some broken headers
 
 
 def is_page_sized(z: SafeZip, path: str) -> bool:

@@ -123,7 +123,7 @@ def _picture(path: str, member: str, dpi: int, max_pixels: int):
         data = page_picture(path, member)
     except ExtractionError as exc:
         return {"error": exc.reason}
-    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # opening reads the header alone: the size is checked here
     try:
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_IMAGE_PIXELS:
