@@ -1,9 +1,10 @@
 """Recognition of a book's scanned pages: plan, run page by page, store, report progress.
 
 Each page's text becomes its section's text and is indexed like any other page (the hit's
-page is the PDF page; for an EPUB's picture pages, library.extraction.epub_pictures, the
-`page` is the section's position and the picture is read from the stored EPUB); its confidence and its reason, if it failed, stay on its `ocr_page`
+page is the PDF page); its confidence and its reason, if it failed, stay on its `ocr_page`
 row. Pages are committed one by one, so a run cut short resumes at the first page not done.
+An EPUB's picture pages (library.extraction.epub_pictures) go the same way: their `page` is
+the section's position, and the child reads the picture out of the stored EPUB.
 """
 from __future__ import annotations
 
