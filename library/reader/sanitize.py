@@ -41,7 +41,7 @@ ATTRIBUTES = {
     **{tag: foreign.SVG_ATTRIBUTES for tag in foreign.SVG_TAGS},
     **{tag: foreign.MATH_ATTRIBUTES for tag in foreign.MATH_TAGS},
 }
-URL_ATTRIBUTES = {("a", "href"), ("img", "src"), ("image", "href"), ("use", "href")}
+URL_ATTRIBUTES = {("a", "href"), ("img", "src"), ("image", "href")}
 
 # url(...) in any spelling (escapes included), image-set(), @import and legacy IE hooks.
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}\s?|.)", re.S)
@@ -84,9 +84,9 @@ def clean_html(fragment: str, rewrite_url: Callable[[str, str, str], str | None]
 
     def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         if (tag, attribute) in URL_ATTRIBUTES:
-            return foreign.fragment_only(value) if tag == "use" else rewrite_url(tag, attribute, value)
-        if attribute == "href":  # in SVG and MathML, on any other element: never kept
-            return None
+            return rewrite_url(tag, attribute, value)
+        if attribute == "href":  # <use>, <textPath>, a gradient's: only the drawing's own #ids
+            return foreign.fragment_only(value)
         return foreign.attribute_value(attribute, value)
 
     return nh3.clean(
