@@ -215,3 +215,16 @@ def test_a_chapters_own_styles_are_served_clean_and_a_fixed_layout_page_keeps_it
     base = styles.group(1).rsplit("/OEBPS/", 1)[0]
     assert client.get(f"{base}/OEBPS/nav.xhtml.styles.css").status_code == 404  # no <style>: nothing
     assert client.get(f"{base}/OEBPS/missing.xhtml.styles.css").status_code == 404
+
+
+def test_vertical_writing_keeps_its_stylesheet_and_an_alternate_one_stays_out(app, client, tmp_path):
+    head = ('<link rel="alternate stylesheet" href="horizontal.css"/>'
+            '<link rel="stylesheet" href="vertical.css"/>')
+    parts = [Part("doc.xhtml", xhtml("<p>縦書きの文章です。</p>", head=head, html_attributes='lang="ja"'), title="一"),
+             Part("horizontal.css", "html { writing-mode: horizontal-tb }", "text/css", spine=False),
+             Part("vertical.css", "html { -epub-writing-mode: vertical-rl; }", "text/css", spine=False)]
+    book_id = _book(app, tmp_path, parts)
+    html = _frame(client, book_id)
+    links = re.findall(r'<link rel="stylesheet" href="(/doc/[^"]+)">', html)
+    assert [link.rsplit("/", 1)[1] for link in links] == ["vertical.css"]
+    assert "html { writing-mode: vertical-rl; }" in client.get(links[0]).text

@@ -190,6 +190,7 @@ def test_highlighting_never_unescapes_text(client, app, tmp_path):
     ("/* url(https://x/y) */ p { top: 0 }", "top: 0", "https://x"),
     ("</style><script>alert(1)</script>", "alert(1)", "<script"),
     (".st1 { fill: url(#grad_2) }", "url(#grad_2)", None),  # inside the document: kept
+    ("html { -epub-writing-mode: vertical-rl }", "html { writing-mode: vertical-rl }", "-epub-"),
     (".st1 { fill: url(#g), url(https://x/y) }", "url(#g)", "https://x"),
 ])
 def test_clean_css(css, kept, gone):

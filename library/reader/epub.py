@@ -173,8 +173,9 @@ def load_chapter(book_path, links: Links) -> Chapter:
     head = _find(root, "head")
     stylesheets = []
     for link in head.iter() if head is not None else ():
-        if local_name(link.tag) == "link" \
-                and "stylesheet" in (link.get("rel") or "").lower().split():
+        relations = (link.get("rel") or "").lower().split()
+        # an "alternate stylesheet" is one the reader may choose, not one that applies
+        if local_name(link.tag) == "link" and "stylesheet" in relations and "alternate" not in relations:
             try:
                 target = resolve_href(posixpath.dirname(href), link.get("href") or "", strict=False)
             except ExtractionError:

@@ -59,6 +59,9 @@ def _css_unescape(match: re.Match) -> str:
     return body
 
 
+# EPUB 3.0's prefixed properties (a vertical Japanese book's "-epub-writing-mode: vertical-rl")
+# are the standard ones browsers know: spelled out again without the prefix.
+_EPUB_PREFIXED = re.compile(r"(^|[;{\s])-epub-(writing-mode|hyphens|word-break|line-break|text-emphasis[\w-]*)\s*:")
 _LOCAL_URL = re.compile(r"url\(\s*(['\"]?)#[\w.:-]+\1\s*\)", re.I)
 
 
@@ -75,6 +78,7 @@ def clean_css(css: str) -> str:
     css = _CSS_IMPORT.sub("", css)
     css = _CSS_URL.sub(_css_url, css)
     css = _CSS_LEGACY.sub("/* removed */", css)
+    css = _EPUB_PREFIXED.sub(r"\1\2:", css)
     return css.replace("<", "")  # never able to close a <style> it might be put in
 
 

@@ -43,10 +43,13 @@ def epub_server(tmp_path_factory):
              Part("co-dinh.xhtml", xhtml('<div style="width:1200px;height:1800px"><p>Trang cố định.</p></div>',
                                          head='<meta name="viewport" content="width=1200, height=1800"/>'),
                   title="Cố định")]
+    vertical = [Part("ja.xhtml", xhtml("<p>縦書きの文章です。</p>", html_attributes='lang="ja"',
+                                       head='<link rel="stylesheet" href="v.css"/>'), title="一"),
+                Part("v.css", "html { -epub-writing-mode: vertical-rl; }", "text/css", spine=False)]
     with app.app_context():
         books = {name: import_file(write_epub_parts(root / f"{name}.epub", parts, title=name)).book_id
                  for name, parts in [("comic", comic), ("arabic", [Part("ar.xhtml", RTL, title="عربي")]),
-                                     ("mixed", mixed)]}
+                                     ("mixed", mixed), ("vertical", vertical)]}
         create_user("docgia", "member", branch_code="CB-EPUB", password=PASSWORD)
         db.session.commit()
     server = make_server("127.0.0.1", 0, _keep_response(app), threaded=True, request_handler=_QuietHandler)
@@ -119,6 +122,14 @@ def test_an_arabic_chapter_runs_right_to_left(page, epub_server):
                                " const b = r.getBoundingClientRect(); const o = p.getBoundingClientRect();"
                                " return [o.right - b.right, b.left - o.left]; }")
     assert text_box[0] < 2 and text_box[1] > 20
+
+
+def test_vertical_japanese_stays_vertical(page, epub_server):
+    page.goto(f"/doc/{epub_server.books['vertical']}?p=1")
+    frame = _chapter(page)
+    assert frame.evaluate("() => getComputedStyle(document.documentElement).writingMode") == "vertical-rl"
+    box = frame.locator("p").bounding_box()
+    assert box["height"] > box["width"]  # the line runs down the page
 
 
 def test_math_and_svg_are_drawn_and_inert(page, epub_server):
