@@ -91,3 +91,8 @@ def test_svg_pages_in_the_spine_open_as_pictures_served_inert(app, client):
     assert picture.status_code == 200 and picture.headers["Content-Type"] == "image/svg+xml"
     assert picture.headers["X-Content-Type-Options"] == "nosniff"
     assert picture.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert b"fill:url(#path2455_2_)" in picture.data  # its own gradients kept (a cleaned SVG)
+    # A page that only places a picture (flyer.jpg) shows that picture, which loads.
+    flyer = client.get(chapter_url(client, result.book_id, p=2))
+    src = re.search(r'<img src="(/doc/\d+/tep-sach/[^"]+/flyer\.jpg)"', flyer.text).group(1)
+    assert client.get(src).status_code == 200

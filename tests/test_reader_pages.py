@@ -106,7 +106,7 @@ def test_the_file_answers_ranges_as_pdfjs_needs(client, books):
 
 def test_an_epub_opens_in_the_epub_reader(client, books):
     page = client.get(f"/doc/{books.epub}?p=2&q=hai").text
-    assert "<h2 class=\"reader-chapter\">Tiếp</h2>" in page and "Chương 2 / 3" in page
+    assert "<h2 class=\"reader-chapter\" dir=\"auto\">Tiếp</h2>" in page and "Chương 2 / 3" in page
     frame = re.search(r"<iframe[^>]*>", page).group(0)
     assert 'sandbox="allow-scripts"' in frame
     assert f'src="/doc/{books.epub}/chuong/2?q=hai&amp;t=' in frame

@@ -75,7 +75,7 @@ def get_book(book_id: int):
         "toc_page": toc_page,
         "per_page": API_PER_PAGE,
         # A scan's recognition: status, pages_done / pages_total, seconds_left, confidence.
-        "ocr": ocr.progress(book.id).as_json() if book.is_pdf else None,
+        "ocr": _recognition(book),
     }
 
 
@@ -126,3 +126,9 @@ def _content_status(path, filename: str) -> int | None:
     except extraction.ExtractionError:
         return None
     return 415 if runner.extension_refusal(filename, media_type) else None
+
+
+def _recognition(book) -> dict | None:
+    """A scan's recognition; an EPUB has one only when it has picture pages to read."""
+    found = ocr.progress(book.id)
+    return None if not book.is_pdf and found.status == "none" else found.as_json()

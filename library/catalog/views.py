@@ -38,7 +38,9 @@ def book(book_id: int):
     # Imported here: the recognition service uses the queue, whose models import this package.
     from library.ocr import service as ocr
 
-    recognition = ocr.progress(found.id) if found.is_pdf else None
+    recognition = ocr.progress(found.id)
+    if not found.is_pdf and recognition.status == "none":
+        recognition = None  # an EPUB with no picture pages to read
     return render_template(
         "catalog/book.html", book=found, contents=contents_page(found, page_arg()),
         chapter_total=None if found.is_pdf else chapter_count(found.id), ocr=recognition,

@@ -70,10 +70,12 @@ def recognition():
 @bp.post("/sach/<int:book_id>/nhan-dang")
 def recognise_again(book_id: int):
     book = db.session.get(Book, book_id) or abort(404)
-    if not ButtonForm().validate_on_submit() or not book.is_pdf:
+    if not ButtonForm().validate_on_submit():
         abort(400)
+    from library.catalog.contents import chapter_count
+
     try:
-        pages = parse_pages(request.form.get("pages", ""), book.page_count or 0)
+        pages = parse_pages(request.form.get("pages", ""), book.page_count or chapter_count(book.id))
     except PagesError as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.recognition"), 303)

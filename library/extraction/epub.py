@@ -9,6 +9,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from library.extraction.epub_pictures import RASTER_TYPES, document_picture, is_page_sized, is_raster
 from library.extraction.epub_toc import NavPoint, nav_points, ncx_points
 from library.extraction.metadata import plain, plain_html, split_authors, year_of
 from library.extraction.sniff import EPUB
@@ -129,7 +130,7 @@ def _toc_points(z: SafeZip, items: dict[str, Item], toc_id: str | None) -> list[
     return points
 
 
-def _cover(z: SafeZip, opf, items: dict[str, Item]) -> tuple[bytes | None, str | None]:
+def _cover_candidates(z: SafeZip, opf, items: dict[str, Item]) -> list[Item]:
     images = [i for i in items.values() if i.media_type.startswith("image/") and i.path in z.names]
     candidates = [i for i in images if "cover-image" in i.properties]
     for meta in opf.iter("{*}meta"):
@@ -137,6 +138,10 @@ def _cover(z: SafeZip, opf, items: dict[str, Item]) -> tuple[bytes | None, str |
             ref = meta.get("content") or ""
             candidates += [i for i in images if ref in (i.id, posixpath.basename(i.path))]
     candidates += [i for i in images if "cover" in (i.id + " " + i.path.rsplit("/", 1)[-1]).lower()]
+    return candidates
+
+
+def _cover(z: SafeZip, candidates: list[Item]) -> tuple[bytes | None, str | None]:
     for item in candidates:
         try:
             data = z.read(item.path, MAX_COVER)
@@ -150,39 +155,96 @@ def _cover(z: SafeZip, opf, items: dict[str, Item]) -> tuple[bytes | None, str |
     return None, None
 
 
-def _chapter_title(root, position: int, nav_title: str | None) -> str:
-    """nav/NCX title, else the first h1-h3, else <title> unless a placeholder, else 'Chương N'."""
+def _chapter_title(root, position: int, nav_title: str | None, picture: bool = False) -> str:
+    """nav/NCX title, else the first h1-h3, else <title> unless a placeholder, else
+    'Chương N' ('Trang N' for a picture page)."""
     if nav_title:
         return nav_title
     heading = clean_text(document_title(root)).strip() if root is not None else ""
-    return heading if heading and heading.lower() not in _PLACEHOLDERS else f"Chương {position}"
+    if heading and heading.lower() not in _PLACEHOLDERS:
+        return heading
+    return f"Trang {position}" if picture else f"Chương {position}"
 
 
-def _sections(z: SafeZip, spine: list[Item], items: dict[str, Item], titles: dict[str, str], book) -> dict:
-    """Appends one section per readable spine document; returns zip path -> position."""
-    positions: dict[str, int] = {}
-    missing = 0
+@dataclass
+class _Spine:
+    """What the spine walk carries from one item to the next."""
+
+    z: SafeZip
+    items: dict[str, Item]
+    titles: dict[str, str]
+    covers: set[str]                      # zip paths of the cover's picture and page
+    positions: dict[str, int] = field(default_factory=dict)
+    in_spine: set[str] = field(default_factory=set)  # zip paths the spine lists
+    told: set[str] = field(default_factory=set)  # fallback documents already given to a picture
+    fallbacks: dict[str, int] = field(default_factory=dict)  # fallback document -> its first picture
+    missing: int = 0
+
+
+def _picture_page(walk: _Spine, item: Item, position: int) -> ExtractedSection:
+    """A picture in the spine is a page of its own (a comic, a scanned book). Its fallback
+    document's text goes with the first picture that names it: a fallback of its own is
+    that page's text; one shared by every page (a transcript) is found at the first."""
+    fallback = _content_item(item, walk.items)
+    text, root = "", None
+    # A fallback that is a chapter of the spine as well stays that chapter.
+    if fallback is not item and fallback.path in walk.z.names and fallback.path not in walk.in_spine:
+        walk.fallbacks.setdefault(fallback.path, position)
+        if fallback.path not in walk.told:
+            walk.told.add(fallback.path)
+            root = parse_document(walk.z.read(fallback.path))
+            text = clean_text(document_text(root)).strip()
+    title = walk.titles.get(item.path) or (walk.titles.get(fallback.path) if root is not None else None)
+    return ExtractedSection(position=position, text=text, href=item.path,
+                            chapter=_chapter_title(None, position, title, picture=True))
+
+
+def _sections(walk: _Spine, spine: list[Item], book: ExtractedBook) -> dict:
+    """Appends one section per readable spine document or picture; returns zip path -> position."""
+    positions = walk.positions
     for item in spine:
-        doc = _content_item(item, items)
+        position = len(book.sections) + 1
+        if item.media_type in RASTER_TYPES and item.path in walk.z.names:
+            if item.path in positions:
+                continue
+            positions[item.path] = position
+            section = _picture_page(walk, item, position)
+            book.sections.append(section)
+            if _needs_recognition(walk, section.text, item.path):
+                book.scanned_pages.append(position)
+            continue
+        doc = _content_item(item, walk.items)
         is_document = doc.media_type in _DOCUMENTS
         if not is_document and not doc.media_type.startswith("image/"):
             continue  # stylesheets, fonts, scripts listed in the spine by mistake
-        if doc.path not in z.names:
-            missing += 1
+        if doc.path not in walk.z.names:
+            walk.missing += 1
             continue
         if doc.path in positions:
             continue
-        position = len(book.sections) + 1
-        root = parse_document(z.read(doc.path)) if is_document else None
-        # The title first: document_text edits the tree.
-        chapter = _chapter_title(root, position, titles.get(doc.path) or titles.get(item.path))
+        root = parse_document(walk.z.read(doc.path)) if is_document else None
+        picture = doc.path if is_raster(doc.path) else document_picture(root, doc.path)
+        # The title and the picture first: document_text edits the tree.
+        nav_title = walk.titles.get(doc.path) or walk.titles.get(item.path)
+        # A picture page's <title> is mostly the book's own: its place names it better.
+        chapter = _chapter_title(None if picture else root, position, nav_title, picture=picture is not None)
         text = clean_text(document_text(root)).strip()
         book.sections.append(ExtractedSection(position=position, text=text, chapter=chapter, href=doc.path))
+        if picture and doc.path not in walk.covers and _needs_recognition(walk, text, picture):
+            book.scanned_pages.append(position)
         positions[doc.path] = position
         positions.setdefault(item.path, position)
-    if missing:
-        book.warnings.append(f"Thiếu {missing} tệp chương được khai báo trong EPUB")
+    for path, position in walk.fallbacks.items():
+        positions.setdefault(path, position)  # the contents may point at a picture's fallback
+    if walk.missing:
+        book.warnings.append(f"Thiếu {walk.missing} tệp chương được khai báo trong EPUB")
     return positions
+
+
+def _needs_recognition(walk: _Spine, text: str, picture: str) -> bool:
+    """A page with no letters whose picture is page-sized and not the cover: a scan to read."""
+    return (not any(ch.isalpha() for ch in text) and picture not in walk.covers
+            and is_page_sized(walk.z, picture))
 
 
 def extract_epub(path, max_chapters: int | None = None) -> ExtractedBook:
@@ -202,12 +264,16 @@ def extract_epub(path, max_chapters: int | None = None) -> ExtractedBook:
         titles: dict[str, str] = {}
         for point in points:
             titles.setdefault(point.path, point.title)
-        positions = _sections(z, spine, items, titles, book)
+        candidates = _cover_candidates(z, opf, items)
+        covers = {i.path for i in candidates[:1]} | {i.path for i in items.values()
+                                                    if "cover" in i.id.lower() and i.path}
+        walk = _Spine(z, items, titles, covers, in_spine={i.path for i in spine})
+        positions = _sections(walk, spine, book)
         if not book.sections:
             raise ExtractionError(NO_CHAPTERS)
         book.toc = [TocEntry(p.title, p.level, positions[p.path]) for p in points if p.path in positions]
-        book.cover, book.cover_ext = _cover(z, opf, items)
+        book.cover, book.cover_ext = _cover(z, candidates)
     book.searchable = any(re.search(r"\w", s.text) for s in book.sections)
     if not book.searchable:
-        book.warnings.append(N_("Tệp không có văn bản (chỉ có hình ảnh), không tìm kiếm được nội dung"))
+        book.warnings.append(N_("Tệp EPUB không có lớp văn bản (chỉ có hình ảnh), không tìm kiếm được nội dung"))
     return book

@@ -4,6 +4,8 @@ from html.entities import name2codepoint
 
 from lxml import etree
 
+from library.extraction.mathml import flatten_math
+
 _SKIP = ("head", "script", "style", "template", "noscript", "rt", "rp", "object", "audio", "video",
          "annotation-xml", "metadata", "defs")
 _BLOCK = ("address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "div", "dl",
@@ -30,6 +32,7 @@ def _flatten(el) -> str:
     The work is done by libxml2 (strip_elements, tostring(method="text")): a Python
     walk over every node took 5 s on a 2,000-chapter book.
     """
+    flatten_math(el)  # formulas as a line of text, before their annotations are skipped
     etree.strip_elements(el, *_SKIP_TAGS, with_tail=False)
     for ent in el.iter(etree.Entity):
         # Entities stay unexpanded (resolve_entities=False); the HTML ones are safe to spell out.

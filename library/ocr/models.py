@@ -27,7 +27,7 @@ class OcrPage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="CASCADE"))
-    page: Mapped[int]                                   # 1-based PDF page
+    page: Mapped[int]                                   # 1-based PDF page, or EPUB section position
     status: Mapped[str] = mapped_column(String(10), default=PageStatus.QUEUED)
     reason: Mapped[str | None] = mapped_column(Text)    # why a page failed, for the librarian
     confidence: Mapped[float | None]                    # tesseract's mean word confidence, 0..100

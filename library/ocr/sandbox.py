@@ -58,14 +58,16 @@ class PageResult:
     seconds: float = 0.0
 
 
-def command(path: str, page: int, limits: Limits, output_dir: str) -> list[str]:
+def command(path: str, page: int, limits: Limits, output_dir: str, member: str | None = None) -> list[str]:
     cpu = int(limits.timeout) + 5
     return [sys.executable, "-c", _BOOTSTRAP, _PACKAGE_PARENT, path, str(page), str(limits.dpi),
-            limits.lang, output_dir, str(limits.max_pixels), str(limits.memory_mb), str(cpu)]
+            limits.lang, output_dir, str(limits.max_pixels), str(limits.memory_mb), str(cpu)] \
+        + ([member] if member else [])
 
 
-def recognise_page(path, page: int, limits: Limits | None = None) -> PageResult:
-    """Page `page` (1-based) of the PDF at `path`, recognised; never raises for the page's
+def recognise_page(path, page: int, limits: Limits | None = None, member: str | None = None) -> PageResult:
+    """Page `page` (1-based) of the PDF at `path`, recognised; or, given `member` (the zip path
+    of the page in an EPUB), that picture page, numbered `page`. Never raises for the page's
     own faults: `error` says why instead."""
     import time
 
@@ -73,7 +75,7 @@ def recognise_page(path, page: int, limits: Limits | None = None) -> PageResult:
     path = os.path.abspath(os.fspath(path))
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ocr-") as output_dir:
-        result = _run(path, page, limits, output_dir)
+        result = _run(path, page, limits, output_dir, member)
         if result.error is None:
             result.layer = _layer(Path(output_dir) / "layer.pdf")
     result.seconds = time.monotonic() - started
@@ -89,7 +91,7 @@ def _layer(path: Path) -> bytes | None:
     return None
 
 
-def _run(path: str, page: int, limits: Limits, output_dir: str) -> PageResult:
+def _run(path: str, page: int, limits: Limits, output_dir: str, member: str | None = None) -> PageResult:
     env = _child_env(output_dir)
     # tesseract finds its model through its own default; a TESSDATA_PREFIX set for this
     # host is passed on, nothing else of the parent's environment.
@@ -97,7 +99,7 @@ def _run(path: str, page: int, limits: Limits, output_dir: str) -> PageResult:
         env["TESSDATA_PREFIX"] = os.environ["TESSDATA_PREFIX"]
     env["OMP_THREAD_LIMIT"] = "1"
     proc = subprocess.Popen(
-        command(path, page, limits, output_dir), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        command(path, page, limits, output_dir, member), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, env=env, cwd=_PACKAGE_PARENT, start_new_session=True, close_fds=True,
     )
     try:

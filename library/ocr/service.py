@@ -3,6 +3,8 @@
 Each page's text becomes its section's text and is indexed like any other page (the hit's
 page is the PDF page); its confidence and its reason, if it failed, stay on its `ocr_page`
 row. Pages are committed one by one, so a run cut short resumes at the first page not done.
+An EPUB's picture pages (library.extraction.epub_pictures) go the same way: their `page` is
+the section's position, and the child reads the picture out of the stored EPUB.
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ def limits() -> Limits:
 
 def plan(book: Book, pages: list[int]) -> int:
     """Queue these pages of a book (in the caller's transaction) and its recognition task."""
-    if not pages or not book.is_pdf:
+    if not pages:
         return 0
     db.session.flush()  # the book's id
     existing = {row.page: row for row in db.session.scalars(select(OcrPage).where(OcrPage.book_id == book.id))}
@@ -67,13 +69,15 @@ def rerun(book_id: int, pages: list[int] | None = None, *, missing_only: bool = 
     """Queue a book's recognition again: the chosen pages, else every page that was a scan;
     `missing_only`: only pages not done yet. Commits; returns the pages queued."""
     book = db.session.get(Book, book_id)
-    if book is None or not book.is_pdf:
+    if book is None:
         return 0
     rows = db.session.scalars(select(OcrPage).where(OcrPage.book_id == book_id)).all()
     if pages is None:
         chosen = [r.page for r in rows if not (missing_only and r.status == PageStatus.DONE)]
-    else:
+    elif book.is_pdf:
         chosen = [p for p in pages if 1 <= p <= (book.page_count or 0)]
+    else:  # an EPUB: its sections by position (one that is no picture fails, saying so)
+        chosen = [p for p in pages if p in _pictures(book)]
     count = plan(book, chosen)
     db.session.commit()
     return count
@@ -178,12 +182,13 @@ def recognise_book(book_id: int, heartbeat=lambda done, total: None, cancelled=l
     settled = total - len(queued)
     heartbeat(settled, total)
     config, page_limits = current_app.config, limits()
+    members = {} if book.is_pdf else _pictures(book)
     landed = 0
     pool = ThreadPoolExecutor(max_workers=max(1, config["OCR_WORKERS"]), thread_name_prefix="ocr")
     ahead = config["OCR_WORKERS"]  # pages started before the one in hand lands: no more
     futures = []
     try:
-        futures += [pool.submit(recognise_page, original, n, page_limits) for n in queued[:ahead]]
+        futures += [pool.submit(recognise_page, original, n, page_limits, members.get(n)) for n in queued[:ahead]]
         for index in range(len(queued)):
             result = futures[index].result()
             futures[index] = None  # stored: not to be stored again below
@@ -198,13 +203,20 @@ def recognise_book(book_id: int, heartbeat=lambda done, total: None, cancelled=l
             if cancelled():
                 break
             if index + ahead < len(queued):
-                futures.append(pool.submit(recognise_page, original, queued[index + ahead], page_limits))
+                number = queued[index + ahead]
+                futures.append(pool.submit(recognise_page, original, number, page_limits, members.get(number)))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         landed += _store_finished(book, futures)
         if landed:
             _finish(book)
     return progress(book_id)
+
+
+def _pictures(book: Book) -> dict[int, str]:
+    """An EPUB's pages by position -> zip path; the recognition child finds the picture."""
+    return dict(db.session.execute(select(Section.position, Section.href).where(
+        Section.book_id == book.id, Section.href.is_not(None))).all())
 
 
 def _store_finished(book: Book, futures) -> int:
@@ -243,7 +255,8 @@ def _store(book: Book, result) -> None:
             for twin in twins:
                 _strip_head(book.id, twin.page, text.head)
     row.status, row.reason = PageStatus.DONE, None
-    row.confidence, row.words, row.head, row.layer = text.confidence, text.words, text.head, result.layer
+    row.confidence, row.words, row.head = text.confidence, text.words, text.head
+    row.layer = result.layer if book.is_pdf else None
     db.session.execute(update(Section).where(Section.book_id == book.id, Section.position == result.page)
                        .values(text=body))
     db.session.commit()
@@ -271,7 +284,10 @@ def _finish(book: Book) -> None:
 
 
 def refresh_layer(book: Book) -> None:
-    """Make the reader's text layer again from every recognised page (library.ocr.layer)."""
+    """Make the reader's text layer again from every recognised page (library.ocr.layer).
+    An EPUB has none: its reader shows the picture, its text mode the recognised text."""
+    if not book.is_pdf:
+        return
     layers = dict(db.session.execute(select(OcrPage.page, OcrPage.layer).where(
         OcrPage.book_id == book.id, OcrPage.status == PageStatus.DONE, OcrPage.layer.is_not(None))).all())
     store = get_store()

@@ -1,4 +1,5 @@
-"""The recognition child process: limits itself, renders one PDF page, runs tesseract on it.
+"""The recognition child process: limits itself, renders one PDF page (or decodes an EPUB's
+picture page), runs tesseract on it.
 
 Started by library.ocr.sandbox with a bare `library` package (no Flask, no database).
 Prints one JSON object on stdout: the page's recognised lines with their confidence and
@@ -109,6 +110,44 @@ def _render(path: str, number: int, dpi: int, max_pixels: int):
         doc.close()
 
 
+def _picture(path: str, member: str, dpi: int, max_pixels: int):
+    """An EPUB's picture page (library.extraction.epub_pictures) as the PDF pages are
+    rendered: (PNM bytes, width, height, dpi) or {"error": reason}. A picture has no page
+    size to render at: its own resolution is taken when it says one, else `dpi`, and a
+    small picture is enlarged (tesseract reads letters some 20 pixels high best)."""
+    from PIL import Image
+
+    from library.extraction.epub_pictures import page_picture
+    from library.extraction.types import ExtractionError
+
+    try:
+        data = page_picture(path, member)
+    except ExtractionError as exc:
+        return {"error": exc.reason}
+    Image.MAX_IMAGE_PIXELS = None  # opening reads the header alone: the size is checked here
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_IMAGE_PIXELS:
+            return {"error": HUGE_IMAGE.format(pixels=image.width * image.height).replace(",", ".")}
+        image = image.convert("L")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return {"error": GENERIC}
+    stated = image.info.get("dpi", (0, 0))[0] if isinstance(image.info.get("dpi"), tuple) else 0
+    native = float(stated) if 72 <= float(stated or 0) <= 1200 else None
+    scale = 1.0
+    if max(image.size) < 2000:
+        scale = 2000 / max(image.size)
+    if image.width * image.height * scale * scale > max_pixels:
+        scale = (max_pixels / (image.width * image.height)) ** 0.5
+    if abs(scale - 1) > 0.05:
+        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                             Image.LANCZOS)
+    used = max(MIN_DPI, round(native * scale)) if native else dpi
+    out = io.BytesIO()
+    image.save(out, "PPM")
+    return out.getvalue(), image.width, image.height, used
+
+
 def _lines(tsv: str) -> list[dict]:
     """tesseract's TSV -> lines in reading order: text, mean word confidence, box, block."""
     lines: dict[tuple, dict] = {}
@@ -129,14 +168,17 @@ def _lines(tsv: str) -> list[dict]:
             for l in lines.values()]
 
 
-def recognise(path: str, number: int, dpi: int, lang: str, output_dir: str, max_pixels: int) -> dict:
-    rendered = _render(path, number, dpi, max_pixels)
+def recognise(path: str, number: int, dpi: int, lang: str, output_dir: str, max_pixels: int,
+              member: str | None = None) -> dict:
+    """Page `number` of the PDF at `path`, or, given `member`, the EPUB's picture page at that
+    zip path (no text layer: the EPUB reader shows the picture as it is)."""
+    rendered = _picture(path, member, dpi, max_pixels) if member else _render(path, number, dpi, max_pixels)
     if isinstance(rendered, dict):
         return rendered
     image, width, height, used = rendered
     base = os.path.join(output_dir, LAYER_FILE)
     command = ["tesseract", "stdin", base, "-l", lang, "--dpi", str(used), "--psm", "3",
-               "-c", "textonly_pdf=1", "tsv", "pdf"]
+               "-c", "textonly_pdf=1", "tsv"] + ([] if member else ["pdf"])
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
         done = subprocess.run(command, input=image, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -170,15 +212,16 @@ def layer_update(original: str, tail: str, layers_dir: str, out_path: str) -> di
 
 
 def main(argv: list[str]) -> int:
-    """argv: PATH PAGE DPI LANG OUTPUT_DIR MAX_PIXELS MEMORY_MB CPU_SECONDS, or
+    """argv: PATH PAGE DPI LANG OUTPUT_DIR MAX_PIXELS MEMORY_MB CPU_SECONDS [EPUB_MEMBER], or
     --layer ORIGINAL TAIL LAYERS_DIR OUT MEMORY_MB CPU_SECONDS."""
     if argv[0] == "--layer":
         _limit(int(argv[5]), int(argv[6]))
         job = lambda: layer_update(*argv[1:5])  # noqa: E731
     else:
-        path, number, dpi, lang, output_dir, max_pixels, memory_mb, cpu = argv
+        path, number, dpi, lang, output_dir, max_pixels, memory_mb, cpu, *member = argv
         _limit(int(memory_mb), int(cpu))
-        job = lambda: recognise(path, int(number), int(dpi), lang, output_dir, int(max_pixels))  # noqa: E731
+        job = lambda: recognise(path, int(number), int(dpi), lang, output_dir, int(max_pixels),  # noqa: E731
+                                member[0] if member else None)
     return child.answer(job, MEMORY, GENERIC)
 
 

@@ -106,7 +106,8 @@ def chapter(book_id: int, position: int):
     query = request.args.get("q", "")[:500]
     body = highlight(found.html, query) if query else found.html
     response = make_response(render_template(
-        "reader/chapter.html", book=book, body=body, lang=found.lang or book.language or "vi",
+        "reader/chapter.html", book=book, body=body, lang=found.lang or book.language or "vi", dir=found.dir,
+        page_size=found.page_size,
         stylesheets=[links.resource_url(name) for name in found.stylesheets],
         frame_scripts=FRAME_SCRIPTS, frame_style=FRAME_STYLE,
     ))

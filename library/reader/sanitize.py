@@ -14,6 +14,8 @@ from typing import Callable
 
 import nh3
 
+from library.reader import foreign
+
 TAGS = {
     "a", "abbr", "article", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite",
     "code", "col", "colgroup", "dd", "del", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
@@ -21,10 +23,10 @@ TAGS = {
     "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span",
     "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
     "ul", "var", "wbr",
-}
+} | foreign.SVG_TAGS | foreign.MATH_TAGS
 # Removed with everything inside them: their content is code or a foreign document.
 DROPPED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "embed",
-                        "svg", "math", "form", "select", "textarea", "button", "title", "head"}
+                        "form", "select", "textarea", "button", "title", "head"} | foreign.DROPPED
 ATTRIBUTES = {
     "*": {"id", "class", "lang", "dir", "title"},
     "a": {"href"},
@@ -36,8 +38,10 @@ ATTRIBUTES = {
     "col": {"span"},
     "colgroup": {"span"},
     "time": {"datetime"},
+    **{tag: foreign.SVG_ATTRIBUTES for tag in foreign.SVG_TAGS},
+    **{tag: foreign.MATH_ATTRIBUTES for tag in foreign.MATH_TAGS},
 }
-URL_ATTRIBUTES = {("a", "href"), ("img", "src")}
+URL_ATTRIBUTES = {("a", "href"), ("img", "src"), ("image", "href")}
 
 # url(...) in any spelling (escapes included), image-set(), @import and legacy IE hooks.
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}\s?|.)", re.S)
@@ -55,14 +59,26 @@ def _css_unescape(match: re.Match) -> str:
     return body
 
 
+# EPUB 3.0's prefixed properties (a vertical Japanese book's "-epub-writing-mode: vertical-rl")
+# are the standard ones browsers know: spelled out again without the prefix.
+_EPUB_PREFIXED = re.compile(r"(^|[;{\s])-epub-(writing-mode|hyphens|word-break|line-break|text-emphasis[\w-]*)\s*:")
+_LOCAL_URL = re.compile(r"url\(\s*(['\"]?)#[\w.:-]+\1\s*\)", re.I)
+
+
+def _css_url(match: re.Match) -> str:
+    # url(#gradient) points inside the document (an SVG's fills): nothing is fetched
+    return match.group(0) if _LOCAL_URL.fullmatch(match.group(0)) else "none"
+
+
 def clean_css(css: str) -> str:
     """The book's stylesheet without any way to fetch or run something."""
     css = _CSS_COMMENT.sub("", css)
     # Escapes first, so that u\72l( or \75 rl( cannot hide a url().
     css = _CSS_ESCAPE.sub(_css_unescape, css)
     css = _CSS_IMPORT.sub("", css)
-    css = _CSS_URL.sub("none", css)
+    css = _CSS_URL.sub(_css_url, css)
     css = _CSS_LEGACY.sub("/* removed */", css)
+    css = _EPUB_PREFIXED.sub(r"\1\2:", css)
     return css.replace("<", "")  # never able to close a <style> it might be put in
 
 
@@ -73,7 +89,9 @@ def clean_html(fragment: str, rewrite_url: Callable[[str, str, str], str | None]
     def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         if (tag, attribute) in URL_ATTRIBUTES:
             return rewrite_url(tag, attribute, value)
-        return value
+        if attribute == "href":  # <use>, <textPath>, a gradient's: only the drawing's own #ids
+            return foreign.fragment_only(value)
+        return foreign.attribute_value(attribute, value)
 
     return nh3.clean(
         fragment,
@@ -100,9 +118,10 @@ class _Highlighter(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.parts: list[tuple[str, str, int]] = []  # ("tag" | "text", content, offset)
+        self.parts: list[tuple[str, str, int]] = []  # ("tag" | "text" | "drawn", content, offset)
         self.joined: list[str] = []
         self.length = 0
+        self.in_svg = 0  # a <mark> inside SVG text would be an unknown SVG element, not drawn
 
     def _tag(self, markup: str, tag: str):
         self.parts.append(("tag", markup, self.length))
@@ -114,16 +133,18 @@ class _Highlighter(HTMLParser):
         self.length += len(text)
 
     def handle_starttag(self, tag, attrs):
+        self.in_svg += tag == "svg"
         self._tag(self.get_starttag_text(), tag)
 
     def handle_startendtag(self, tag, attrs):
         self._tag(self.get_starttag_text(), tag)
 
     def handle_endtag(self, tag):
+        self.in_svg -= tag == "svg" and self.in_svg > 0
         self._tag(f"</{tag}>", tag)
 
     def handle_data(self, data):
-        self.parts.append(("text", data, self.length))
+        self.parts.append(("drawn" if self.in_svg else "text", data, self.length))
         self._add(data)
 
 
@@ -145,6 +166,9 @@ def highlight(clean: str, query: str) -> str:
     for kind, content, offset in parser.parts:
         if kind == "tag":
             out.append(content)
+            continue
+        if kind == "drawn":
+            out.append(escape(content, quote=False))
             continue
         at, end = 0, len(content)
         for span in spans:

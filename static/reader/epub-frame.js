@@ -137,7 +137,21 @@
     post({type: "open", href: href});
   });
 
+  // A fixed-layout page is drawn for one size (its viewport): scaled to be seen whole in the
+  // frame, as a picture book's page, and again when the frame changes size.
+  function fitPage() {
+    var body = document.body, width = Number(body.dataset.pageWidth), height = Number(body.dataset.pageHeight);
+    if (!width || !height) return;
+    var scale = Math.min(window.innerWidth / width, window.innerHeight / height, 1);
+    body.style.width = width + "px";
+    body.style.height = height + "px";
+    body.style.transform = "translateX(" + Math.max(0, (window.innerWidth - width * scale) / 2) + "px) scale(" + scale + ")";
+    doc.style.height = Math.ceil(height * scale) + "px";
+  }
+  window.addEventListener("resize", fitPage);
+
   function ready() {
+    fitPage();
     var hit = document.getElementById("hit");
     if (hit) hit.classList.add("current");
     if (!location.hash && hit) reveal(hit);
