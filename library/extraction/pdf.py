@@ -7,7 +7,7 @@ import pypdfium2.raw as pdfium_c
 
 from library.extraction import pdf_actions, pdf_fallback
 from library.extraction.metadata import plain, split_authors
-from library.extraction.scans import needs_recognition
+from library.extraction.scans import has_text, needs_recognition
 from library.extraction.sniff import PDF
 from library.extraction.tcvn3 import looks_tcvn3, looks_vni, tcvn3_to_unicode
 from library.extraction.types import ExtractedBook, ExtractedSection, ExtractionError, TocEntry, check_size
@@ -17,7 +17,6 @@ PASSWORD = pdf_fallback.PASSWORD
 TCVN3_WARNING = "Văn bản dùng bảng mã TCVN3, đã chuyển sang Unicode"
 VNI_WARNING = "Văn bản có thể dùng bảng mã VNI, chưa chuyển được"
 NO_TEXT_WARNING = "Tệp PDF không có lớp văn bản (có thể là bản quét), không tìm kiếm được nội dung"
-MIN_TEXT_LETTERS = 20     # fewer letters in the whole file (page numbers aside): a scan
 MAX_TOC = 10_000
 COVER_WIDTH, COVER_MAX_HEIGHT = 400, 800
 _PDF_YEAR = re.compile(r"^\s*(?:D:)?(\d{4})")
@@ -157,8 +156,8 @@ def extract_pdf(path, max_pages: int | None = None) -> ExtractedBook:
     book.scanned_pages = scans
     for number in scans:  # junk over a picture is no text: recognition will replace it
         book.sections[number - 1].text = ""
-    letters = sum(1 for s in book.sections for ch in s.text if ch.isalpha())
-    book.searchable = letters >= MIN_TEXT_LETTERS
+    # Decided page by page as recognition is: no text layer means no page kept any text.
+    book.searchable = any(has_text(s.text) for s in book.sections)
     if not book.searchable:
         book.warnings.append(NO_TEXT_WARNING)
     book.title = clean_text(book.title).strip() or None if book.title else None
