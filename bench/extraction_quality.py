@@ -69,7 +69,7 @@ def found(words: set[str], stored: str) -> set[str]:
 
 def measure(corpus: Path, max_pages: int, show: int) -> None:
     files = sorted(p for p in corpus.rglob("*.pdf") if "bad" not in p.relative_to(corpus).parts)
-    total = before_found = after_found = pages_seen = 0
+    total = before_found = after_found = pages_seen = changed = 0
     gained, lost = Counter(), Counter()
     per_file = []
     before_time = after_time = 0.0
@@ -101,6 +101,7 @@ def measure(corpus: Path, max_pages: int, show: int) -> None:
                 other = reader.pages[index].extract_text() or ""
             except Exception:  # noqa: BLE001
                 other = ""
+            changed += before != book.sections[index].text
             words = reference_words(raw, other)
             if not words:
                 continue
@@ -114,7 +115,9 @@ def measure(corpus: Path, max_pages: int, show: int) -> None:
             for word in old - new:
                 lost[f"{word} ({path.name} p{index + 1})"] += 1
         doc.close()
-        total, before_found, after_found = total + counts[0], before_found + counts[1], after_found + counts[2]
+        total += counts[0]
+        before_found += counts[1]
+        after_found += counts[2]
         if counts[1] != counts[2]:
             per_file.append((path.relative_to(corpus), *counts))
 
@@ -122,6 +125,7 @@ def measure(corpus: Path, max_pages: int, show: int) -> None:
         return f"{n:,} ({100 * n / total:.2f} %)" if total else "0"
 
     print(f"corpus: {corpus} — {len(files)} PDFs, {pages_seen:,} pages with reference words")
+    print(f"pages whose stored text the repairs changed: {changed:,}")
     print(f"reference words (page, word): {total:,}")
     print(f"found at their page, before (pdfium as stored until now): {share(before_found)}")
     print(f"found at their page, after (repairs + pypdf's second opinion): {share(after_found)}")

@@ -128,7 +128,10 @@ def test_the_text_with_more_real_words_is_kept():
     pypdf = "حَبيبي habibi حَبيبي"
     assert better(pdfium, pypdf) == pypdf
     assert better(pypdf, pdfium) == pypdf
-    assert better("Chi bộ họp định kỳ", "Chi") == "Chi bộ họp định kỳ"  # fewer words: not better
+    # fewer words, or words cut in pieces, are never better
+    assert better("Chi bộ họp định kỳ", "Chi") == "Chi bộ họp định kỳ"
+    broken = "Đ ả ng viên ch ấ p hành ngh ị quy ế t"
+    assert better("Đảng viên chấp hành nghị quyết\uf0b7ϲΒ", broken) == "Đảng viên chấp hành nghị quyết\uf0b7ϲΒ"
 
 
 def test_vietnamese_pages_are_stored_as_before(tmp_path):

@@ -135,10 +135,12 @@ def word_quality(text: str) -> tuple[int, float]:
 
 
 def better(first: str, second: str) -> str:
-    """The second extractor's text when its words look clearly more like words and it lost
-    none of any weight; else the first's (pdfium keeps the layout better)."""
+    """The second extractor's text when its words look clearly more like words, it lost none
+    of any weight and split none (a word cut in two makes two clean-looking pieces); else the
+    first's (pdfium keeps the layout better)."""
     first_good, first_share = word_quality(first)
     second_good, second_share = word_quality(second)
-    if second_share >= first_share + 0.05 and second_good >= 0.9 * first_good:
+    split = len(second.split()) > 1.2 * len(first.split()) + 2
+    if second_share >= first_share + 0.05 and second_good >= 0.9 * first_good and not split:
         return second
     return first
