@@ -44,6 +44,34 @@ def test_a_few_words_import_searchable_without_the_warning(app, tmp_path):
         assert not any("Không tìm kiếm được" in w or NO_TEXT in w for w in result.warnings)
 
 
+def test_books_labelled_before_are_brought_in_line_by_the_migration(app, tmp_path):
+    """An instance that imported "Hello" under the whole-file rule: searchable after upgrade;
+    a real scan keeps its label."""
+    import json
+
+    from alembic.command import downgrade, upgrade
+    from sqlalchemy import text
+
+    from library.catalog.models import Book
+    from library.extensions import db
+    from library.ingest import import_file
+    from books import scanned_pdf
+    with app.app_context():
+        hello = import_file(pdf_pages(tmp_path / "hello.pdf", [lines(["Hello"])])).book_id
+        scan = import_file(scanned_pdf(tmp_path / "scan.pdf")).book_id
+        config = app.extensions["migrate"].migrate.get_config()
+        downgrade(config, "d0e1f2a3b4c5")
+        old = json.dumps(["Tệp PDF không có lớp văn bản (có thể là bản quét), không tìm kiếm được nội dung"])
+        db.session.execute(text("UPDATE book SET searchable = :f, warnings = :w WHERE id = :i"),
+                           {"f": False, "w": old, "i": hello})
+        db.session.commit()
+        upgrade(config, "head")
+        db.session.expire_all()
+        assert db.session.get(Book, hello).searchable is True
+        assert db.session.get(Book, hello).warnings == []
+        assert db.session.get(Book, scan).searchable is False
+
+
 def test_blank_and_digit_only_pages_are_still_no_text_layer(tmp_path):
     book = extract(pdf_pages(tmp_path / "numbers.pdf", [lines(["12"]), b""]))
     assert not book.searchable and any(NO_TEXT in w for w in book.warnings)
