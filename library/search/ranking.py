@@ -155,12 +155,13 @@ def rank(snapshot: Snapshot, found: Match, limit: int, pool: Pool) -> list[Ranke
 
 
 def _rank(snapshot: Snapshot, found: Match, limit: int, pool: Pool) -> list[Ranked]:
+    # the pool is of one adjacency already: _best, not best, which would split it again
     exact = _exact_tier(snapshot, found, pool)
     if exact is None:  # none, or most: the scores sort them out
-        return best(snapshot, found, pool, limit)
-    ranked = best(snapshot, found, Pool(exact), limit)
+        return _best(snapshot, found, pool, limit, DIRECT_SCORING)
+    ranked = _best(snapshot, found, Pool(exact), limit, DIRECT_SCORING)
     if len(ranked) < limit:
-        ranked += best(snapshot, found, pool.without(exact), limit - len(ranked))
+        ranked += _best(snapshot, found, pool.without(exact), limit - len(ranked), DIRECT_SCORING)
     return ranked
 
 
