@@ -1,4 +1,6 @@
 """The OPDS catalogue: feeds that parse, list shelves and books, page, search and download."""
+import subprocess
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -194,3 +196,48 @@ def test_bearer_token_works_and_anonymous_gets_401(anonymous, api_headers, url):
     assert refused.status_code == 401
     assert refused.headers["WWW-Authenticate"].startswith("Bearer")
     assert anonymous.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+# --- Conformance: every feed against OPDS 1.2's RelaxNG schema and RFC 4287's -------------
+
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+
+
+def jing(schema: str, documents: dict[str, bytes], tmp_path) -> str:
+    """jing's complaints about the documents (empty when all are valid), one call for all."""
+    files = []
+    for number, (url, body) in enumerate(documents.items()):
+        files.append(tmp_path / f"feed-{number}.xml")
+        files[-1].write_bytes(body)
+    run = subprocess.run(["jing", "-c", str(SCHEMAS / schema), *map(str, files)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode in (0, 1), run.stderr
+    names = {str(f): url for f, url in zip(files, documents)}
+    return "\n".join(line.replace(path, names[path]) for line in run.stdout.splitlines()
+                     for path in names if line.startswith(path))
+
+
+def test_every_feed_is_valid_opds_and_atom(app, client, books, tmp_path, monkeypatch):
+    path = tmp_path / "x.epub"
+    write_epub(path, "Tên", ["A"], 2020, [("Một", "Chữ.")])
+    import_book(app, path, title=HOSTILE, authors=["<b>Tác giả</b> & co"], description="</summary>&")
+    monkeypatch.setattr(opds, "PER_PAGE", 2)
+    urls = ["/opds", "/opds/new", "/opds/new?page=2", "/opds/search?q=ngon+hai+dang",
+            "/opds/search?q=dang", "/opds/search?q=", "/opds/search?q=%22", "/opds/search?q=khong+co+dau"]
+    urls += [f"/opds/shelf/{slug}" for slug, _ in SHELVES]
+    documents = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        documents[url] = response.data
+    assert any(b'rel="search"' in body for body in documents.values())
+    assert jing("atom.rnc", documents, tmp_path) == ""
+    assert jing("opds.rnc", documents, tmp_path) == ""
+
+
+def test_the_schema_check_catches_a_templated_search_link(client, tmp_path):
+    body = client.get("/opds").data
+    bad = body.replace(b"</feed>", b'<link rel="search" type="application/atom+xml" '
+                                   b'href="/opds/search?q={searchTerms}"/></feed>')
+    complaints = jing("opds.rnc", {"/opds (templated link)": bad}, tmp_path)
+    assert "/opds (templated link)" in complaints and "href" in complaints

@@ -83,10 +83,9 @@ def _feed(feed_id: str, title: str, kind: str, updated: datetime | None, self_hr
 
 
 def _search_links(root) -> None:
+    # OPDS 1.2 points "search" at the OpenSearch description only: a templated href
+    # ("?q={searchTerms}") is no IRI, and the description carries that template.
     _link(root, "search", url_for("api.opds_opensearch"), OPENSEARCH, title=_("Tìm sách"))
-    # Some apps read only this templated form and never fetch the description.
-    _link(root, "search", url_for("api.opds_search") + "?q={searchTerms}", ACQUISITION,
-          title=_("Tìm sách"))
 
 
 def _respond(root, kind: str, status: int = 200) -> Response:

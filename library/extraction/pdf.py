@@ -5,9 +5,9 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from library.extraction import pdf_actions, pdf_fallback
+from library.extraction import pdf_actions, pdf_fallback, pdf_text
 from library.extraction.metadata import plain, split_authors
-from library.extraction.scans import needs_recognition
+from library.extraction.scans import has_text, needs_recognition
 from library.extraction.sniff import PDF
 from library.extraction.tcvn3 import looks_tcvn3, looks_vni, tcvn3_to_unicode
 from library.extraction.types import ExtractedBook, ExtractedSection, ExtractionError, TocEntry, check_size
@@ -18,8 +18,8 @@ PASSWORD = pdf_fallback.PASSWORD
 TCVN3_WARNING = N_("Văn bản dùng bảng mã TCVN3, đã chuyển sang Unicode")
 VNI_WARNING = N_("Văn bản có thể dùng bảng mã VNI, chưa chuyển được")
 NO_TEXT_WARNING = N_("Tệp PDF không có lớp văn bản (có thể là bản quét), không tìm kiếm được nội dung")
-MIN_TEXT_LETTERS = 20     # fewer letters in the whole file (page numbers aside): a scan
 MAX_TOC = 10_000
+SECOND_OPINIONS = 100     # pages of one book read again by pypdf, at most (pdf_text.better)
 COVER_WIDTH, COVER_MAX_HEIGHT = 400, 800
 _PDF_YEAR = re.compile(r"^\s*(?:D:)?(\d{4})")
 _WORD_PREFIX = re.compile(r"^Microsoft (?:Word|PowerPoint|Excel) - ", re.I)
@@ -131,6 +131,22 @@ def _legacy_encoding(book: ExtractedBook, raw_pages: list[str]) -> list[str]:
     return raw_pages
 
 
+def _repaired(path, pages: list[str], second_opinion: bool) -> list[str]:
+    """Each page's text with the known misreadings repaired (extraction.pdf_text); pages that
+    showed one are read by pypdf too, and the better text is kept."""
+    texts, odd = [], []
+    for number, raw in enumerate(pages):
+        text, suspicious = pdf_text.repair(raw)
+        texts.append(text)
+        if suspicious:
+            odd.append(number)
+    if second_opinion and odd:
+        others = pdf_fallback.page_texts(path, odd[:SECOND_OPINIONS])
+        for number, other in others.items():
+            texts[number] = pdf_text.better(texts[number], pdf_text.repair(other)[0])
+    return texts
+
+
 def extract_pdf(path, max_pages: int | None = None) -> ExtractedBook:
     """One section per page (position = page, 1-based); ExtractionError when unreadable or
     longer than `max_pages` (counted before any page is read)."""
@@ -150,16 +166,16 @@ def extract_pdf(path, max_pages: int | None = None) -> ExtractedBook:
             book.cover, book.cover_ext = _cover(doc)
         finally:
             doc.close()
+    legacy = len(book.warnings)
     pages = _legacy_encoding(book, raw_pages)
-    # pdfium marks a line-end hyphenation with \x02; dropping it joins the word back.
-    book.sections = [ExtractedSection(position=i, page=i, text=clean_text(t.replace("\x02", "")).strip())
-                     for i, t in enumerate(pages, start=1)]
+    texts = _repaired(path, pages, second_opinion=doc is not None and len(book.warnings) == legacy)
+    book.sections = [ExtractedSection(position=i, page=i, text=t) for i, t in enumerate(texts, start=1)]
     book.page_count = len(book.sections)
     book.scanned_pages = scans
     for number in scans:  # junk over a picture is no text: recognition will replace it
         book.sections[number - 1].text = ""
-    letters = sum(1 for s in book.sections for ch in s.text if ch.isalpha())
-    book.searchable = letters >= MIN_TEXT_LETTERS
+    # Decided page by page as recognition is: no text layer means no page kept any text.
+    book.searchable = any(has_text(s.text) for s in book.sections)
     if not book.searchable:
         book.warnings.append(NO_TEXT_WARNING)
     book.title = clean_text(book.title).strip() or None if book.title else None

@@ -60,6 +60,27 @@ def read_pages(path, max_pages: int | None = None) -> tuple[list[str], dict]:
     return texts, info
 
 
+def page_texts(path, numbers: list[int]) -> dict[int, str]:
+    """pypdf's text of some pages (0-based), a second opinion where pdfium's text looks
+    misread; {} when pypdf cannot read the file, a page left out when it cannot read that page."""
+    try:
+        reader = _open(path)
+        pages = reader.pages
+        count = len(pages)
+    except Exception:  # noqa: BLE001 - an opinion we cannot have costs nothing
+        return {}
+    texts = {}
+    for number in numbers:
+        if number < count:
+            try:
+                texts[number] = pages[number].extract_text() or ""
+            except MemoryError:
+                raise
+            except Exception:  # noqa: BLE001
+                continue
+    return texts
+
+
 def xmp_metadata(path) -> dict:
     """title/authors/description/year from the XMP packet, {} when absent or unreadable."""
     try:

@@ -39,6 +39,12 @@ def letters(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 
 
+def has_text(text: str) -> bool:
+    """A page kept out of recognition (or recognised) holds text when it has one letter:
+    "Hello" alone is a text layer to search, and the book is searchable through it."""
+    return any(ch.isalpha() for ch in text)
+
+
 def image_coverage(page) -> float:
     """The largest share of the page's area one picture covers (0 when it has none)."""
     width, height = page.get_size()

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select, update
 
 from library import indexing, tasks
 from library.catalog.models import Book, Section
+from library.extraction.scans import has_text
 from library.extensions import db
 from library.ocr.models import OcrPage, PageStatus
 from library.ocr.sandbox import Limits, build_layer, recognise_page
@@ -27,7 +28,6 @@ from library.storage import READER, get_store
 log = logging.getLogger(__name__)
 
 KIND = "ocr.book"
-MIN_LETTERS = 20        # as extraction: fewer letters in the whole book is not searchable
 INDEX_EVERY = 10        # landed pages between two index updates: searchable as they land
 LAYER_EVERY = 50        # landed pages between two rebuilds of the reader's text layer
 
@@ -270,12 +270,9 @@ def _strip_head(book_id: int, page: int, key: str) -> None:
 
 def _finish(book: Book) -> None:
     """After a run: the book searchable when it has text now, indexed, its reader layer made."""
-    letters = 0
-    for text in db.session.scalars(select(Section.text).where(Section.book_id == book.id)):
-        letters += sum(ch.isalpha() for ch in text)
-        if letters >= MIN_LETTERS:
-            break
-    if letters >= MIN_LETTERS and not book.searchable:
+    # As extraction decides it (extraction.scans.has_text): one page with text is enough.
+    texts = db.session.scalars(select(Section.text).where(Section.book_id == book.id))
+    if not book.searchable and any(has_text(text) for text in texts):
         book.searchable = True
         book.warnings = [w for w in (book.warnings or []) if "không có lớp văn bản" not in w]
     db.session.commit()

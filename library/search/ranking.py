@@ -36,6 +36,10 @@ class Match:
     phrases: list[list[str]] = field(default_factory=list)
     unchecked: bool = False
     verdicts: dict = field(default_factory=dict)
+    # The pages holding the unquoted words side by side, when others hold them only apart
+    # (across a comma or a full stop, or far from each other): those rank first. None when
+    # every matching page is of one kind.
+    adjacent: set[int] | None = None
 
     @cached_property
     def docset(self) -> set[int]:
@@ -75,18 +79,23 @@ def match(snapshot: Snapshot, user_query: uq.UserQuery) -> Match:
                  for c in user_query.required]
     plan = uq.plan(user_query, forms)
     docnums = snapshot.docnums(plan.every)
-    scattered = False
-    if not docnums and any(len(c.syllables) > 1 and not c.quoted for c in user_query.required):
-        # no page holds the words side by side: show those holding them apart
-        plan = uq.plan(user_query, forms, scattered=True)
-        docnums = snapshot.docnums(plan.every)
-        scattered = True
+    scattered, adjacent = False, None
+    if any(len(c.syllables) > 1 and not c.quoted for c in user_query.required):
+        # Unquoted words typed together may stand apart on the very page wanted ("khác, thì
+        # đó": the index pairs no syllables across punctuation): pages holding them anywhere
+        # match too, below those holding them side by side, however many of those there are.
+        loose = uq.plan(user_query, forms, scattered=True)
+        everywhere = snapshot.docnums(loose.every)
+        if len(everywhere) > len(docnums):
+            adjacent = set(docnums) or None
+            plan, docnums, scattered = loose, everywhere, not docnums
     finder = Finder(user_query)
     phrases = [c.folded for c in user_query.required if uq.needs_phrase_check(c)]
     if phrases and len(docnums) > EXACT_PHRASES:
-        return Match(user_query, plan, docnums, finder, scattered, phrases, unchecked=True)
+        return Match(user_query, plan, docnums, finder, scattered, phrases, unchecked=True,
+                     adjacent=adjacent)
     docnums = snapshot.holding(docnums, phrases)
-    return Match(user_query, plan, docnums, finder, scattered, phrases)
+    return Match(user_query, plan, docnums, finder, scattered, phrases, adjacent=adjacent)
 
 
 def text_of(snapshot: Snapshot, docnum: int) -> str:
@@ -96,7 +105,7 @@ def text_of(snapshot: Snapshot, docnum: int) -> str:
     return " . ".join([stored.get("title") or "", *(stored.get("authors") or [])])
 
 
-Ranked = tuple[int, int, float]  # docnum, tier (0: exact forms), score
+Ranked = tuple[int, int, float]  # docnum, tier (0: exact forms, +2: the words only apart), score
 
 
 @dataclass
@@ -127,14 +136,32 @@ def in_books(snapshot: Snapshot, docnums: list[int], books: set[int]) -> list[in
                                       map(snapshot.book_of.__getitem__, docnums))))
 
 
+def _by_adjacency(found: Match, pool: Pool) -> list[Pool]:
+    """The pool split in two: the pages with the words side by side, then those with them
+    apart; the pool whole when the query makes no such difference."""
+    if found.adjacent is None:
+        return [pool]
+    return [Pool(pool.allowed & found.adjacent, pool.excluded), pool.without(found.adjacent)]
+
+
 def rank(snapshot: Snapshot, found: Match, limit: int, pool: Pool) -> list[Ranked]:
-    """The best `limit` (or more) documents of the pool, exact forms first."""
+    """The best `limit` (or more) documents of the pool: words side by side first, then
+    within each, exact forms first."""
+    ranked: list[Ranked] = []
+    for part in _by_adjacency(found, pool):
+        if len(ranked) < limit and len(part):
+            ranked += _rank(snapshot, found, limit - len(ranked), part)
+    return ranked
+
+
+def _rank(snapshot: Snapshot, found: Match, limit: int, pool: Pool) -> list[Ranked]:
+    # the pool is of one adjacency already: _best, not best, which would split it again
     exact = _exact_tier(snapshot, found, pool)
     if exact is None:  # none, or most: the scores sort them out
-        return best(snapshot, found, pool, limit)
-    ranked = best(snapshot, found, Pool(exact), limit)
+        return _best(snapshot, found, pool, limit, DIRECT_SCORING)
+    ranked = _best(snapshot, found, Pool(exact), limit, DIRECT_SCORING)
     if len(ranked) < limit:
-        ranked += best(snapshot, found, pool.without(exact), limit - len(ranked))
+        ranked += _best(snapshot, found, pool.without(exact), limit - len(ranked), DIRECT_SCORING)
     return ranked
 
 
@@ -153,8 +180,19 @@ def _exact_tier(snapshot: Snapshot, found: Match, pool: Pool) -> set[int] | None
 
 
 def best(snapshot: Snapshot, found: Match, pool: Pool, limit: int,
-          direct: int = DIRECT_SCORING) -> list[Ranked]:
+         direct: int = DIRECT_SCORING) -> list[Ranked]:
     """Scored and sorted; of more than `direct`, only those the rarest term is most in."""
+    parts = _by_adjacency(found, pool)
+    if len(parts) > 1:
+        ranked: list[Ranked] = []
+        for part in parts:
+            if len(ranked) < limit and len(part):
+                ranked += _best(snapshot, found, part, limit - len(ranked), direct)
+        return ranked
+    return _best(snapshot, found, pool, limit, direct)
+
+
+def _best(snapshot: Snapshot, found: Match, pool: Pool, limit: int, direct: int) -> list[Ranked]:
     if len(pool) <= direct:
         return score(snapshot, found, pool.docnums())
     # Scoring costs tens of microseconds a page: a first pass keeps the pages where the rarest
@@ -182,14 +220,16 @@ def score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
     implied = plan.implied
     fields = {t.field for t in every + exact}
     length = snapshot.reader.doc_field_length
+    adjacent = found.adjacent
     ranked: list[Ranked] = []
     for docnum in docnums:
         lengths = {name: length(docnum, name) for name in fields}
+        apart = 2 if adjacent is not None and docnum not in adjacent else 0
         if exact and all(term.weight(docnum) for term in exact):
             scored = [t for t in every if t.term not in implied] + exact
-            ranked.append((docnum, 0, sum(t.score(docnum, lengths) for t in scored)))
+            ranked.append((docnum, apart, sum(t.score(docnum, lengths) for t in scored)))
         else:
-            ranked.append((docnum, 1, sum(t.score(docnum, lengths) for t in every)))
+            ranked.append((docnum, apart + 1, sum(t.score(docnum, lengths) for t in every)))
     return sorted(ranked, key=lambda r: (r[1], -r[2]))
 
 

@@ -1,0 +1,77 @@
+"""Words typed together that stand apart on the page wanted (across a comma or a full stop):
+found, ranked below the pages that hold them side by side. A real index on disk."""
+from datetime import datetime
+
+import pytest
+
+from library.search import BookDocument, SearchIndex, SectionText
+
+FILLER = ("Nhân dân lao động xây dựng kinh tế, phát triển văn hóa giáo dục. "
+          "Hội nghị báo cáo tổng kết kế hoạch năm mới. ") * 8
+
+
+def book(book_id: int, title: str, pages: dict[int, str], count: int = 4) -> BookDocument:
+    sections = [SectionText(n, FILLER + pages.get(n, "") + " " + FILLER, page=n)
+                for n in range(1, count + 1)]
+    return BookDocument(book_id, title, ["Ban Tuyên giáo"], "chi-bo-dien-tu", 2021,
+                        "application/pdf", datetime(2024, 1, book_id), sections)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    search_index = SearchIndex(str(tmp_path_factory.mktemp("index")))
+    search_index.index_books([
+        book(1, "Truyện ngắn chọn lọc", {2: "Nếu không nghĩ khác, thì đó là điều tốt.",
+                                         3: "Lúc ấy, ai cũng im lặng."}),
+        book(2, "Ghi chép hằng ngày", {1: "Người khác thì đó đây đều bận rộn.",
+                                       4: "Lúc ấy ai về trước thì nấu cơm."}),
+        book(3, "Sổ tay tra cứu", {3: "Khác biệt lớn. Rồi thì mọi chuyện đó qua."}),
+    ])
+    yield search_index
+    search_index.close()
+
+
+def places(results) -> list[tuple[int, int]]:
+    return [(h.book_id, h.position) for h in results.hits]
+
+
+@pytest.mark.parametrize("query, together, apart", [
+    ("khác thì đó", (2, 1), (1, 2)),
+    ("khac thi do", (2, 1), (1, 2)),
+    ("lúc ấy ai", (2, 4), (1, 3)),
+    ("luc ay ai", (2, 4), (1, 3)),
+])
+def test_words_apart_on_a_page_are_found_below_the_phrase(index, query, together, apart):
+    results = index.search_hits(query, per_page=50)
+    found = places(results)
+    assert together in found and apart in found, found
+    assert found.index(together) < found.index(apart)
+    assert not results.scattered  # a page does hold them side by side
+
+
+def test_words_far_apart_rank_below_words_across_punctuation_only_by_score(index):
+    found = places(index.search_hits("khác thì đó", per_page=50))
+    # all three hold the words; the only one with them side by side comes first
+    assert found[0] == (2, 1) and set(found) == {(2, 1), (1, 2), (3, 3)}
+
+
+def test_books_with_the_words_apart_are_listed_after_those_with_the_phrase(index):
+    results = index.search("lúc ấy ai")
+    assert [b.book_id for b in results.books] == [2, 1]
+    assert results.books[1].locations[0].page == 3
+    assert results.total == 2
+
+
+def test_a_comma_typed_in_the_query_finds_both_pages(index):
+    # "Lúc ấy, ai" typed as on the page: two runs, each side by side on both pages
+    assert set(places(index.search_hits("Lúc ấy, ai"))) == {(1, 3), (2, 4)}
+
+
+def test_a_quoted_phrase_still_wants_the_words_side_by_side(index):
+    assert places(index.search_hits('"khác thì đó"')) == [(2, 1)]
+    assert places(index.search_hits('"lúc ấy ai"')) == [(2, 4)]
+
+
+def test_when_no_page_holds_them_together_the_answer_says_so(index):
+    results = index.search_hits("khác biệt mọi chuyện qua")
+    assert results.scattered and places(results) == [(3, 3)]
