@@ -23,7 +23,8 @@ from library.search import building, mapped
 from library.search.codec import LibraryCodec
 from library.search.errors import IndexBusy, IndexMissing, IndexOutdated, SearchUnavailable
 from library.search.layout import INDEX_NAME, make_schema
-from library.search.snapshot import PostingsCache, Snapshot
+from library.search.postings import PostingsCache
+from library.search.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 mapped.install()
