@@ -421,12 +421,52 @@ def memory_of(pid: int) -> dict[str, int] | None:
     return found
 
 
+def memory_breakdown(pid: int, index_dir: str) -> dict[str, dict[str, int]] | None:
+    """kB of resident, proportional (PSS) and private memory per kind of mapping, from
+    /proc/<pid>/smaps: the index's segment files (page cache, shared by the workers), the
+    Python heap and other anonymous memory (the worker's own), shared libraries (.so),
+    and other files."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+    except OSError:
+        return None
+    kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    kind = "other"
+    for line in lines:
+        head = line.split(None, 5)
+        if len(head) >= 5 and "-" in head[0] and ":" not in head[0]:  # a mapping's first line
+            path = head[5] if len(head) == 6 else ""
+            if path.startswith(index_dir):
+                kind = "index segment files"
+            elif not path or path in ("[heap]", "[stack]") or path.startswith("[anon"):
+                kind = "heap and anonymous"
+            elif ".so" in Path(path).name:
+                kind = "shared libraries (.so)"
+            else:
+                kind = "other files"
+            continue
+        name, _, rest = line.partition(":")
+        if name in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+            field = "private" if name.startswith("Private") else name
+            kinds[kind][field] += int(rest.split()[0])
+    return kinds
+
+
+def print_breakdown(pid: int, kinds: dict[str, dict[str, int]]) -> None:
+    print(f"\nworker {pid} by mapping (MB): | kind | resident | proportional (PSS) | private |")
+    print("|---|---:|---:|---:|")
+    for kind, fields in sorted(kinds.items(), key=lambda item: -item[1]["Rss"]):
+        print(f"| {kind} | {fields['Rss'] / 1024:.0f} | {fields['Pss'] / 1024:.0f} "
+              f"| {fields['private'] / 1024:.0f} |")
+
+
 class MemoryWatch(threading.Thread):
     """Samples every worker's smaps_rollup while the load runs (the client's own threads)."""
 
-    def __init__(self, master: int, every: float):
+    def __init__(self, master: int, every: float, index_dir: str):
         super().__init__(daemon=True)
-        self.master, self.every = master, every
+        self.master, self.every, self.index_dir = master, every, index_dir
+        self.breakdowns: dict[int, dict] = {}
         self.samples: list[tuple[float, int, dict]] = []
         self.started = time.monotonic()
         self.stopping = threading.Event()
@@ -447,21 +487,29 @@ class MemoryWatch(threading.Thread):
         self.stopping.set()
         self.join()
         self.sample()
+        for pid in worker_pids(self.master):
+            kinds = memory_breakdown(pid, self.index_dir)
+            if kinds:
+                self.breakdowns[pid] = kinds
 
     def report(self) -> None:
         print("\nworker memory (MB; private = the worker's own pages, shared = shared with the "
               "master or another worker, file = mapped files such as the index):")
-        print("| at s | worker | resident | private | shared | file-backed | anonymous |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print("| at s | worker | resident | PSS | private (USS) | shared | file-backed | anonymous |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for at, pid, found in self.samples:
-            print(f"| {at:.0f} | {pid} | {found['Rss'] / 1024:.0f} | {found['private'] / 1024:.0f} "
+            print(f"| {at:.0f} | {pid} | {found['Rss'] / 1024:.0f} | {found.get('Pss', 0) / 1024:.0f} "
+                  f"| {found['private'] / 1024:.0f} "
                   f"| {found['shared'] / 1024:.0f} | {found['file'] / 1024:.0f} "
                   f"| {found.get('Anonymous', 0) / 1024:.0f} |")
         last = {pid: found for _, pid, found in self.samples}
         if last:
             worst = max(f["Rss"] for f in last.values()) / 1024
-            print(f"largest worker at the end: {worst:.0f} MB resident "
-                  f"({max(f['private'] for f in last.values()) / 1024:.0f} MB private)")
+            print(f"largest worker at the end: {worst:.0f} MB resident, "
+                  f"{max(f.get('Pss', 0) for f in last.values()) / 1024:.0f} MB PSS, "
+                  f"{max(f['private'] for f in last.values()) / 1024:.0f} MB private")
+        for pid, kinds in self.breakdowns.items():
+            print_breakdown(pid, kinds)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -547,7 +595,8 @@ def run(kind: str, backend: str, args, postgres) -> bool:
             jobs = [(ports, tokens, books, queries, deadline, args.think, sum(share[:n]), share[n])
                     for n in range(args.processes)]
             started = time.monotonic()
-            watches = [MemoryWatch(server.pid, args.memory_every) for server in servers]
+            watches = [MemoryWatch(server.pid, args.memory_every, host_env["LIBRARY_INDEX_DIR"])
+                       for server, host_env in zip(servers, envs)]
             for watch in watches:
                 watch.start()
             with multiprocessing.get_context("spawn").Pool(args.processes) as pool:

@@ -19,7 +19,7 @@ from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
 from library.maintenance import faults
-from library.search import building, mapped
+from library.search import building, segment_files
 from library.search.codec import LibraryCodec
 from library.search.errors import IndexBusy, IndexMissing, IndexOutdated, SearchUnavailable
 from library.search.layout import INDEX_NAME, make_schema
@@ -27,7 +27,7 @@ from library.search.postings import PostingsCache
 from library.search.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
-mapped.install()
+segment_files.install()
 OPEN_ATTEMPTS = 5
 _ANY_TOC = re.compile(r"^_(.+)_\d+\.toc$")
 OK, MISSING, OUTDATED, UNREADABLE = "ok", "missing", "outdated", "unreadable"
