@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from array import array
 from bisect import bisect_left
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict
 from itertools import compress
 
 # What a worker process keeps for its threads, all in one budget: posting lists read whole
@@ -13,80 +13,49 @@ from itertools import compress
 # million postings; a meeting's varied searches touch most of its common terms, and reading
 # a list again costs far more than keeping it (about 0.2 us a posting).
 CACHE_BYTES = 48 << 20
-DENSE_SHARE = 4           # a term on more than 1/4 of the documents is kept as a weight per document
-
-
-def _compact(weights: array) -> array:
-    """Term frequencies in one or two bytes each when they are whole numbers (they are:
-    the text fields count occurrences), else as they came."""
-    if not weights:
-        return array("B")
-    top = max(weights)
-    if top < 65536:
-        whole = array("B" if top < 256 else "H", map(int, weights))
-        if sum(whole) == sum(weights):  # every weight >= 1: any fraction would show here
-            return whole
-    return weights
 
 
 class Postings:
     """A term's documents over the whole index, with its frequency in each.
 
-    A sparse term keeps its docnums and their weights; a term on a good share of the
-    documents keeps one weight per document of the index (0: not there), a quarter of the
-    memory and a lookup without bisecting.
+    Kept as they are decoded: docnums ('I', ascending) and weights ('f'), 8 bytes a posting.
+    Narrower weights, or one weight per document of the index for common terms, took a
+    quarter of the memory but a Python call per posting to make (6-8 ms for a term on 15,000
+    pages, more than reading it): a search only looks up weights for the pages it scores.
     """
 
-    __slots__ = ("_ids", "_weights", "dense", "count", "nbytes")
+    __slots__ = ("ids", "weights", "count", "nbytes")
 
-    def __init__(self, ids: array, weights: array, doc_count: int):
+    def __init__(self, ids: array, weights: array, doc_count: int = 0):
+        self.ids, self.weights = ids, weights
         self.count = len(ids)
-        weights = _compact(weights)
-        if doc_count and self.count * DENSE_SHARE > doc_count:
-            self.dense = array(weights.typecode, bytes(weights.itemsize * doc_count))
-            deque(map(self.dense.__setitem__, ids, weights), maxlen=0)  # a loop in C
-            self._ids = self._weights = None
-            self.nbytes = self.dense.itemsize * doc_count
-        else:
-            self.dense = None
-            self._ids, self._weights = ids, weights
-            self.nbytes = (ids.itemsize + weights.itemsize) * self.count
-
-    @property
-    def ids(self) -> array:
-        """Global docnums, ascending ('I')."""
-        if self.dense is None:
-            return self._ids
-        return array("I", compress(range(len(self.dense)), self.dense))
-
-    @property
-    def weights(self) -> array:
-        """Term frequencies, in the order of ids."""
-        if self.dense is None:
-            return self._weights
-        return array(self.dense.typecode, filter(None, self.dense))
+        self.nbytes = (ids.itemsize + weights.itemsize) * self.count
 
     def docset(self) -> set[int]:
-        if self.dense is None:
-            return set(self._ids)
-        return set(compress(range(len(self.dense)), self.dense))
+        return set(self.ids)
 
     def weight(self, docnum: int):
         """The term's frequency in a document; 0 where it is not."""
-        if self.dense is not None:
-            return self.dense[docnum]
-        ids = self._ids
+        ids = self.ids
         at = bisect_left(ids, docnum)
-        return self._weights[at] if at < len(ids) and ids[at] == docnum else 0
+        return self.weights[at] if at < len(ids) and ids[at] == docnum else 0
 
-    def by_frequency(self) -> array:
-        """The docnums, those holding the term most often first (ties in index order)."""
-        if self.dense is not None:
-            dense = self.dense
-            order = sorted(compress(range(len(dense)), dense), key=dense.__getitem__, reverse=True)
-            return array("I", order)
-        order = sorted(range(self.count), key=self._weights.__getitem__, reverse=True)
-        return array("I", map(self._ids.__getitem__, order))
+    def by_frequency(self, first: int | None = None) -> array:
+        """The docnums, those holding the term most often first (ties in index order).
+
+        With `first`, only the head of that order: every docnum holding the term at least as
+        often as the first-th does. Sorting a few hundred instead of thousands, in C loops.
+        """
+        weights, indexes = self.weights.tolist(), range(self.count)  # a list: no float made a lookup
+        if first is not None and first < self.count:
+            counts = Counter(weights)
+            for floor in sorted(counts, reverse=True):
+                first -= counts[floor]
+                if first <= 0:
+                    indexes = compress(indexes, map(floor.__le__, weights))
+                    break
+        order = sorted(indexes, key=weights.__getitem__, reverse=True)
+        return array("I", map(self.ids.__getitem__, order))
 
 
 class PostingsCache:

@@ -5,12 +5,14 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import compress, repeat
+from itertools import compress, groupby, islice, repeat
 
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
 
 from library.search.analysis import pair, phrase_needle
 from library.search.codec import posting_arrays
@@ -19,6 +21,7 @@ from library.search.postings import Postings, PostingsCache
 from library.search.vocabulary import accented_forms, edit_distance
 
 FREQUENCIES_KEPT = 50_000  # document frequencies looked up in one generation, then forgotten
+_LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]  # as Whoosh decodes a length byte
 
 
 @dataclass
@@ -146,7 +149,7 @@ class Snapshot:
 
         docnums: the pages of some books among docset, the documents that matched.
         """
-        books = Counter(map(self.book_of.__getitem__, docnums))
+        books = self.book_counts(docnums)
         pieces, alone = self._pieces(docset, books)
         if pieces:
             books.subtract(map(self.book_of.__getitem__, pieces))
@@ -167,12 +170,74 @@ class Snapshot:
         pieces = [d for d in later.keys() & docset if books is None or book_of[d] in books]
         return pieces, {self.section_of[d] for d in pieces if later[d] not in docset}
 
-    def books_of(self, docnums) -> set[int]:
-        return set(map(self.book_of.__getitem__, docnums))
+    def books_of(self, docnums: list[int]) -> set[int]:
+        """The books of these documents (ascending)."""
+        return set(self.book_counts(docnums))
+
+    @property
+    def book_runs(self) -> list[tuple[int, int, int]]:
+        """(first docnum, docnum after the last, book) of each run of one book's documents:
+        a book's documents are added together, so a book has one run in each segment where
+        it was indexed, and a list of matching pages is cut into books with two bisections
+        a run instead of a lookup a page."""
+        if "book_runs" not in self.memo:
+            runs, start = [], 0
+            for book, group in groupby(self.book_of):
+                end = start + sum(1 for _ in group)
+                runs.append((start, end, book))
+                start = end
+            self.memo["book_runs"] = runs
+        return self.memo["book_runs"]
+
+    def book_counts(self, docnums: list[int]) -> Counter:
+        """How many of these documents (ascending) each book has."""
+        runs = self.book_runs
+        if len(runs) * 8 > len(docnums):  # few documents: a lookup each is cheaper
+            return Counter(map(self.book_of.__getitem__, docnums))
+        counts, low = Counter(), 0
+        for start, end, book in runs:
+            first = bisect_left(docnums, start, low)
+            low = bisect_left(docnums, end, first)
+            if low > first:
+                counts[book] += low - first
+        return counts
+
+    def in_books(self, docnums: list[int], books: set[int]) -> list[int]:
+        """Those of these documents (ascending) that belong to `books`, in their order."""
+        runs = self.book_runs
+        if len(runs) * 8 > len(docnums):
+            return list(compress(docnums, map(books.__contains__,
+                                              map(self.book_of.__getitem__, docnums))))
+        kept, low = [], 0
+        for start, end, book in runs:
+            first = bisect_left(docnums, start, low)
+            low = bisect_left(docnums, end, first)
+            if low > first and book in books:
+                kept.extend(docnums[first:low])
+        return kept
 
     @property
     def title_docnums(self) -> set[int]:
         return {info.docnum for info in self.books.values()}
+
+    def field_lengths(self, field: str) -> list:
+        """Each document's length in a field, as Whoosh's doc_field_length gives it, over the
+        whole index: scoring asks one for every page it scores (~4 us each through Whoosh)."""
+        key = ("field lengths", field)
+        found = self.memo.get(key)
+        if found is None:
+            found = []
+            for leaf, start, end in self._leaves:
+                lengths = getattr(getattr(leaf, "_perdoc", None), "length_bytes", None)
+                raw = lengths(field) if lengths else False
+                if raw is False:  # not this project's codec
+                    found.extend(leaf.doc_field_length(d, field) for d in range(end - start))
+                elif raw is None:  # the field keeps no lengths
+                    found.extend([0] * (end - start))
+                else:
+                    found.extend(map(_LENGTHS.__getitem__, raw))
+            self.memo[key] = found
+        return found
 
     # Vocabulary
 
@@ -261,20 +326,33 @@ class Snapshot:
         self._postings.put(key, found, found.nbytes)
         return found
 
-    def by_frequency(self, field: str, term: str) -> array:
-        """A term's docnums, those holding it most often first (ties in index order)."""
+    def by_frequency(self, field: str, term: str, first: int | None = None) -> Iterator[int]:
+        """A term's docnums, those holding it most often first (ties in index order).
+
+        With `first`, the head of the order holding the first `first` is sorted alone (a few
+        hundred pages of a term on thousands); the whole order follows only if more are read.
+        """
         key = (self._postings_key, field, term, "by frequency")
         found = self._postings.get(key)
+        if found is None and first is not None:
+            head = self.postings(field, term).by_frequency(first)
+            yield from head
+            if len(head) == self.postings(field, term).count:
+                return
+            yield from islice(self.by_frequency(field, term), len(head), None)
+            return
         if found is None:
             found = self.postings(field, term).by_frequency()
             self._postings.put(key, found, found.itemsize * len(found))
-        return found
+        yield from found
 
     def has_postings(self, field: str, term: str) -> bool:
         return self._postings.get((self._postings_key, field, term)) is not None
 
     def docnums(self, query: wq.Query) -> list[int]:
         """Every live document matching a query of terms, And, Or and AndNot, in order."""
+        if isinstance(query, wq.Term):  # the posting list is in order already
+            return self.postings(query.fieldname, query.text).ids.tolist()
         return sorted(self._evaluate(query))
 
     def _evaluate(self, query: wq.Query) -> set[int]:
