@@ -6,9 +6,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
-from itertools import compress, groupby, islice, repeat
+from itertools import compress, islice, repeat
 
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
@@ -16,24 +14,12 @@ from whoosh.util.numeric import byte_to_length
 
 from library.search.analysis import pair, phrase_needle
 from library.search.codec import posting_arrays
-from library.search.layout import BOOK
+from library.search.books import BookInfo, BookRuns, read_books  # noqa: F401  (BookInfo: as before)
 from library.search.postings import Postings, PostingsCache
 from library.search.vocabulary import accented_forms, edit_distance
 
 FREQUENCIES_KEPT = 50_000  # document frequencies looked up in one generation, then forgotten
 _LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]  # as Whoosh decodes a length byte
-
-
-@dataclass
-class BookInfo:
-    book_id: int
-    title: str
-    authors: list[str]
-    shelf: str
-    year: int | None
-    created: datetime | None
-    media_type: str
-    docnum: int           # its title document
 
 
 class Snapshot:
@@ -49,7 +35,7 @@ class Snapshot:
         self.generation = self.reader.generation()
         self.book_of, self.position_of = self._columns(segment_columns)
         self.doc_count = len(self.book_of)  # with deleted documents: docnums run up to it
-        self.books = self._books()
+        self.books = read_books(self.searcher, self.reader)
         self._frequencies: dict[tuple[str, str], int] = {}
         self._postings = postings
         self._leaves = [(leaf, offset, offset + leaf.doc_count_all())
@@ -104,21 +90,6 @@ class Snapshot:
         for key in set(cache) - live:
             del cache[key]
         return book_of, position_of
-
-    def _books(self) -> dict[int, BookInfo]:
-        books = {}
-        for docnum in self.searcher.docs_for_query(wq.Term("kind", BOOK)):
-            stored = self.reader.stored_fields(docnum)
-            created = stored.get("created")
-            year = stored.get("year")
-            books[stored["book"]] = BookInfo(
-                book_id=stored["book"], title=stored.get("title") or "",
-                authors=list(stored.get("authors") or []), shelf=stored.get("shelf") or "",
-                year=int(year) if year else None,
-                created=datetime.fromtimestamp(created) if created is not None else None,
-                media_type=stored.get("media_type") or "", docnum=docnum,
-            )
-        return books
 
     def close(self):
         self.searcher.close()
@@ -175,46 +146,18 @@ class Snapshot:
         return set(self.book_counts(docnums))
 
     @property
-    def book_runs(self) -> list[tuple[int, int, int]]:
-        """(first docnum, docnum after the last, book) of each run of one book's documents:
-        a book's documents are added together, so a book has one run in each segment where
-        it was indexed, and a list of matching pages is cut into books with two bisections
-        a run instead of a lookup a page."""
+    def book_runs(self) -> BookRuns:
         if "book_runs" not in self.memo:
-            runs, start = [], 0
-            for book, group in groupby(self.book_of):
-                end = start + sum(1 for _ in group)
-                runs.append((start, end, book))
-                start = end
-            self.memo["book_runs"] = runs
+            self.memo["book_runs"] = BookRuns(self.book_of)
         return self.memo["book_runs"]
 
     def book_counts(self, docnums: list[int]) -> Counter:
         """How many of these documents (ascending) each book has."""
-        runs = self.book_runs
-        if len(runs) * 8 > len(docnums):  # few documents: a lookup each is cheaper
-            return Counter(map(self.book_of.__getitem__, docnums))
-        counts, low = Counter(), 0
-        for start, end, book in runs:
-            first = bisect_left(docnums, start, low)
-            low = bisect_left(docnums, end, first)
-            if low > first:
-                counts[book] += low - first
-        return counts
+        return self.book_runs.counts(docnums)
 
     def in_books(self, docnums: list[int], books: set[int]) -> list[int]:
         """Those of these documents (ascending) that belong to `books`, in their order."""
-        runs = self.book_runs
-        if len(runs) * 8 > len(docnums):
-            return list(compress(docnums, map(books.__contains__,
-                                              map(self.book_of.__getitem__, docnums))))
-        kept, low = [], 0
-        for start, end, book in runs:
-            first = bisect_left(docnums, start, low)
-            low = bisect_left(docnums, end, first)
-            if low > first and book in books:
-                kept.extend(docnums[first:low])
-        return kept
+        return self.book_runs.kept(docnums, books)
 
     @property
     def title_docnums(self) -> set[int]:
