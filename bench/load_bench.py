@@ -25,8 +25,10 @@ phrases cut from the library's own pages, titles and authors, half without diacr
 per-process answer cache serves almost always. Prints per request kind: requests, errors,
 p50/p95/p99 in ms, time inside gunicorn, the share of searches the answer cache served,
 overall throughput, and each gunicorn worker's memory from /proc/<pid>/smaps_rollup every
-`--memory-every` seconds: resident, private (the worker's own: heap, caches) and shared or
-file-mapped (index files in the page cache, code shared with the master). Goals (issue 5): no errors, p95 <= 200 ms
+`--memory-every` seconds: resident, proportional (PSS), private (USS: the worker's own heap and
+caches) and shared or file-backed; at the end, from /proc/<pid>/smaps, the same per kind of
+mapping: heap and anonymous memory, shared libraries, the index's segment files (none since
+they are read with pread(): their pages are the kernel's page cache), other files. Goals (issue 5): no errors, p95 <= 200 ms
 for pages, <= 50 ms for position saves, on the 2-core machine (client and server share it).
 
 Bench library, 1000 phrases (10-11% answered from the cache), search page / API p95 in ms:
@@ -34,8 +36,10 @@ Bench library, 1000 phrases (10-11% answered from the cache), search page / API 
 (load average 3.1 and 2.6 after the runs). Workers start cold: a longer --duration is kinder.
 
 Worker memory after 60 s (issue 14): 1,542 MB resident / 847 MB private, growing, with a
-searcher per thread and Whoosh copying each segment file it opened; 400 MB / 165 MB with one
-shared searcher per generation, files read in place from the map and one 48 MB cache budget.
+searcher per thread and Whoosh copying each segment file it opened; 400-440 MB / 165-199 MB with
+one shared searcher per generation, files read in place from the map and one 48 MB cache
+budget; under 200 MB resident with segment files read by pread() and the spreadsheet, PDF and
+OpenID Connect libraries imported only where used (see the README's Memory).
 """
 from __future__ import annotations
 
