@@ -25,8 +25,10 @@ phrases cut from the library's own pages, titles and authors, half without diacr
 per-process answer cache serves almost always. Prints per request kind: requests, errors,
 p50/p95/p99 in ms, time inside gunicorn, the share of searches the answer cache served,
 overall throughput, and each gunicorn worker's memory from /proc/<pid>/smaps_rollup every
-`--memory-every` seconds: resident, private (the worker's own: heap, caches) and shared or
-file-mapped (index files in the page cache, code shared with the master). Goals (issue 5): no errors, p95 <= 200 ms
+`--memory-every` seconds: resident, proportional (PSS), private (USS: the worker's own heap and
+caches) and shared or file-backed; at the end, from /proc/<pid>/smaps, the same per kind of
+mapping: heap and anonymous memory, shared libraries, the index's segment files (none since
+they are read with pread(): their pages are the kernel's page cache), other files. Goals (issue 5): no errors, p95 <= 200 ms
 for pages, <= 50 ms for position saves, on the 2-core machine (client and server share it).
 
 Bench library, 1000 phrases (10-11% answered from the cache), search page / API p95 in ms:
@@ -34,8 +36,10 @@ Bench library, 1000 phrases (10-11% answered from the cache), search page / API 
 (load average 3.1 and 2.6 after the runs). Workers start cold: a longer --duration is kinder.
 
 Worker memory after 60 s (issue 14): 1,542 MB resident / 847 MB private, growing, with a
-searcher per thread and Whoosh copying each segment file it opened; 400 MB / 165 MB with one
-shared searcher per generation, files read in place from the map and one 48 MB cache budget.
+searcher per thread and Whoosh copying each segment file it opened; 400-440 MB / 165-199 MB with
+one shared searcher per generation, files read in place from the map and one 48 MB cache
+budget; under 200 MB resident with segment files read by pread() and the spreadsheet, PDF and
+OpenID Connect libraries imported only where used (see the README's Memory).
 """
 from __future__ import annotations
 
@@ -422,12 +426,52 @@ def memory_of(pid: int) -> dict[str, int] | None:
     return found
 
 
+def memory_breakdown(pid: int, index_dir: str) -> dict[str, dict[str, int]] | None:
+    """kB of resident, proportional (PSS) and private memory per kind of mapping, from
+    /proc/<pid>/smaps: the index's segment files (page cache, shared by the workers), the
+    Python heap and other anonymous memory (the worker's own), shared libraries (.so),
+    and other files."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+    except OSError:
+        return None
+    kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    kind = "other"
+    for line in lines:
+        head = line.split(None, 5)
+        if len(head) >= 5 and "-" in head[0] and ":" not in head[0]:  # a mapping's first line
+            path = head[5] if len(head) == 6 else ""
+            if path.startswith(index_dir):
+                kind = "index segment files"
+            elif not path or path in ("[heap]", "[stack]") or path.startswith("[anon"):
+                kind = "heap and anonymous"
+            elif ".so" in Path(path).name:
+                kind = "shared libraries (.so)"
+            else:
+                kind = "other files"
+            continue
+        name, _, rest = line.partition(":")
+        if name in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+            field = "private" if name.startswith("Private") else name
+            kinds[kind][field] += int(rest.split()[0])
+    return kinds
+
+
+def print_breakdown(pid: int, kinds: dict[str, dict[str, int]]) -> None:
+    print(f"\nworker {pid} by mapping (MB): | kind | resident | proportional (PSS) | private |")
+    print("|---|---:|---:|---:|")
+    for kind, fields in sorted(kinds.items(), key=lambda item: -item[1]["Rss"]):
+        print(f"| {kind} | {fields['Rss'] / 1024:.0f} | {fields['Pss'] / 1024:.0f} "
+              f"| {fields['private'] / 1024:.0f} |")
+
+
 class MemoryWatch(threading.Thread):
     """Samples every worker's smaps_rollup while the load runs (the client's own threads)."""
 
-    def __init__(self, master: int, every: float):
+    def __init__(self, master: int, every: float, index_dir: str):
         super().__init__(daemon=True)
-        self.master, self.every = master, every
+        self.master, self.every, self.index_dir = master, every, index_dir
+        self.breakdowns: dict[int, dict] = {}
         self.samples: list[tuple[float, int, dict]] = []
         self.started = time.monotonic()
         self.stopping = threading.Event()
@@ -448,21 +492,29 @@ class MemoryWatch(threading.Thread):
         self.stopping.set()
         self.join()
         self.sample()
+        for pid in worker_pids(self.master):
+            kinds = memory_breakdown(pid, self.index_dir)
+            if kinds:
+                self.breakdowns[pid] = kinds
 
     def report(self) -> None:
         print("\nworker memory (MB; private = the worker's own pages, shared = shared with the "
               "master or another worker, file = mapped files such as the index):")
-        print("| at s | worker | resident | private | shared | file-backed | anonymous |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print("| at s | worker | resident | PSS | private (USS) | shared | file-backed | anonymous |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for at, pid, found in self.samples:
-            print(f"| {at:.0f} | {pid} | {found['Rss'] / 1024:.0f} | {found['private'] / 1024:.0f} "
+            print(f"| {at:.0f} | {pid} | {found['Rss'] / 1024:.0f} | {found.get('Pss', 0) / 1024:.0f} "
+                  f"| {found['private'] / 1024:.0f} "
                   f"| {found['shared'] / 1024:.0f} | {found['file'] / 1024:.0f} "
                   f"| {found.get('Anonymous', 0) / 1024:.0f} |")
         last = {pid: found for _, pid, found in self.samples}
         if last:
             worst = max(f["Rss"] for f in last.values()) / 1024
-            print(f"largest worker at the end: {worst:.0f} MB resident "
-                  f"({max(f['private'] for f in last.values()) / 1024:.0f} MB private)")
+            print(f"largest worker at the end: {worst:.0f} MB resident, "
+                  f"{max(f.get('Pss', 0) for f in last.values()) / 1024:.0f} MB PSS, "
+                  f"{max(f['private'] for f in last.values()) / 1024:.0f} MB private")
+        for pid, kinds in self.breakdowns.items():
+            print_breakdown(pid, kinds)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -548,7 +600,8 @@ def run(kind: str, backend: str, args, postgres) -> bool:
             jobs = [(ports, tokens, books, queries, deadline, args.think, sum(share[:n]), share[n])
                     for n in range(args.processes)]
             started = time.monotonic()
-            watches = [MemoryWatch(server.pid, args.memory_every) for server in servers]
+            watches = [MemoryWatch(server.pid, args.memory_every, host_env["LIBRARY_INDEX_DIR"])
+                       for server, host_env in zip(servers, envs)]
             for watch in watches:
                 watch.start()
             with multiprocessing.get_context("spawn").Pool(args.processes) as pool:

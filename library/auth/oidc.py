@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import logging
 
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import login_user
 
@@ -59,6 +57,9 @@ def init_app(app: Flask) -> None:
     issuer = _config(app, "ISSUER")
     if not issuer:
         return
+    # imported only then: Authlib and requests are ~25 MB in every web worker otherwise
+    from authlib.integrations.flask_client import OAuth
+
     oauth = OAuth(app)
     oauth.register(
         "oidc", client_id=_config(app, "CLIENT_ID"), client_secret=_config(app, "CLIENT_SECRET"),
@@ -118,6 +119,8 @@ def _refuse(reason: str, username: str = ""):
 def oidc_callback():
     if not enabled():
         return redirect(url_for("auth.login"))
+    from authlib.integrations.base_client.errors import OAuthError
+
     try:
         token = _client().authorize_access_token()
     except (OAuthError, ValueError, KeyError) as exc:

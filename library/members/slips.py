@@ -10,8 +10,6 @@ import io
 from datetime import datetime, timezone
 
 import pytz
-from fpdf import FPDF
-from openpyxl import Workbook
 
 from library.i18n import timezone_name
 from library.members.activation import Slip
@@ -51,6 +49,9 @@ def to_csv(slips: list[Slip], url: str) -> bytes:
 
 
 def to_xlsx(slips: list[Slip], url: str) -> bytes:
+    # imported here: a web worker that never makes spreadsheets does not carry the module
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Mã kích hoạt")
     for column, width in zip("ABCDEF", (22, 18, 32, 14, 12, 40)):
@@ -65,6 +66,8 @@ def to_xlsx(slips: list[Slip], url: str) -> bytes:
 
 def to_pdf(slips: list[Slip], url: str, title: str = "Tủ sách điện tử") -> bytes:
     """A4 pages of slips with dashed cut lines; Vietnamese set in DejaVu Sans."""
+    from fpdf import FPDF  # fpdf2 and fontTools: ~30 MB a web worker would carry for nothing
+
     from library.demo.pdfbook import subset_font
 
     pdf = FPDF(format="A4", unit="mm")
@@ -90,7 +93,7 @@ def to_pdf(slips: list[Slip], url: str, title: str = "Tủ sách điện tử") 
     return bytes(pdf.output())
 
 
-def _fitted(pdf: FPDF, text: str, room: float) -> str:
+def _fitted(pdf, text: str, room: float) -> str:
     """At most about two lines of name: a slip's height is fixed (ten to a page)."""
     if pdf.get_string_width(text) <= room:
         return text
@@ -99,7 +102,7 @@ def _fitted(pdf: FPDF, text: str, room: float) -> str:
     return text.rstrip() + "…"
 
 
-def _cut_lines(pdf: FPDF, width: float, height: float) -> None:
+def _cut_lines(pdf, width: float, height: float) -> None:
     pdf.set_draw_color(160, 160, 160)
     pdf.set_dash_pattern(dash=2, gap=2)
     for column in range(1, COLUMNS):
@@ -111,7 +114,7 @@ def _cut_lines(pdf: FPDF, width: float, height: float) -> None:
     pdf.set_dash_pattern()
 
 
-def _slip(pdf: FPDF, slip: Slip, x: float, y: float, width: float, url: str, title: str) -> None:
+def _slip(pdf, slip: Slip, x: float, y: float, width: float, url: str, title: str) -> None:
     # Each line starts again at the slip's left edge: the margin is moved there for the slip.
     pdf.set_left_margin(x)
     pdf.set_xy(x, y)

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-
 from library.i18n import format_date, timezone_name, to_local
 from library.i18n import gettext as _
 from library.reading_lists.report import Report
@@ -65,6 +62,10 @@ def to_csv(report: Report) -> bytes:
 
 
 def to_xlsx(report: Report) -> bytes:
+    # imported here: a web worker that never makes spreadsheets does not carry the module
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("Báo cáo")

@@ -13,6 +13,7 @@ from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader, W3PostingsWriter,
     _lenfield,
 )
+from whoosh.columns import NumericColumn
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.matching.wrappers import FilterMatcher
 
@@ -131,8 +132,7 @@ class LengthCachingReader(W3PerDocReader):
         """The field's length byte of every document of the segment (None: no lengths)."""
         if fieldname not in self._lengths:
             reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            self._lengths[fieldname] = (
-                None if reader is None else bytes(reader[n] for n in range(self._doccount)))
+            self._lengths[fieldname] = None if reader is None else _column_bytes(reader, self._doccount)
         return self._lengths[fieldname]
 
     def doc_field_length(self, docnum, fieldname, default=0):
@@ -179,6 +179,15 @@ def _runs(items):
     for (fieldname, btext), postings in groupby(items, _TERM):
         _, _, ids, weights, values = zip(*postings)
         yield fieldname, btext, ids, weights, values
+
+
+def _column_bytes(reader, doccount: int) -> bytes:
+    """A column of one byte a document, read whole: Whoosh reads it a byte at a time."""
+    if isinstance(reader, NumericColumn.Reader) and reader._typecode == "B" and not reader._reverse:
+        stored = min(reader._count, doccount)
+        return (reader._dbfile.get(reader._basepos, stored)
+                + reader._defaultbytes * (doccount - stored))
+    return bytes(reader[n] for n in range(doccount))
 
 
 def _length_byte(length) -> int:

@@ -16,7 +16,7 @@ from library.search import damage
 from library.search.errors import IndexDamaged, SearchError, SearchUnavailable
 from library.search.layout import index_documents
 from library.search.results import BookResults, HitResults
-from library.search.snapshot import PostingsCache
+from library.search.postings import PostingsCache
 from library.search.store import IndexStore
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ Progress = Callable[[int], None]
 
 class ResultCache:
     """The last answers of this process, per committed index generation, in the process's one
-    cache budget beside the posting lists (library.search.snapshot.CACHE_BYTES).
+    cache budget beside the posting lists (library.search.postings.CACHE_BYTES).
 
     Members at one meeting search the same few words within minutes; a commit starts a new
     generation, so an answer never outlives the index it came from. Answers are shared

@@ -25,7 +25,7 @@ class PhraseColumn(COLUMN):
     """The document's folded syllables as plain bytes, runs apart (see analysis.phrase_text).
 
     A quoted phrase of three syllables or more is proven by a substring search here: a slice
-    of the memory-mapped segment and a search in C, where the stored text costs an unpickle
+    read from the segment file (one pread) and a search in C, where the stored text costs an unpickle
     and a decompression. Computed from the text given for it, in the process that indexes.
     """
 

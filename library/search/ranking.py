@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress, filterfalse, islice
+from itertools import filterfalse, islice
 
 from library.search import query as uq
 from library.search.snapshot import Snapshot
@@ -132,8 +132,7 @@ class Pool:
 
 
 def in_books(snapshot: Snapshot, docnums: list[int], books: set[int]) -> list[int]:
-    return list(compress(docnums, map(books.__contains__,
-                                      map(snapshot.book_of.__getitem__, docnums))))
+    return snapshot.in_books(docnums, books)
 
 
 def _by_adjacency(found: Match, pool: Pool) -> list[Pool]:
@@ -198,8 +197,8 @@ def _best(snapshot: Snapshot, found: Match, pool: Pool, limit: int, direct: int)
     # Scoring costs tens of microseconds a page: a first pass keeps the pages where the rarest
     # term is most frequent, read straight from its posting list.
     rarest = min(found.plan.terms, key=lambda t: snapshot.frequency(*t))
-    by_frequency = pool.keep(snapshot.by_frequency(*rarest))
     keep = max(limit, FIRST_PASS)
+    by_frequency = pool.keep(snapshot.by_frequency(*rarest, first=keep * 2))
     if found.unchecked:  # those failing the phrase check make room for the next ones
         return score(snapshot, found, found.proven(snapshot, by_frequency, keep))
     return score(snapshot, found, list(islice(by_frequency, keep)))
@@ -219,11 +218,11 @@ def score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
     exact = [_TermScore(snapshot, t) for t in plan.exact_terms]
     implied = plan.implied
     fields = {t.field for t in every + exact}
-    length = snapshot.reader.doc_field_length
+    columns = {name: snapshot.field_lengths(name) for name in fields}
     adjacent = found.adjacent
     ranked: list[Ranked] = []
     for docnum in docnums:
-        lengths = {name: length(docnum, name) for name in fields}
+        lengths = {name: column[docnum] for name, column in columns.items()}
         apart = 2 if adjacent is not None and docnum not in adjacent else 0
         if exact and all(term.weight(docnum) for term in exact):
             scored = [t for t in every if t.term not in implied] + exact

@@ -4,153 +4,22 @@ from __future__ import annotations
 import threading
 from array import array
 from bisect import bisect_left
-from collections import Counter, OrderedDict, deque
-from dataclasses import dataclass
-from datetime import datetime
-from itertools import compress, repeat
+from collections import Counter
+from collections.abc import Iterator
+from itertools import compress, islice, repeat
 
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
 
 from library.search.analysis import pair, phrase_needle
 from library.search.codec import posting_arrays
-from library.search.layout import BOOK
+from library.search.books import BookInfo, BookRuns, read_books  # noqa: F401  (BookInfo: as before)
+from library.search.postings import Postings, PostingsCache
 from library.search.vocabulary import accented_forms, edit_distance
 
-
-# What a worker process keeps for its threads, all in one budget: posting lists read whole
-# (and what is derived from them) and the last answers. The 200-title library holds 36
-# million postings; a meeting's varied searches touch most of its common terms, and reading
-# a list again costs far more than keeping it (about 0.2 us a posting).
-CACHE_BYTES = 48 << 20
 FREQUENCIES_KEPT = 50_000  # document frequencies looked up in one generation, then forgotten
-DENSE_SHARE = 4           # a term on more than 1/4 of the documents is kept as a weight per document
-
-
-def _compact(weights: array) -> array:
-    """Term frequencies in one or two bytes each when they are whole numbers (they are:
-    the text fields count occurrences), else as they came."""
-    if not weights:
-        return array("B")
-    top = max(weights)
-    if top < 65536:
-        whole = array("B" if top < 256 else "H", map(int, weights))
-        if sum(whole) == sum(weights):  # every weight >= 1: any fraction would show here
-            return whole
-    return weights
-
-
-class Postings:
-    """A term's documents over the whole index, with its frequency in each.
-
-    A sparse term keeps its docnums and their weights; a term on a good share of the
-    documents keeps one weight per document of the index (0: not there), a quarter of the
-    memory and a lookup without bisecting.
-    """
-
-    __slots__ = ("_ids", "_weights", "dense", "count", "nbytes")
-
-    def __init__(self, ids: array, weights: array, doc_count: int):
-        self.count = len(ids)
-        weights = _compact(weights)
-        if doc_count and self.count * DENSE_SHARE > doc_count:
-            self.dense = array(weights.typecode, bytes(weights.itemsize * doc_count))
-            deque(map(self.dense.__setitem__, ids, weights), maxlen=0)  # a loop in C
-            self._ids = self._weights = None
-            self.nbytes = self.dense.itemsize * doc_count
-        else:
-            self.dense = None
-            self._ids, self._weights = ids, weights
-            self.nbytes = (ids.itemsize + weights.itemsize) * self.count
-
-    @property
-    def ids(self) -> array:
-        """Global docnums, ascending ('I')."""
-        if self.dense is None:
-            return self._ids
-        return array("I", compress(range(len(self.dense)), self.dense))
-
-    @property
-    def weights(self) -> array:
-        """Term frequencies, in the order of ids."""
-        if self.dense is None:
-            return self._weights
-        return array(self.dense.typecode, filter(None, self.dense))
-
-    def docset(self) -> set[int]:
-        if self.dense is None:
-            return set(self._ids)
-        return set(compress(range(len(self.dense)), self.dense))
-
-    def weight(self, docnum: int):
-        """The term's frequency in a document; 0 where it is not."""
-        if self.dense is not None:
-            return self.dense[docnum]
-        ids = self._ids
-        at = bisect_left(ids, docnum)
-        return self._weights[at] if at < len(ids) and ids[at] == docnum else 0
-
-    def by_frequency(self) -> array:
-        """The docnums, those holding the term most often first (ties in index order)."""
-        if self.dense is not None:
-            dense = self.dense
-            order = sorted(compress(range(len(dense)), dense), key=dense.__getitem__, reverse=True)
-            return array("I", order)
-        order = sorted(range(self.count), key=self._weights.__getitem__, reverse=True)
-        return array("I", map(self._ids.__getitem__, order))
-
-
-class PostingsCache:
-    """Posting lists read whole (and what is derived from them) and answers, kept for the
-    threads of a worker, the most recently used first, within one budget of bytes.
-
-    Keys name the index generation (and its segments), so nothing outlives its index.
-    """
-
-    def __init__(self, budget: int = CACHE_BYTES):
-        self.budget = budget
-        self._items: OrderedDict[tuple, tuple] = OrderedDict()  # key -> (value, bytes)
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple):
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found[0]
-            return None
-
-    def put(self, key: tuple, value, size: int) -> None:
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = (value, size)
-            self._size += size
-            while self._size > self.budget and len(self._items) > 1:
-                self._size -= self._items.popitem(last=False)[1][1]
-
-    def forget(self, keep) -> None:
-        """Drop what `keep(key)` refuses: an older generation's lists once a new one is read."""
-        with self._lock:
-            for key in [k for k in self._items if not keep(k)]:
-                self._size -= self._items.pop(key)[1]
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-
-@dataclass
-class BookInfo:
-    book_id: int
-    title: str
-    authors: list[str]
-    shelf: str
-    year: int | None
-    created: datetime | None
-    media_type: str
-    docnum: int           # its title document
+_LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]  # as Whoosh decodes a length byte
 
 
 class Snapshot:
@@ -166,7 +35,7 @@ class Snapshot:
         self.generation = self.reader.generation()
         self.book_of, self.position_of = self._columns(segment_columns)
         self.doc_count = len(self.book_of)  # with deleted documents: docnums run up to it
-        self.books = self._books()
+        self.books = read_books(self.searcher, self.reader)
         self._frequencies: dict[tuple[str, str], int] = {}
         self._postings = postings
         self._leaves = [(leaf, offset, offset + leaf.doc_count_all())
@@ -222,21 +91,6 @@ class Snapshot:
             del cache[key]
         return book_of, position_of
 
-    def _books(self) -> dict[int, BookInfo]:
-        books = {}
-        for docnum in self.searcher.docs_for_query(wq.Term("kind", BOOK)):
-            stored = self.reader.stored_fields(docnum)
-            created = stored.get("created")
-            year = stored.get("year")
-            books[stored["book"]] = BookInfo(
-                book_id=stored["book"], title=stored.get("title") or "",
-                authors=list(stored.get("authors") or []), shelf=stored.get("shelf") or "",
-                year=int(year) if year else None,
-                created=datetime.fromtimestamp(created) if created is not None else None,
-                media_type=stored.get("media_type") or "", docnum=docnum,
-            )
-        return books
-
     def close(self):
         self.searcher.close()
 
@@ -266,7 +120,7 @@ class Snapshot:
 
         docnums: the pages of some books among docset, the documents that matched.
         """
-        books = Counter(map(self.book_of.__getitem__, docnums))
+        books = self.book_counts(docnums)
         pieces, alone = self._pieces(docset, books)
         if pieces:
             books.subtract(map(self.book_of.__getitem__, pieces))
@@ -287,12 +141,46 @@ class Snapshot:
         pieces = [d for d in later.keys() & docset if books is None or book_of[d] in books]
         return pieces, {self.section_of[d] for d in pieces if later[d] not in docset}
 
-    def books_of(self, docnums) -> set[int]:
-        return set(map(self.book_of.__getitem__, docnums))
+    def books_of(self, docnums: list[int]) -> set[int]:
+        """The books of these documents (ascending)."""
+        return set(self.book_counts(docnums))
+
+    @property
+    def book_runs(self) -> BookRuns:
+        if "book_runs" not in self.memo:
+            self.memo["book_runs"] = BookRuns(self.book_of)
+        return self.memo["book_runs"]
+
+    def book_counts(self, docnums: list[int]) -> Counter:
+        """How many of these documents (ascending) each book has."""
+        return self.book_runs.counts(docnums)
+
+    def in_books(self, docnums: list[int], books: set[int]) -> list[int]:
+        """Those of these documents (ascending) that belong to `books`, in their order."""
+        return self.book_runs.kept(docnums, books)
 
     @property
     def title_docnums(self) -> set[int]:
         return {info.docnum for info in self.books.values()}
+
+    def field_lengths(self, field: str) -> list:
+        """Each document's length in a field, as Whoosh's doc_field_length gives it, over the
+        whole index: scoring asks one for every page it scores (~4 us each through Whoosh)."""
+        key = ("field lengths", field)
+        found = self.memo.get(key)
+        if found is None:
+            found = []
+            for leaf, start, end in self._leaves:
+                lengths = getattr(getattr(leaf, "_perdoc", None), "length_bytes", None)
+                raw = lengths(field) if lengths else False
+                if raw is False:  # not this project's codec
+                    found.extend(leaf.doc_field_length(d, field) for d in range(end - start))
+                elif raw is None:  # the field keeps no lengths
+                    found.extend([0] * (end - start))
+                else:
+                    found.extend(map(_LENGTHS.__getitem__, raw))
+            self.memo[key] = found
+        return found
 
     # Vocabulary
 
@@ -381,20 +269,33 @@ class Snapshot:
         self._postings.put(key, found, found.nbytes)
         return found
 
-    def by_frequency(self, field: str, term: str) -> array:
-        """A term's docnums, those holding it most often first (ties in index order)."""
+    def by_frequency(self, field: str, term: str, first: int | None = None) -> Iterator[int]:
+        """A term's docnums, those holding it most often first (ties in index order).
+
+        With `first`, the head of the order holding the first `first` is sorted alone (a few
+        hundred pages of a term on thousands); the whole order follows only if more are read.
+        """
         key = (self._postings_key, field, term, "by frequency")
         found = self._postings.get(key)
+        if found is None and first is not None:
+            head = self.postings(field, term).by_frequency(first)
+            yield from head
+            if len(head) == self.postings(field, term).count:
+                return
+            yield from islice(self.by_frequency(field, term), len(head), None)
+            return
         if found is None:
             found = self.postings(field, term).by_frequency()
             self._postings.put(key, found, found.itemsize * len(found))
-        return found
+        yield from found
 
     def has_postings(self, field: str, term: str) -> bool:
         return self._postings.get((self._postings_key, field, term)) is not None
 
     def docnums(self, query: wq.Query) -> list[int]:
         """Every live document matching a query of terms, And, Or and AndNot, in order."""
+        if isinstance(query, wq.Term):  # the posting list is in order already
+            return self.postings(query.fieldname, query.text).ids.tolist()
         return sorted(self._evaluate(query))
 
     def _evaluate(self, query: wq.Query) -> set[int]:

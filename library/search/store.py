@@ -19,14 +19,15 @@ from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
 from library import faults
-from library.search import building, mapped
+from library.search import building, segment_files
 from library.search.codec import LibraryCodec
 from library.search.errors import IndexBusy, IndexMissing, IndexOutdated, SearchUnavailable
 from library.search.layout import INDEX_NAME, make_schema
-from library.search.snapshot import PostingsCache, Snapshot
+from library.search.postings import PostingsCache
+from library.search.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
-mapped.install()
+segment_files.install()
 OPEN_ATTEMPTS = 5
 _ANY_TOC = re.compile(r"^_(.+)_\d+\.toc$")
 OK, MISSING, OUTDATED, UNREADABLE = "ok", "missing", "outdated", "unreadable"
