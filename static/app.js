@@ -4,6 +4,8 @@
   var button = document.querySelector(".menu-toggle"), nav = document.getElementById("site-nav");
   if (!button || !nav) return;
   button.hidden = false;
+  var badge = nav.querySelector(".badge");  // e.g. new reading lists: seen on the folded menu too
+  if (badge) button.appendChild(document.createTextNode(" ")), button.appendChild(badge.cloneNode(true));
   button.parentNode.classList.add("has-menu");
   function set(open) {
     button.setAttribute("aria-expanded", open ? "true" : "false");

@@ -33,9 +33,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     add_translations(ENGLISH)
-    add_link(app, "reading_lists.mine", "Sách cần đọc", visible=_reads_lists, order=20,
+    add_link(app, "reading_lists.mine", "Sách được giao", visible=_reads_lists, order=20,
              badge=_unread)
-    add_link(app, "reading_lists.manage", "Danh sách đọc", visible=_is_manager, order=30)
+    add_link(app, "reading_lists.manage", "Quản lý danh sách đọc", visible=_is_manager, order=30)
     app.cli.add_command(lists_cli)
 
 

@@ -1,7 +1,12 @@
 """English for the reading lists' pages (the Vietnamese is the source text)."""
 
 ENGLISH = {
-    "Sách cần đọc": "Reading to do",
+    "Sách được giao": "Assigned reading",
+    "Quản lý danh sách đọc": "Manage reading lists",
+    "Các danh sách đọc chi bộ giao cho bạn, với hạn và phần bạn đã đọc.":
+        "The reading lists your branch gave you, with their due dates and how far you have read.",
+    "Các danh sách đọc bạn lập và giao cho đảng viên, với báo cáo ai đã đọc.":
+        "The reading lists you build and assign to members, with reports of who has read them.",
     "Danh sách đọc": "Reading lists",
     "(cả đảng viên vào sau)": "(members who join later too)",
     "(đã đánh dấu đọc)": "(marked read)",

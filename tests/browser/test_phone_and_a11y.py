@@ -7,13 +7,13 @@ page it opens, once per kind of page (`/sach/12` and `/sach/13` are one kind), s
 added later and linked from anywhere is walked too."""
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -126,7 +126,6 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, walk_data,
                     queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
         walked[username] = seen
         context.close()
-    print("\n".join(too_wide + inaccessible))
     # The walk really went round each role's part of the site.
     assert {"/", "/sach/N", "/doc/N?p", "/tim-kiem?q", "/tai-khoan", "/sach-can-doc"} <= walked["dangvien"]
     assert {"/danh-sach-doc", "/danh-sach-doc/N"} <= walked["bithu"]
@@ -135,3 +134,93 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, walk_data,
     assert {"/quan-tri/", "/quan-tri/nguoi-dung", "/quan-tri/nhat-ky", "/quan-tri/chi-bo/N"} <= walked["quantri"]
     assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
     assert not inaccessible, "axe-core, serious or critical:\n" + "\n".join(inaccessible)
+
+
+PDF_BOOK, EPUB_BOOK = "hoi-dap-nghi-quyet-35", "phong-chong-tu-dien-bien"
+
+
+def test_the_staff_header_folds_into_a_menu_that_the_keyboard_opens(new_context, browser, live_server):
+    state = signed_in_state(browser, live_server, "quantri")
+    page = new_context(viewport=PHONE, storage_state=state).new_page()
+    page.goto("/")
+    header, nav = page.locator(".site-header"), page.locator("#site-nav")
+    expect(nav).to_be_hidden()
+    assert header.bounding_box()["height"] < 130, "brand, menu button and search: two lines"
+    toggle = page.get_by_role("button", name="Menu")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(nav.get_by_role("link", name="Quản trị")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    page.keyboard.press("Tab")  # the first link of the menu comes right after the button
+    assert page.evaluate("() => document.activeElement.closest('#site-nav') !== null")
+    page.keyboard.press("Escape")
+    expect(nav).to_be_hidden()
+    expect(toggle).to_be_focused()
+    # On a desktop the links are in the header, no menu button.
+    wide = new_context(storage_state=state).new_page()
+    wide.goto("/")
+    expect(wide.locator("#site-nav").get_by_role("link", name="Quản trị")).to_be_visible()
+    expect(wide.get_by_role("button", name="Menu")).to_be_hidden()
+
+
+def test_search_filters_come_before_the_results_on_a_phone(new_context, member_state, live_server):
+    page = new_context(viewport=PHONE, storage_state=member_state).new_page()
+    page.goto("/tim-kiem?q=tu+dien+bien")
+    summary = page.locator(".facets summary")
+    first_result = page.locator(".result").first
+    expect(first_result).to_be_visible()
+    assert summary.bounding_box()["y"] < first_result.bounding_box()["y"]
+    shelf_link = page.locator(".facets a", has_text=live_server.shelf_names["bao-ve-nen-tang-tu-tuong"])
+    expect(shelf_link).to_be_hidden()  # folded: the results start within the first screen
+    assert first_result.bounding_box()["y"] < PHONE["height"]
+    summary.click()
+    expect(shelf_link).to_be_visible()
+    shelf_link.click()
+    expect(page.locator(".facets a.selected")).to_be_visible()  # filtered: shown open
+
+
+def test_the_readers_work_with_the_keyboard(member_page, live_server):
+    page = member_page
+    pdf = live_server.books[PDF_BOOK]
+    page.goto(f"/doc/{pdf.id}?p=1")
+    reader = page.locator("#reader")
+    expect(reader).to_have_attribute("data-shown", "1")
+    page.keyboard.press("ArrowRight")
+    expect(reader).to_have_attribute("data-shown", "2")
+    page.keyboard.press("ArrowLeft")
+    expect(reader).to_have_attribute("data-shown", "1")
+    # "/" opens search inside the book with the focus in its field; Enter searches; Escape
+    # closes it and gives the focus back to its button.
+    page.keyboard.press("/")
+    field = page.locator("#book-search input[type=search]")
+    expect(field).to_be_focused()
+    field.type("nghị quyết")
+    page.keyboard.press("Enter")
+    expect(page.locator("#book-search [data-hit-list] li, #book-search li").first).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#book-search")).to_be_hidden()
+    assert page.evaluate("() => document.activeElement.hasAttribute('data-open-search')")
+    # "Đến trang": reached with Tab, a number, Enter.
+    go_to = page.get_by_label("Đến trang").first
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.name === 'p'"):
+            break
+    expect(go_to).to_be_focused()
+    go_to.fill("3")
+    page.keyboard.press("Enter")
+    expect(reader).to_have_attribute("data-shown", "3")
+
+    # EPUB: ← → on the page and inside the chapter's frame turn the chapter.
+    epub = live_server.books[EPUB_BOOK]
+    page.goto(f"/doc/{epub.id}?p=1")
+    expect(page.locator("iframe[data-frame]")).to_be_visible()
+    page.wait_for_timeout(200)
+    with page.expect_navigation():
+        page.keyboard.press("ArrowRight")
+    assert re.search(r"[?&]p=2\b", page.url), page.url
+    page.frame_locator("iframe[data-frame]").locator("body").click(position={"x": 195, "y": 40})
+    with page.expect_navigation():
+        page.frame_locator("iframe[data-frame]").locator("body").press("ArrowLeft")
+    assert re.search(r"[?&]p=1\b", page.url), page.url
