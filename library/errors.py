@@ -1,5 +1,5 @@
 """Errors as pages for people and as JSON for the API: never a bare traceback."""
-from flask import Flask, current_app, render_template, request
+from flask import Flask, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from library.i18n import gettext as _
@@ -16,6 +16,8 @@ PAGES = {
     405: ("Thao tác không được hỗ trợ", "Trang này không nhận kiểu yêu cầu vừa gửi."),
     409: ("Xung đột dữ liệu", "Dữ liệu vừa bị thay đổi ở nơi khác. Xin tải lại trang rồi thử lại."),
     410: ("Không còn nữa", "Nội dung này đã bị gỡ bỏ."),
+    414: ("Địa chỉ quá dài", "Câu tìm kiếm hoặc địa chỉ trang quá dài. Hãy rút gọn câu tìm "
+                             "(tối đa 500 ký tự) rồi tìm lại."),
     416: ("Đoạn tệp không hợp lệ", "Phần tệp được yêu cầu nằm ngoài độ dài của tệp."),
     429: ("Quá nhiều yêu cầu", "Xin đợi một lát rồi thử lại."),
     500: ("Đã xảy ra lỗi", "Xin thử lại sau ít phút."),
@@ -61,7 +63,16 @@ def _handle_unexpected(error: Exception):
     return render_template("errors/error.html", heading=_(heading), message=_(message)), 500
 
 
+def too_long():
+    """Where the reverse proxy sends a request whose address it refused as too long (414)."""
+    abort(414)
+
+
+too_long.is_public = True  # read by the sign-in guard: anyone may be told this
+
+
 def init_app(app: Flask) -> None:
+    app.add_url_rule("/qua-dai", "errors.too_long", too_long)
     app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -110,4 +110,11 @@ ENGLISH = {
         "The PDF carries JavaScript; the library's reader never runs it",
     'Tệp PDF có lệnh mở chương trình hoặc tệp khác (Launch); trình đọc của thư viện không bao giờ chạy lệnh này':
         "The PDF carries actions that open other programs or files (Launch); the library's reader never runs them",
+    "Địa chỉ quá dài": "Address too long",
+    "Câu tìm kiếm hoặc địa chỉ trang quá dài. Hãy rút gọn câu tìm (tối đa 500 ký tự) rồi tìm lại.":
+        "The search or the page address is too long. Shorten the search (500 characters at most) and try again.",
+    "Menu": "Menu",
+    "Điều hướng chính": "Main navigation",
+    "Lọc kết quả": "Filter results",
+    "đang lọc": "filtered",
 }
