@@ -117,4 +117,22 @@ ENGLISH = {
     "Điều hướng chính": "Main navigation",
     "Lọc kết quả": "Filter results",
     "đang lọc": "filtered",
+    "Đây là tài liệu Word, không phải PDF/EPUB: hãy mở nó trong Word hoặc LibreOffice, lưu thành PDF rồi tải lên":
+        "This is a Word document, not PDF/EPUB: open it in Word or LibreOffice, save it as PDF and upload that",
+    "Đây là bảng tính Excel, không phải PDF/EPUB: hãy lưu thành PDF rồi tải lên":
+        "This is an Excel spreadsheet, not PDF/EPUB: save it as PDF and upload that",
+    "Đây là bản trình chiếu PowerPoint, không phải PDF/EPUB: hãy lưu thành PDF rồi tải lên":
+        "This is a PowerPoint presentation, not PDF/EPUB: save it as PDF and upload that",
+    "Đây là tài liệu Microsoft Office kiểu cũ, không phải PDF/EPUB: hãy lưu thành PDF rồi tải lên":
+        "This is an old Microsoft Office document, not PDF/EPUB: save it as PDF and upload that",
+    "Đây là tài liệu OpenDocument (LibreOffice), không phải PDF/EPUB: hãy lưu thành PDF rồi tải lên":
+        "This is an OpenDocument (LibreOffice) file, not PDF/EPUB: save it as PDF and upload that",
+    "Đây là một tệp ảnh, không phải PDF/EPUB: hãy ghép các trang quét thành một tệp PDF rồi tải lên":
+        "This is a picture, not PDF/EPUB: put the scanned pages together in one PDF and upload that",
+    "Đây là văn bản RTF, không phải PDF/EPUB: hãy lưu thành PDF rồi tải lên":
+        "This is an RTF document, not PDF/EPUB: save it as PDF and upload that",
+    "Đây là sách Kindle (MOBI/AZW), không phải PDF/EPUB: hãy chuyển sang EPUB (ví dụ bằng Calibre) rồi tải lên":
+        "This is a Kindle book (MOBI/AZW), not PDF/EPUB: convert it to EPUB (with Calibre, say) and upload that",
+    "Đây là tệp DjVu, không phải PDF/EPUB: hãy chuyển sang PDF rồi tải lên":
+        "This is a DjVu file, not PDF/EPUB: convert it to PDF and upload that",
 }
