@@ -55,6 +55,8 @@ ENGLISH = {
     "Đang chạy": "Running",
     "Đang xử lý": "Processing",
     "Xong": "Finished",
+    "Xong, có tệp lỗi": "Finished, some files failed",
+    "Không nhập được tệp nào": "No file could be imported",
     "Đã nhập": "Imported",
     "Trùng lặp": "Duplicate",
     "Lỗi": "Failed",

@@ -18,7 +18,16 @@ STATUS_LABELS = {
     FileStatus.DUPLICATE: "Trùng lặp",
     FileStatus.FAILED: "Lỗi",
 }
-JOB_LABELS = {"queued": "Đang chờ", "running": "Đang chạy", "finished": "Xong"}
+JOB_LABELS = {"queued": "Đang chờ", "running": "Đang chạy", "finished": "Xong",
+              # A finished job whose files failed is not shown as a plain "Xong".
+              "partly_failed": "Xong, có tệp lỗi", "failed": "Không nhập được tệp nào"}
+
+
+def job_outcome(status: str, total: int, failed: int) -> str:
+    """The job's status, with "finished" told apart when some or all of its files failed."""
+    if status != "finished" or not failed:
+        return status
+    return "failed" if failed == total else "partly_failed"
 SOURCE_LABELS = {"web": "Trang web", "api": "API", "cli": "Dòng lệnh"}
 
 
@@ -43,10 +52,12 @@ def job_json(job: IngestJob) -> dict:
     ids = {row.book_id for row in job.files if row.book_id}
     books = {b.id: b for b in db.session.scalars(select(Book).where(Book.id.in_(ids)))} if ids else {}
     counts = Counter(row.status for row in job.files)
+    outcome = job_outcome(job.status, len(job.files), counts[FileStatus.FAILED])
     return {
         "id": job.id,
         "status": job.status,
-        "label": _(JOB_LABELS.get(job.status, job.status)),
+        "outcome": outcome,
+        "label": _(JOB_LABELS.get(outcome, outcome)),
         "source": job.source,
         "total": len(job.files),
         "done": sum(counts[s] for s in FileStatus.DONE),
