@@ -141,3 +141,21 @@ def test_a_wrong_method_gets_a_page_not_werkzeugs_english(client):
 ])
 def test_a_huge_page_number_is_not_a_server_error(client, path):
     assert client.get(path).status_code < 500
+
+
+def test_a_book_without_authors_shows_no_stray_dot(app, client, tmp_path):
+    import re
+
+    with app.app_context():
+        import_file(pdf_book(tmp_path / "c.pdf", [FILLER, "Văn kiện đại hội đảng bộ cơ sở."],
+                             title="Văn kiện không tên tác giả", authors=[], year=2021),
+                    shelf="chi-bo-dien-tu")
+    for page in (text(client.get("/tu-sach/chi-bo-dien-tu")), text(client.get("/tim-kiem?q=van+kien"))):
+        meta = re.search(r'class="book-meta">\s*([^<]*)', page).group(1).strip()
+        assert meta.startswith("2021") and not meta.startswith("·"), meta
+
+
+def test_a_favicon_for_the_tab_and_for_browsers_that_ask_the_root(client, anonymous):
+    assert 'rel="icon"' in text(client.get("/"))
+    with anonymous.get("/favicon.ico") as response:  # the sign-in page's tab too
+        assert response.status_code == 200 and response.mimetype in ("image/x-icon", "image/vnd.microsoft.icon")
