@@ -74,7 +74,6 @@ ENGLISH = {
     'Mật khẩu': 'Password',
     'Vui lòng đăng nhập để tiếp tục.': 'Please sign in to continue.',
     'Tên đăng nhập hoặc mật khẩu không đúng': 'Wrong username or password',
-    'Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.': 'Too many failed sign-ins. Please try again in a few minutes.',
     'Bạn đã đăng xuất.': 'You have signed out.',
     'Bạn chưa có token nào.': 'You have no tokens yet.',
     'Chi bộ': 'Branch',
@@ -114,6 +113,12 @@ ENGLISH = {
     "Câu tìm kiếm hoặc địa chỉ trang quá dài. Hãy rút gọn câu tìm (tối đa 500 ký tự) rồi tìm lại.":
         "The search or the page address is too long. Shorten the search (500 characters at most) and try again.",
     "Menu": "Menu",
+    "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait}.":
+        "Too many failed sign-ins. Please try again in {wait}.",
+    "{n} giây": "{n} s",
+    "{n} phút": "{n} min",
+    "{n} giờ": "{n} h",
+    "{h} giờ {m} phút": "{h} h {m} min",
     "Điều hướng chính": "Main navigation",
     "Lọc kết quả": "Filter results",
     "đang lọc": "filtered",

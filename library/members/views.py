@@ -61,7 +61,7 @@ def activate():
                                        _client_ip())
         except Throttled as exc:
             db.session.commit()
-            error, status = str(exc), 429
+            error, status = exc.message(), 429
         except AccountError as exc:
             db.session.commit()  # the failure's audit event
             error, status = str(exc), 400
@@ -93,7 +93,7 @@ def api_activate():
         activation.activate(body["username"], body["code"], body["password"], _client_ip())
     except Throttled as exc:
         db.session.commit()
-        response = json_error(429, str(exc))
+        response = json_error(429, exc.message())
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except AccountError as exc:
