@@ -113,6 +113,10 @@ ENGLISH = {
     "Câu tìm kiếm hoặc địa chỉ trang quá dài. Hãy rút gọn câu tìm (tối đa 500 ký tự) rồi tìm lại.":
         "The search or the page address is too long. Shorten the search (500 characters at most) and try again.",
     "Menu": "Menu",
+    "Thông tin tài khoản": "Account details",
+    "Dành cho nhà phát triển: token API": "For developers: API tokens",
+    "Ứng dụng đọc sách (như KOReader) và các chương trình khác có thể dùng thư viện thay bạn bằng một token.":
+        "Reading apps (such as KOReader) and other programs can use the library on your behalf with a token.",
     "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait}.":
         "Too many failed sign-ins. Please try again in {wait}.",
     "{n} giây": "{n} s",

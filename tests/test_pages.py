@@ -1,4 +1,6 @@
 """The pages a member sees: shelves, books, search results and the text reader."""
+import re
+
 import pytest
 
 from library.ingest import import_file
@@ -115,9 +117,15 @@ def test_reader_keeps_line_breaks_when_highlighting(app, client, tmp_path):
     assert "<mark>đảng viên</mark>.\nDòng thứ hai" in page
 
 
-def test_profile_page_lists_tokens(client):
+def test_profile_page_folds_api_tokens_under_for_developers(client):
     page = text(client.get("/tai-khoan"))
-    assert "member1" in page and "Token API" in page
+    assert "member1" in page and "Đổi mật khẩu" in page
+    # A member without tokens sees the jargon folded: a closed "for developers" section.
+    assert '<details class="profile-card developers" id="token">' in page
+    assert "Dành cho nhà phát triển: token API" in page
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    made = text(client.post("/tai-khoan/token", data={"csrf_token": token, "name": "KOReader"}))
+    assert '<details class="profile-card developers" id="token" open>' in made
 
 
 def test_a_forbidden_page_explains_itself_in_the_readers_language(client):
