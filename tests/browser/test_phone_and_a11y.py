@@ -23,6 +23,9 @@ PHONE = {"width": 390, "height": 844}
 ROLES = ("dangvien", "bithu", "thuvien", "quantri")  # member, branch secretary, librarian, admin
 MAX_PAGES_PER_ROLE = 80
 # Not pages: files, exports, JSON, the reader's parts served to pdf.js.
+# Kept under test-artifacts/ for people to look at.
+SCREENSHOTS = {"/": "home", "/quan-tri/nhat-ky": "audit-log", "/tim-kiem?q": "search",
+               "/thu-vien/sach": "console-books", "/tai-khoan": "profile"}
 NOT_PAGES = re.compile(r"^/(api|opds|kosync|static|healthz)(/|$)|/(tep|tep-doc|tep-sach|anh-bia|pdfjs|trang-thai)(/|$)"
                        r"|\.(csv|xlsx|pdf|md|xml|json)$")
 
@@ -88,7 +91,9 @@ def axe_problems(page, axe_source) -> list[str]:
 
 
 def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, walk_data, axe_source):
-    too_wide, inaccessible, checked = [], [], set()
+    from tests.browser.conftest import keep_screenshot
+
+    too_wide, inaccessible, checked, kept = [], [], set(), set()
     walked = {}
     for username in ROLES:
         state = signed_in_state(browser, live_server, username)
@@ -117,6 +122,9 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, walk_data,
                     .filter(e => e.getBoundingClientRect().right > 391)
                     .slice(0, 4).map(e => e.tagName.toLowerCase() + '.' + e.className)""")
                 too_wide.append(f"{username} {path}: {width}px ({', '.join(wide)})")
+            if kind in SCREENSHOTS and (username, kind) not in kept:
+                kept.add((username, kind))
+                keep_screenshot(page, f"phone-{username}-{SCREENSHOTS[kind]}")
             if kind not in checked:
                 checked.add(kind)
                 inaccessible += [f"{path}: {p}" for p in axe_problems(page, axe_source)]
