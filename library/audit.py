@@ -100,7 +100,7 @@ ACTION_WORDS = {
 FIELD_WORDS = {
     "title": "Tên sách", "authors": "Tác giả", "year": "Năm", "publisher": "Nhà xuất bản",
     "description": "Mô tả", "shelf": "Tủ sách", "cover": "Ảnh bìa", "status": "Trạng thái",
-    "file": "Tệp", "job": "Tác vụ nhập", "warnings": "Cảnh báo", "role": "Vai trò",
+    "file": "Tên tệp", "job": "Tác vụ nhập", "warnings": "Cảnh báo", "role": "Vai trò",
     "branch": "Chi bộ", "full_name": "Họ và tên", "name": "Tên", "code": "Mã",
     "source": "Cách đăng nhập", "how": "Cách đặt", "tokens": "Mã API đã thu hồi",
     "count": "Số mã", "reason": "Lý do", "stored_name": "Tệp lưu trữ", "sha256": "SHA-256",
