@@ -38,10 +38,10 @@ def test_actions_and_details_read_in_words_with_links(admin_client, events):
     page = admin_client.get("/quan-tri/nhat-ky").text
     text = "\n".join(rows(page))
     assert "book.upload" not in text and "job:" not in text and "changes" not in text
-    assert re.search(r"thuthu Tải sách lên Sổ tay đảng viên Tác vụ nhập: 3 Tên tệp: so-tay.pdf", text), text
-    assert "Sửa thông tin sách Sổ tay đảng viên Năm: 2020 → 2021 Tủ sách: Chi bộ điện tử → " \
+    assert re.search(r"thuthu Đã tải sách lên Sổ tay đảng viên Mã tác vụ nhập: 3 Tên tệp: so-tay.pdf", text), text
+    assert "Đã sửa thông tin sách Sổ tay đảng viên Năm: 2020 → 2021 Tủ sách: Chi bộ điện tử → " \
            "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh" in text
-    assert "Đổi vai trò dangvien7 Vai trò: Đảng viên → Bí thư chi bộ" in text
+    assert "Đã đổi vai trò dangvien7 Vai trò: Đảng viên → Bí thư chi bộ" in text
     assert "dòng lệnh Đăng nhập không thành công ai-do" in text  # recorded outside a request
     # Links: the book's edit page, the job, the account; none for a deleted book.
     assert f'href="/thu-vien/sach/{events["book"]}"' in page
@@ -49,9 +49,9 @@ def test_actions_and_details_read_in_words_with_links(admin_client, events):
     assert f'href="/quan-tri/nguoi-dung/{events["member"]}"' in page
     assert 'href="/thu-vien/sach/999"' not in page and "Sách đã xoá" in page
     # The filter offers the actions in words too, and still filters by code.
-    assert '<option value="book.upload">Tải sách lên</option>' in page
+    assert '<option value="book.upload">Đã tải sách lên</option>' in page
     only = rows(admin_client.get("/quan-tri/nhat-ky?action=user.role").text)
-    assert len(only) == 2 and "Đổi vai trò" in only[1]  # the header row, one event
+    assert len(only) == 2 and "Đã đổi vai trò" in only[1]  # the header row, one event
 
 
 def test_the_log_in_english(admin_client, events):
@@ -59,4 +59,4 @@ def test_the_log_in_english(admin_client, events):
     text = "\n".join(rows(admin_client.get("/quan-tri/nhat-ky").text))
     assert "Uploaded a book" in text and "Import job: 3" in text and "File name: so-tay.pdf" in text
     assert "Changed role" in text and "Role: Member → Branch secretary" in text
-    assert "Tải sách lên" not in text
+    assert "Đã tải sách lên" not in text

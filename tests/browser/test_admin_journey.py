@@ -66,14 +66,14 @@ def test_admin_creates_a_branch_and_a_secretary_imports_members_and_reads_the_lo
     page.locator(".admin-nav").get_by_role("link", name="Nhật ký").click()
     log = page.locator("table.audit")
     newest = log.locator("tbody tr").first
-    expect(newest.locator("td.action")).to_have_text("Nhập danh sách thành viên")
+    expect(newest.locator("td.action")).to_have_text("Đã nhập danh sách thành viên")
     expect(newest.locator("td.details")).to_contain_text("Kết quả: Tạo mới 2, Lỗi 1")
-    for words in ("Đặt lại mật khẩu", "Tạo tài khoản", "Tạo chi bộ"):
+    for words in ("Đã đặt lại mật khẩu", "Đã tạo tài khoản", "Đã tạo chi bộ"):
         expect(log.locator("td.action", has_text=words).first).to_be_visible()
     expect(log).not_to_contain_text("user.password_reset")
-    expect(log.locator("tr", has_text="Đặt lại mật khẩu").first.locator("td.details")).to_contain_text(
+    expect(log.locator("tr", has_text="Đã đặt lại mật khẩu").first.locator("td.details")).to_contain_text(
         "Cách đặt: tạo tự động")
-    page.select_option("#action", label="Tạo chi bộ")
+    page.select_option("#action", label="Đã tạo chi bộ")
     page.get_by_role("button", name="Lọc").click()
     expect(log.locator("tbody tr")).to_have_count(1)
     with page.expect_navigation():
