@@ -1,7 +1,9 @@
 """The audit log: who uploaded, edited, replaced, withdrew or deleted a book, or changed
-an account, and when. Rows are only ever added; the admin page lists and filters them."""
+an account, and when. Rows are only ever added; the admin page lists and filters them, and
+reads them out in words (`action_words`, `describe`, `target_link`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import has_request_context, request
@@ -9,8 +11,10 @@ from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from library.auth.models import ROLE_LABELS
 from library.catalog.models import utcnow
 from library.extensions import db
+from library.i18n import gettext as _
 
 
 class AuditEvent(db.Model):
@@ -52,3 +56,138 @@ def record(action: str, target_type: str = "", target_id: int | None = None,
     )
     db.session.add(event)
     return event
+
+
+# --- How the log reads --------------------------------------------------------------------
+# The stored codes ("book.upload") and detail keys stay as they are (filters and scripts use
+# them); people see them in words, in their language, with a link to what they concern.
+
+ACTION_WORDS = {
+    "book.upload": "Đã tải sách lên",
+    "book.replace": "Đã thay tệp sách",
+    "book.edit": "Đã sửa thông tin sách",
+    "book.move": "Đã chuyển sách sang tủ khác",
+    "book.withdraw": "Đã rút sách khỏi tủ",
+    "book.reinstate": "Đã hiển thị lại sách",
+    "book.delete": "Đã xoá sách",
+    "book.file_missing": "Không tìm thấy tệp sách",
+    "user.create": "Đã tạo tài khoản",
+    "user.edit": "Đã sửa họ tên",
+    "user.role": "Đã đổi vai trò",
+    "user.branch": "Đã chuyển chi bộ",
+    "user.deactivate": "Đã khoá tài khoản",
+    "user.reactivate": "Đã mở khoá tài khoản",
+    "user.password_reset": "Đã đặt lại mật khẩu",
+    "user.activation_codes": "Đã phát mã kích hoạt",
+    "user.activation_code": "Đã cấp lại mã kích hoạt",
+    "user.activate": "Đã kích hoạt tài khoản",
+    "user.activate_failed": "Kích hoạt không thành công",
+    "user.directory_sync": "Đã cập nhật từ danh bạ tổ chức",
+    "users.import": "Đã nhập danh sách thành viên",
+    "branch.create": "Đã tạo chi bộ",
+    "branch.edit": "Đã sửa chi bộ",
+    "auth.login": "Đã đăng nhập",
+    "auth.login_failed": "Đăng nhập không thành công",
+    "auth.sign_out_everywhere": "Đã đăng xuất trên mọi thiết bị",
+    "token.create": "Đã tạo mã truy cập API",
+    "token.revoke": "Đã thu hồi mã truy cập API",
+    "reading_list.create": "Đã tạo danh sách đọc",
+    "reading_list.update": "Đã sửa danh sách đọc",
+    "reading_list.open": "Đã mở lại danh sách đọc",
+    "reading_list.closed": "Đã đóng danh sách đọc",
+    "reading_list.archived": "Đã cất danh sách đọc vào lưu trữ",
+}
+FIELD_WORDS = {
+    "title": "Tên sách", "authors": "Tác giả", "year": "Năm", "publisher": "Nhà xuất bản",
+    "description": "Mô tả", "shelf": "Tủ sách", "cover": "Ảnh bìa", "status": "Trạng thái",
+    "file": "Tên tệp", "job": "Mã tác vụ nhập", "warnings": "Cảnh báo", "role": "Vai trò",
+    "branch": "Chi bộ", "full_name": "Họ và tên", "name": "Tên", "code": "Mã chi bộ",
+    "source": "Cách đăng nhập", "how": "Cách đặt", "tokens": "Mã API đã thu hồi",
+    "count": "Số mã", "reason": "Lý do", "stored_name": "Tệp lưu trữ", "sha256": "SHA-256",
+    "notes": "Ghi chú", "branches_created": "Chi bộ mới tạo", "counts": "Kết quả",
+}
+VALUE_WORDS = {
+    "ready": "Đang hiển thị", "withdrawn": "Đã rút", "generated": "tạo tự động",
+    "given": "do quản trị viên nhập", "cli": "từ dòng lệnh", "local": "mật khẩu của thư viện",
+    "ldap": "danh bạ LDAP", "oidc": "đăng nhập tổ chức (OpenID Connect)",
+    "created": "Tạo mới", "updated": "Cập nhật", "unchanged": "Không đổi", "error": "Lỗi",
+    True: "có", False: "không",
+}
+_CODED = {"status", "how", "source", "counts"}  # values that are codes, shown in words
+_SENTENCES = {"warnings", "reason", "notes"}
+_HIDDEN = {"rows"}  # the import's rows: on the import's own report page
+
+
+@dataclass(frozen=True)
+class Detail:
+    label: str
+    value: str
+    link: tuple[str, dict] | None = None  # (endpoint, arguments) for url_for
+
+
+def action_words(action: str) -> str:
+    return _(ACTION_WORDS[action]) if action in ACTION_WORDS else action
+
+
+def target_link(event: AuditEvent) -> tuple[str, dict] | None:
+    """The page of what the event is about, while it exists (a deleted book has none)."""
+    if event.action == "users.import":
+        return "admin.import_report", {"event_id": event.id}
+    if event.target_id is None or event.action == "book.delete":
+        return None
+    return {
+        "book": ("console.edit", {"book_id": event.target_id}),
+        "user": ("admin.user_edit", {"user_id": event.target_id}),
+        "branch": ("admin.branch_edit", {"branch_id": event.target_id}),
+        "reading_list": ("reading_lists.report_page", {"list_id": event.target_id}),
+    }.get(event.target_type)
+
+
+def describe(event: AuditEvent, shelves: dict[str, str] | None = None) -> list[Detail]:
+    """The event's details as (label, value) lines in the reader's language."""
+    shelves = shelves or {}
+    details = dict(event.details or {})
+    if {"old", "new"} <= details.keys():  # user.role / user.branch / user.edit
+        field = details.pop("field", None) or event.action.split(".")[-1]
+        details[field] = [details.pop("old"), details.pop("new")]
+    details.update(details.pop("changes", None) or {})  # book.edit
+    lines = []
+    for key, value in details.items():
+        if key in _HIDDEN or value in (None, "", [], {}):
+            continue
+        link = ("console.job", {"job_id": value}) if key == "job" and isinstance(value, int) else None
+        lines.append(Detail(_(FIELD_WORDS.get(key, key)), _value(key, value, shelves), link))
+    return lines
+
+
+def _value(key: str, value, shelves: dict[str, str]) -> str:
+    if key == "counts" and isinstance(value, dict):
+        return ", ".join(f"{_(VALUE_WORDS.get(k, k))} {n}" for k, n in value.items() if n)
+    if key == "tokens" and isinstance(value, int):
+        return str(value)
+    if key == "cover" and isinstance(value, list) and len(value) == 2:
+        return _("ảnh mới") if value[0] else _("thêm ảnh bìa")
+    if key == "sha256" and isinstance(value, str):
+        return value[:12] + "…"
+    if isinstance(value, list) and len(value) == 2 and key not in ("authors", "warnings", "notes",
+                                                                    "branches_created"):
+        return f"{_one(key, value[0], shelves)} → {_one(key, value[1], shelves)}"
+    if isinstance(value, list):
+        return "; ".join(_one(key, v, shelves) for v in value)
+    return _one(key, value, shelves)
+
+
+def _one(key: str, value, shelves: dict[str, str]) -> str:
+    if value is None or value == "" or value == []:
+        return _("(trống)")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if key == "shelf":
+        return shelves.get(value, value)
+    if key == "role":
+        return _(ROLE_LABELS.get(value, value))
+    if key in _CODED and isinstance(value, (bool, str)) and value in VALUE_WORDS:
+        return _(VALUE_WORDS[value])
+    if key in _SENTENCES and isinstance(value, str):  # the app's own messages, translated
+        return _(value)
+    return value if isinstance(value, str) else str(value)

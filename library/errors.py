@@ -1,5 +1,5 @@
 """Errors as pages for people and as JSON for the API: never a bare traceback."""
-from flask import Flask, current_app, render_template, request
+from flask import Flask, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from library.exceptions import Refused, http_status
@@ -18,6 +18,8 @@ PAGES = {
     405: (N_("Thao tác không được hỗ trợ"), N_("Trang này không nhận kiểu yêu cầu vừa gửi.")),
     409: (N_("Xung đột dữ liệu"), N_("Dữ liệu vừa bị thay đổi ở nơi khác. Xin tải lại trang rồi thử lại.")),
     410: (N_("Không còn nữa"), N_("Nội dung này đã bị gỡ bỏ.")),
+    414: (N_("Địa chỉ quá dài"), N_("Câu tìm kiếm hoặc địa chỉ trang quá dài. Hãy rút gọn câu tìm "
+                                    "(tối đa 500 ký tự) rồi tìm lại.")),
     416: (N_("Đoạn tệp không hợp lệ"), N_("Phần tệp được yêu cầu nằm ngoài độ dài của tệp.")),
     429: (N_("Quá nhiều yêu cầu"), N_("Xin đợi một lát rồi thử lại.")),
     500: (N_("Đã xảy ra lỗi"), N_("Xin thử lại sau ít phút.")),
@@ -77,7 +79,16 @@ def _handle_unexpected(error: Exception):
     return render_template("errors/error.html", heading=_(heading), message=_(message)), 500
 
 
+def too_long():
+    """Where the reverse proxy sends a request whose address it refused as too long (414)."""
+    abort(414)
+
+
+too_long.is_public = True  # read by the sign-in guard: anyone may be told this
+
+
 def init_app(app: Flask) -> None:
+    app.add_url_rule("/qua-dai", "errors.too_long", too_long)
     app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Refused, _handle_refused)

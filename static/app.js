@@ -1,3 +1,29 @@
+// Phones: the header's links fold under a menu button (they wrap, unfolded, without scripts).
+(function () {
+  "use strict";
+  var button = document.querySelector(".menu-toggle"), nav = document.getElementById("site-nav");
+  if (!button || !nav) return;
+  button.hidden = false;
+  var badge = nav.querySelector(".badge");  // e.g. new reading lists: seen on the folded menu too
+  if (badge) button.appendChild(document.createTextNode(" ")), button.appendChild(badge.cloneNode(true));
+  button.parentNode.classList.add("has-menu");
+  function set(open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    nav.classList.toggle("open", open);
+  }
+  button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && nav.classList.contains("open")) { set(false); button.focus(); }
+  });
+})();
+
+// Search filters: folded on phones (above the results), open beside them on wide screens.
+(function () {
+  "use strict";
+  var facets = document.querySelector("details.facets");
+  if (facets && window.matchMedia("(min-width: 800px)").matches) facets.open = true;
+})();
+
 // Title/author typeahead for the search box in the header. Works without it, too:
 // the form submits to the full search page.
 (function () {

@@ -3,6 +3,7 @@ withdrawals, deletions and moves do for a member (pages, search) and in the audi
 import csv
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,22 @@ def test_anonymous_visitors_are_sent_to_sign_in(anonymous):
     assert response.status_code == 302 and "/dang-nhap" in response.headers["Location"]
 
 
+def test_a_job_whose_files_all_failed_is_not_shown_as_done(app, librarian, tmp_path):
+    word = tmp_path / "bao-cao.docx"
+    with zipfile.ZipFile(word, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<w:document/>")
+    response = upload(librarian, [(word, "Báo cáo.pdf")])
+    status = job_status(librarian, response)
+    assert (status["status"], status["outcome"]) == ("finished", "failed")
+    assert status["label"] == "Không nhập được tệp nào"
+    assert "tài liệu Word, không phải PDF/EPUB" in status["files"][0]["reason"]
+    page = librarian.get(response.headers["Location"]).text
+    assert 'class="job-state job-state-failed">Không nhập được tệp nào<' in page
+    listed = librarian.get("/thu-vien/tac-vu").text
+    assert "job-state-failed" in listed and "job-state-finished" not in listed
+
+
 def test_upload_of_several_files_shows_progress_and_results_with_links(app, librarian, tmp_path):
     pdf = pdf_book(tmp_path / "a.pdf", [FILLER, "Tăng cường xây dựng chỉnh đốn Đảng."])
     epub = epub_book(tmp_path / "b.epub", [("Mở đầu", "Học tập và làm theo tấm gương đạo đức.")])
@@ -98,6 +115,7 @@ def test_upload_of_several_files_shows_progress_and_results_with_links(app, libr
     response = upload(librarian, [(pdf, "Nghị quyết.pdf"), (epub, "Chuyên đề.epub"), (broken, "hỏng.pdf")])
     status = job_status(librarian, response)
     assert (status["status"], status["total"], status["done"]) == ("finished", 3, 3)
+    assert (status["outcome"], status["label"]) == ("partly_failed", "Xong, có tệp lỗi")
     assert status["counts"] == {"imported": 2, "duplicate": 0, "failed": 1}
     first, second, third = status["files"]
     assert first["filename"] == "Nghị quyết.pdf" and first["book_url"] == f"/sach/{first['book_id']}"

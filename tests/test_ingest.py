@@ -96,7 +96,8 @@ def test_manifest_metadata_overrides_the_file(app, tmp_path):
 
 
 @pytest.mark.parametrize("name, content, reason", [
-    ("not-a-book.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "Không phải tệp PDF hoặc EPUB"),
+    ("not-a-book.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "tệp ảnh, không phải PDF/EPUB"),
+    ("notes.pdf", b"Ghi ch\xc3\xba " * 40, "Không phải tệp PDF hoặc EPUB"),
     ("cut.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog", "hỏng"),
     ("empty.epub", b"", "rỗng"),
 ])
@@ -171,3 +172,63 @@ def test_a_batch_parses_two_at_a_time_and_reports_in_order(app, tmp_path):
         assert {b.index_status for b in db.session.scalars(select(Book))} == {IndexStatus.PENDING}
         assert app.extensions["indexer"].drain() == 2
         assert get_index().indexed_book_ids() == {results[0].book_id, results[1].book_id}
+
+
+def ole_file(stream: str) -> bytes:
+    """A minimal compound file (the container of .doc/.xls/.ppt 97–2003) with one empty stream."""
+    import struct
+
+    end, free = 0xFFFFFFFE, 0xFFFFFFFF
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
+              + struct.pack("<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
+    fat = struct.pack("<II", 0xFFFFFFFD, end) + struct.pack("<I", free) * 126
+
+    def entry(name: str, kind: int, child: int) -> bytes:
+        raw = (name + "\0").encode("utf-16-le")
+        return (raw.ljust(64, b"\0") + struct.pack("<HBBIII", len(raw), kind, 1, free, free, child)
+                + b"\0" * 36 + struct.pack("<IQ", end, 0))
+
+    directory = entry("Root Entry", 5, 1) + entry(stream, 2, free) + b"\0" * 256
+    return header + fat + directory
+
+
+def office_zip(parts: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("content, says", [
+    (lambda: office_zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}),
+     "tài liệu Word, không phải PDF/EPUB"),
+    (lambda: ole_file("WordDocument"), "tài liệu Word, không phải PDF/EPUB"),
+    (lambda: ole_file("Workbook"), "bảng tính Excel"),
+    (lambda: office_zip({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"}),
+     "OpenDocument"),
+    (lambda: office_zip({"readme.txt": "xin chào"}), "Tệp nén ZIP nhưng không phải EPUB"),
+])
+def test_an_office_file_renamed_pdf_is_named_for_what_it_is(tmp_path, content, says):
+    from library.extraction import UnsupportedFile, sniff
+
+    path = tmp_path / "nghi-quyet.pdf"
+    path.write_bytes(content())
+    with pytest.raises(UnsupportedFile, match=says):
+        sniff(path)
+
+
+def test_a_real_excel_workbook_renamed_pdf_is_refused_as_excel(tmp_path):
+    from openpyxl import Workbook
+
+    from library.extraction import UnsupportedFile, sniff
+
+    book = Workbook()
+    book.active["A1"] = "Danh sách đảng viên"
+    book.save(tmp_path / "danh-sach.pdf")
+    with pytest.raises(UnsupportedFile, match="bảng tính Excel"):
+        sniff(tmp_path / "danh-sach.pdf")

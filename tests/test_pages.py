@@ -1,4 +1,6 @@
 """The pages a member sees: shelves, books, search results and the text reader."""
+import re
+
 import pytest
 
 from library.ingest import import_file
@@ -115,9 +117,15 @@ def test_reader_keeps_line_breaks_when_highlighting(app, client, tmp_path):
     assert "<mark>đảng viên</mark>.\nDòng thứ hai" in page
 
 
-def test_profile_page_lists_tokens(client):
+def test_profile_page_folds_api_tokens_under_for_developers(client):
     page = text(client.get("/tai-khoan"))
-    assert "member1" in page and "Token API" in page
+    assert "member1" in page and "Đổi mật khẩu" in page
+    # A member without tokens sees the jargon folded: a closed "for developers" section.
+    assert '<details class="profile-card developers" id="token">' in page
+    assert "Dành cho nhà phát triển: token API" in page
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    made = text(client.post("/tai-khoan/token", data={"csrf_token": token, "name": "KOReader"}))
+    assert '<details class="profile-card developers" id="token" open>' in made
 
 
 def test_a_forbidden_page_explains_itself_in_the_readers_language(client):
@@ -141,3 +149,21 @@ def test_a_wrong_method_gets_a_page_not_werkzeugs_english(client):
 ])
 def test_a_huge_page_number_is_not_a_server_error(client, path):
     assert client.get(path).status_code < 500
+
+
+def test_a_book_without_authors_shows_no_stray_dot(app, client, tmp_path):
+    import re
+
+    with app.app_context():
+        import_file(pdf_book(tmp_path / "c.pdf", [FILLER, "Văn kiện đại hội đảng bộ cơ sở."],
+                             title="Văn kiện không tên tác giả", authors=[], year=2021),
+                    shelf="chi-bo-dien-tu")
+    for page in (text(client.get("/tu-sach/chi-bo-dien-tu")), text(client.get("/tim-kiem?q=van+kien"))):
+        meta = re.search(r'class="book-meta">\s*([^<]*)', page).group(1).strip()
+        assert meta.startswith("2021") and not meta.startswith("·"), meta
+
+
+def test_a_favicon_for_the_tab_and_for_browsers_that_ask_the_root(client, anonymous):
+    assert 'rel="icon"' in text(client.get("/"))
+    with anonymous.get("/favicon.ico") as response:  # the sign-in page's tab too
+        assert response.status_code == 200 and response.mimetype in ("image/x-icon", "image/vnd.microsoft.icon")

@@ -61,6 +61,8 @@ ROUTES: dict[str, Row] = {
     "auth.login POST": Row("POST", "/dang-nhap", everyone(200, anonymous=200)),  # empty form re-shown
     "i18n.choose POST": Row("POST", "/ngon-ngu/vi", everyone(302, anonymous=302)),
     "static GET": Row("GET", "/static/app.css", everyone(200, anonymous=200)),
+    "catalog.favicon GET": Row("GET", "/favicon.ico", everyone(200, anonymous=200)),
+    "errors.too_long GET": Row("GET", "/qua-dai", everyone(414, anonymous=414)),  # nginx's 414 page
     # reading, for every signed-in user
     "catalog.home GET": Row("GET", "/", everyone()),
     "catalog.shelf GET": Row("GET", "/tu-sach/chi-bo-dien-tu", everyone()),

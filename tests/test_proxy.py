@@ -182,3 +182,19 @@ def test_forty_members_at_one_meeting_site(site):
         signed = db.session.scalar(select(func.count(AuditEvent.id)).where(
             AuditEvent.action == "auth.login", AuditEvent.ip == "127.0.0.20"))
     assert signed == 40
+
+
+def test_a_search_too_long_for_the_request_line_gets_the_services_own_page(site):
+    """Through nginx and gunicorn as deployed: a 500-character Vietnamese search (4,500 bytes
+    encoded, over gunicorn's default line) is answered by the app; a longer address gets the
+    app's "too long" page from nginx, never nginx's or gunicorn's bare text."""
+    _, _, https_port = site
+    browser = Browser(https_port, "127.0.0.41")
+    assert browser.sign_in("dv39", GOOD) == 302
+    longest = urllib.parse.quote("ệ" * 500)
+    status, _, page = browser.request("GET", f"/tim-kiem?q={longest}")
+    assert status == 200 and "Kết quả tìm kiếm" in page
+    status, headers, page = browser.request("GET", f"/tim-kiem?q={longest * 3}")
+    assert status == 414
+    assert headers["Content-Type"].startswith("text/html")
+    assert "Địa chỉ quá dài" in page and "Tủ sách điện tử" in page and "nginx" not in page

@@ -1,5 +1,5 @@
 """Reading list pages: the secretary's form, report and actions (scoped by URL and by form
-field), the member's "Sách cần đọc" with the header's count, the overview and the CLI."""
+field), the member's "Sách được giao" with the header's count, the overview and the CLI."""
 from __future__ import annotations
 
 import re
@@ -131,12 +131,12 @@ def test_member_page_badge_overdue_and_mark_read(app, two):
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     two["a"].post("/danh-sach-doc/moi", data=form(two["pdf"], due=yesterday))
     home = two["a1"].get("/").get_data(as_text=True)
-    assert re.search(r"Sách cần đọc <span class=\"badge\"[^>]*>1</span>", home)
+    assert re.search(r"Sách được giao <span class=\"badge\"[^>]*>1</span>", home)
     page = two["a1"].get("/sach-can-doc").get_data(as_text=True)
     assert "rl-mine rl-overdue" in page and "Quá hạn" in page
     assert f'href="/doc/{two["pdf"]}?p=1"' in page
     # Opened once: the count is gone.
-    assert 'Sách cần đọc <span class="badge"' not in two["a1"].get("/").get_data(as_text=True)
+    assert 'Sách được giao <span class="badge"' not in two["a1"].get("/").get_data(as_text=True)
     item = re.search(r'action="(/sach-can-doc/\d+/muc/\d+)"', page).group(1)
     assert two["a1"].post(item, data={"read": "1"}).status_code == 302
     page = two["a1"].get("/sach-can-doc").get_data(as_text=True)
@@ -220,7 +220,7 @@ def test_item_picker_finds_titles_without_diacritics(app, two):
 
 def test_pages_in_english(app, two):
     two["a1"].set_cookie("lang", "en")
-    assert "Reading to do" in two["a1"].get("/sach-can-doc").get_data(as_text=True)
+    assert "Assigned reading" in two["a1"].get("/sach-can-doc").get_data(as_text=True)
 
 
 def test_secretary_follows_the_own_branch_on_an_organisation_list_read_only(app, two):

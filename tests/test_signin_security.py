@@ -37,7 +37,9 @@ def test_a_stranger_cannot_lock_a_member_out(app):
     statuses = [sign_in(stranger, "dangvien", f"doan-{n}", addr="203.0.113.9").status_code for n in range(8)]
     assert statuses[:5] == [200] * 5 and set(statuses[5:]) == {429}
     blocked = sign_in(stranger, "dangvien", GOOD, addr="203.0.113.9")
-    assert blocked.status_code == 429 and "giây" in blocked.get_data(as_text=True)
+    assert blocked.status_code == 429
+    # It says how long: "thử lại sau 15 phút" (or seconds, as the throttle counts them).
+    assert re.search(r"thử lại sau \d+ (giây|phút)", blocked.get_data(as_text=True))
     # The member, from the meeting site's address, signs in at once.
     assert sign_in(app.test_client(), "dangvien", GOOD, addr="198.51.100.7").status_code == 302
 
@@ -87,3 +89,11 @@ def test_reader_chapter_addresses_stop_working_after_sign_out(app, client, anony
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
     client.post("/dang-xuat", data={"csrf_token": token})
     assert anonymous.get(src).status_code == 404
+
+
+def test_the_wait_is_said_in_words():
+    from library.auth.accounts import Throttled, wait_words
+
+    assert [wait_words(s) for s in (1, 45, 60, 61, 900, 3600, 3900)] == [
+        "1 giây", "45 giây", "1 phút", "2 phút", "15 phút", "1 giờ", "1 giờ 5 phút"]
+    assert str(Throttled(900)) == "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."

@@ -30,7 +30,7 @@ def activate():
         activation.activate(body["username"], body["code"], body["password"], _client_ip())
     except Throttled as exc:
         db.session.commit()
-        response = json_error(429, str(exc))
+        response = json_error(429, exc.message())
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except AccountError as exc:

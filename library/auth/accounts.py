@@ -15,7 +15,7 @@ from library.translatable import N_
 from library.i18n import gettext as _
 
 MSG_BAD_CREDENTIALS = N_("Tên đăng nhập hoặc mật khẩu không đúng")
-MSG_THROTTLED = N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.")
+MSG_THROTTLED = N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait}.")
 
 
 class AccountError(ValueError):
@@ -26,8 +26,26 @@ class Throttled(AccountError):
     """Too many failed sign-ins for this account from this address, or from this address."""
 
     def __init__(self, retry_after: int):
-        super().__init__(f"{MSG_THROTTLED} ({retry_after} giây)")
+        super().__init__(MSG_THROTTLED.format(wait=wait_words(retry_after)))
         self.retry_after = retry_after
+
+    def message(self) -> str:
+        """The same, in the reader's language (in a request)."""
+        from library.i18n import gettext as _
+
+        return _(MSG_THROTTLED, wait=wait_words(self.retry_after, _))
+
+
+def wait_words(seconds: int, translate=lambda text, **values: text.format(**values)) -> str:
+    """How long to wait, as people say it: "45 giây", "15 phút", "1 giờ 5 phút" (rounded up)."""
+    seconds = max(1, int(seconds))
+    if seconds < 60:
+        return translate(N_("{n} giây"), n=seconds)
+    minutes = -(-seconds // 60)
+    if minutes < 60:
+        return translate(N_("{n} phút"), n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    return translate(N_("{h} giờ {m} phút"), h=hours, m=minutes) if minutes else translate(N_("{n} giờ"), n=hours)
 
 
 def find_user(username: str) -> User | None:

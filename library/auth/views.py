@@ -69,7 +69,7 @@ def login():
         try:
             user = accounts.authenticate(form.username.data, form.password.data, _client_ip())
         except accounts.Throttled as exc:
-            error, status = str(exc), 429
+            error, status = exc.message(), 429
         except accounts.AccountError as exc:
             db.session.rollback()
             # Checked and refused: logged with the name as typed and the client's address
@@ -182,7 +182,8 @@ def change_password():
     except accounts.AccountError as exc:
         db.session.commit()  # keep a recorded failure
         status = 429 if isinstance(exc, accounts.Throttled) else 400
-        return _profile_page(status, password_form=form, password_error=str(exc))
+        return _profile_page(status, password_form=form, password_error=exc.message()
+                             if isinstance(exc, accounts.Throttled) else str(exc))
     db.session.commit()
     # The new session version signed out every browser, this one included;
     # sign this one back in with a fresh session.

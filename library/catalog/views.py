@@ -1,8 +1,8 @@
 """Pages of the catalogue: home, a shelf, a book, its cover."""
-from flask import abort, render_template, send_file
+from flask import abort, current_app, render_template, send_file, send_from_directory
 from flask_login import current_user
 
-from library.auth.permissions import can_manage_catalog
+from library.auth.permissions import can_manage_catalog, public
 from library.catalog import bp, queries
 from library.catalog.contents import chapter_count, contents_page
 from library.catalog.links import cover_url
@@ -20,6 +20,13 @@ def home():
         recent=queries.recent_books(),
         reading=recent_positions(current_user.id),
     )
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for it at the root whatever the page links (downloads, the sign-in page too)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=86400)
 
 
 @bp.get("/tu-sach/<slug>")

@@ -19,8 +19,17 @@ STATUS_LABELS = {
     FileStatus.DUPLICATE: N_("Trùng lặp"),
     FileStatus.FAILED: N_("Lỗi"),
 }
-JOB_LABELS = {"queued": N_("Đang chờ"), "running": N_("Đang chạy"), "finished": N_("Xong")}
+JOB_LABELS = {"queued": N_("Đang chờ"), "running": N_("Đang chạy"), "finished": N_("Xong"),
+              # A finished job whose files failed is not shown as a plain "Xong".
+              "partly_failed": N_("Xong, có tệp lỗi"), "failed": N_("Không nhập được tệp nào")}
 SOURCE_LABELS = {"web": N_("Trang web"), "api": "API", "cli": N_("Dòng lệnh")}
+
+
+def job_outcome(status: str, total: int, failed: int) -> str:
+    """The job's status, with "finished" told apart when some or all of its files failed."""
+    if status != "finished" or not failed:
+        return status
+    return "failed" if failed == total else "partly_failed"
 
 
 def file_json(row: IngestJobFile, books: dict[int, Book]) -> dict:
@@ -44,10 +53,12 @@ def job_json(job: IngestJob) -> dict:
     ids = {row.book_id for row in job.files if row.book_id}
     books = {b.id: b for b in db.session.scalars(select(Book).where(Book.id.in_(ids)))} if ids else {}
     counts = Counter(row.status for row in job.files)
+    outcome = job_outcome(job.status, len(job.files), counts[FileStatus.FAILED])
     return {
         "id": job.id,
         "status": job.status,
-        "label": _(JOB_LABELS.get(job.status, job.status)),
+        "outcome": outcome,
+        "label": _(JOB_LABELS.get(outcome, outcome)),
         "source": job.source,
         "total": len(job.files),
         "done": sum(counts[s] for s in FileStatus.DONE),

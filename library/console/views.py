@@ -13,7 +13,7 @@ from library.catalog import service
 from library.console import bp
 from library.catalog.covers import CoverError
 from library.console.forms import BookForm, ButtonForm, MoveForm, ReplaceForm, UploadForm, shelf_choices
-from library.console.progress import JOB_LABELS, SOURCE_LABELS, STATUS_LABELS, job_json
+from library.console.progress import JOB_LABELS, SOURCE_LABELS, STATUS_LABELS, job_json, job_outcome
 from library.catalog.uploads import UploadError, metadata_from_form, start_replacement, start_upload
 from library.extensions import db
 from library.i18n import gettext as _
@@ -49,7 +49,8 @@ def _overview() -> dict:
         select(Book.index_status, func.count(Book.id)).group_by(Book.index_status)).all())
     withdrawn = db.session.scalar(select(func.count(Book.id)).where(Book.status == BookStatus.WITHDRAWN))
     return {"jobs": _recent_jobs(10), "index_failed": counts.get(IndexStatus.FAILED, 0),
-            "withdrawn": withdrawn, "labels": JOB_LABELS, "sources": SOURCE_LABELS}
+            "withdrawn": withdrawn, "labels": JOB_LABELS, "sources": SOURCE_LABELS,
+            "job_outcome": job_outcome}
 
 
 @bp.post("/tai-len")
@@ -82,7 +83,7 @@ def job_list():
 
     return render_template("console/jobs.html", jobs=_recent_jobs(100), failed=failed,
                            books=active_books(), button=ButtonForm(), OCR_LABELS=OCR_LABELS,
-                           labels=JOB_LABELS, sources=SOURCE_LABELS,
+                           labels=JOB_LABELS, sources=SOURCE_LABELS, job_outcome=job_outcome,
                            troubled=tasks.troubled(50), kinds=TASK_KINDS)
 
 

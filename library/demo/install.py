@@ -60,7 +60,7 @@ DEMO_LIST_TITLE = "Học tập chuyên đề năm 2026"
 
 
 def ensure_demo_reading_list() -> bool:
-    """The demo secretary's list for the demo branch, so "Sách cần đọc" and the report have
+    """The demo secretary's list for the demo branch, so "Sách được giao" and the report have
     something to show: part of a PDF, two EPUB chapters and a whole short PDF."""
     if db.session.scalar(select(func.count(ReadingList.id))):
         return False

@@ -61,7 +61,7 @@ def activate():
                                        _client_ip())
         except Throttled as exc:
             db.session.commit()
-            error, status = str(exc), 429
+            error, status = exc.message(), 429
         except AccountError as exc:
             db.session.commit()  # the failure's audit event
             error, status = str(exc), 400

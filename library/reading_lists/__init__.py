@@ -19,9 +19,9 @@ def init_app(app: Flask) -> None:
     from library.reading_lists.cli import lists_cli
 
     app.register_blueprint(bp)
-    add_link(app, "reading_lists.mine", N_("Sách cần đọc"), visible=can_receive_reading_lists,
+    add_link(app, "reading_lists.mine", N_("Sách được giao"), visible=can_receive_reading_lists,
              order=20, badge=_unread)
-    add_link(app, "reading_lists.manage", N_("Danh sách đọc"), visible=can_manage_reading_lists,
+    add_link(app, "reading_lists.manage", N_("Quản lý danh sách đọc"), visible=can_manage_reading_lists,
              order=30)
     app.cli.add_command(lists_cli)
 

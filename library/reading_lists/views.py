@@ -1,4 +1,4 @@
-"""Reading list pages: the member's "Sách cần đọc", and the secretary's (or the
+"""Reading list pages: the member's "Sách được giao", and the secretary's (or the
 organisation's) lists, their form, report and exports. Thin: scoping is in `service`."""
 from __future__ import annotations
 

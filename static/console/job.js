@@ -52,7 +52,7 @@
     bar.textContent = job.done + " / " + job.total;
     count.textContent = format(texts.done, job);
     state.textContent = job.label;
-    state.className = "job-state job-state-" + job.status;
+    state.className = "job-state job-state-" + (job.outcome || job.status);
     section.setAttribute("data-job-status", job.status);
     summary.textContent = job.counts.imported + " " + texts.imported + ", " +
       job.counts.duplicate + " " + texts.duplicate + ", " + job.counts.failed + " " + texts.failed;

@@ -184,6 +184,12 @@
   });
   document.addEventListener("tusach:position", render);
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden) {  // back to the button that opened it
+      open(false);
+      var opener = openers.filter(function (b) { return b.offsetParent !== null; })[0];
+      if (opener) opener.focus();
+      return;
+    }
     if (event.target.closest("input, textarea, select")) return;
     if (event.key === "/" ) { event.preventDefault(); open(true); }
     else if (event.key === "F3" || (event.key === "n" && found)) { event.preventDefault(); step(event.shiftKey ? -1 : 1); }

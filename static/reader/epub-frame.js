@@ -34,6 +34,14 @@
 
   window.addEventListener("scroll", function () { if (!timer) timer = setTimeout(report, 300); },
                           {passive: true});
+  // ← → with the focus in the chapter turn it, as they do on the reader page.
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      event.preventDefault();
+      post({type: "turn", to: event.key === "ArrowRight" ? "next" : "prev"});
+    }
+  });
 
   window.addEventListener("message", function (event) {
     if (event.source !== parentWindow || !event.data) return;

@@ -221,6 +221,19 @@
     return true;
   };
 
+  function turn(step) {
+    var to = state.position + step;
+    if (to >= 1 && to <= last) location.assign(chapterUrl(to));
+  }
+  // The keyboard, as in the PDF reader: ← → turn the chapter (the frame sends its own keys
+  // as "turn" messages when it has the focus; Space and Page Down scroll within it).
+  document.addEventListener("keydown", function (event) {
+    if (event.target.closest("input, textarea, select, [contenteditable]") || event.altKey ||
+        event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.key === "ArrowRight") turn(1);
+    else if (event.key === "ArrowLeft") turn(-1);
+  });
+
   var opened = false;
   window.addEventListener("message", function (event) {
     if (event.source !== frame.contentWindow || !event.data || typeof event.data.type !== "string") return;
@@ -238,8 +251,7 @@
     } else if (message.type === "end") {
       seen(state.position, true);
     } else if (message.type === "turn" && (message.to === "next" || message.to === "prev")) {
-      var to = state.position + (message.to === "next" ? 1 : -1);
-      if (to >= 1 && to <= last) location.assign(chapterUrl(to));
+      turn(message.to === "next" ? 1 : -1);
     } else if (message.type === "tap") {
       api.toggleChrome();
     } else if (message.type === "selection" || message.type === "highlight-open" || message.type === "marks") {

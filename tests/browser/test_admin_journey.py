@@ -62,12 +62,22 @@ def test_admin_creates_a_branch_and_a_secretary_imports_members_and_reads_the_lo
     expect(page.locator("table.users tbody tr")).to_have_count(1)
     expect(page.locator("table.users")).to_contain_text("chưa đặt mật khẩu")
 
+    # The log reads in words, with links to what each event concerns.
     page.locator(".admin-nav").get_by_role("link", name="Nhật ký").click()
-    actions = page.locator("table.audit td code")
-    expect(actions.first).to_have_text("users.import")
-    for action in ("user.password_reset", "user.create", "branch.create"):
-        expect(page.locator("table.audit")).to_contain_text(action)
-    page.select_option("#action", "branch.create")
+    log = page.locator("table.audit")
+    newest = log.locator("tbody tr").first
+    expect(newest.locator("td.action")).to_have_text("Đã nhập danh sách thành viên")
+    expect(newest.locator("td.details")).to_contain_text("Kết quả: Tạo mới 2, Lỗi 1")
+    for words in ("Đã đặt lại mật khẩu", "Đã tạo tài khoản", "Đã tạo chi bộ"):
+        expect(log.locator("td.action", has_text=words).first).to_be_visible()
+    expect(log).not_to_contain_text("user.password_reset")
+    expect(log.locator("tr", has_text="Đã đặt lại mật khẩu").first.locator("td.details")).to_contain_text(
+        "Cách đặt: tạo tự động")
+    page.select_option("#action", label="Đã tạo chi bộ")
     page.get_by_role("button", name="Lọc").click()
-    expect(page.locator("table.audit tbody tr")).to_have_count(1)
+    expect(log.locator("tbody tr")).to_have_count(1)
+    with page.expect_navigation():
+        log.get_by_role("link", name="CB-HANH-TRINH").click()
+    expect(page.locator("#name")).to_have_value("Chi bộ Hành trình")
+    page.go_back()
     browser_helpers.keep_screenshot(page, "admin-audit-log")

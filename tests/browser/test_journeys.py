@@ -212,7 +212,7 @@ def test_shelf_facet_narrows_the_results_and_can_be_removed(member_page, live_se
     everything = results.count()
     assert everything == len(live_server.books), results.locator("h2").all_inner_texts()
 
-    facets = page.locator("aside.facets")
+    facets = page.locator("details.facets")
     chi_bo = facets.locator("a", has_text=live_server.shelf_names[CHI_BO])
     expect(chi_bo).to_have_count(1)
     chi_bo.click()

@@ -66,8 +66,8 @@ def test_secretary_assigns_member_reads_report_shows_complete(new_context, live_
     member = new_context().new_page()
     browser_helpers.sign_in(member, reader)
     member.goto("/")
-    expect(member.locator(".site-nav a", has_text="Sách cần đọc").locator(".badge")).to_have_text("1")
-    member.locator(".site-nav a", has_text="Sách cần đọc").click()
+    expect(member.locator(".site-nav a", has_text="Sách được giao").locator(".badge")).to_have_text("1")
+    member.locator(".site-nav a", has_text="Sách được giao").click()
     item = member.locator(".rl-mine", has_text=title).locator(".rl-item")
     expect(item.locator(".rl-percent")).to_have_text("0%")
     with member.expect_navigation():
@@ -88,7 +88,7 @@ def test_secretary_assigns_member_reads_report_shows_complete(new_context, live_
     item = member.locator(".rl-mine", has_text=title).locator(".rl-item")
     expect(item.locator(".rl-percent")).to_have_text("100%")
     expect(item.locator(".rl-state")).to_have_text("Đã đọc xong")
-    expect(member.locator(".site-nav a", has_text="Sách cần đọc").locator(".badge")).to_have_count(0)
+    expect(member.locator(".site-nav a", has_text="Sách được giao").locator(".badge")).to_have_count(0)
     browser_helpers.keep_screenshot(member, "reading-list-member")
 
     # The secretary's report shows the member complete, and so does the XLSX export.
