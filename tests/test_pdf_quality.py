@@ -60,7 +60,7 @@ def test_books_labelled_before_are_brought_in_line_by_the_migration(app, tmp_pat
         hello = import_file(pdf_pages(tmp_path / "hello.pdf", [lines(["Hello"])])).book_id
         scan = import_file(scanned_pdf(tmp_path / "scan.pdf")).book_id
         config = app.extensions["migrate"].migrate.get_config()
-        downgrade(config, "d0e1f2a3b4c5")
+        downgrade(config, "18a1c0de5e1f")  # the revision before the per-page label
         old = json.dumps(["Tệp PDF không có lớp văn bản (có thể là bản quét), không tìm kiếm được nội dung"])
         db.session.execute(text("UPDATE book SET searchable = :f, warnings = :w WHERE id = :i"),
                            {"f": False, "w": old, "i": hello})

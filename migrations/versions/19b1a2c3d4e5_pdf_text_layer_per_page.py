@@ -6,7 +6,7 @@ decided page by page (library.extraction.scans.has_text); books imported before 
 line: one stored page with a letter makes the book searchable, and the warning goes.
 
 Revision ID: 19b1a2c3d4e5
-Revises: d0e1f2a3b4c5
+Revises: 18a1c0de5e1f
 Create Date: 2026-12-03 14:00:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision = '19b1a2c3d4e5'
-down_revision = 'd0e1f2a3b4c5'
+down_revision = '18a1c0de5e1f'
 branch_labels = None
 depends_on = None
 
