@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.REPO_ROOT / "migrations"))
 
     from library import audit, cli, errors, i18n, indexing, navigation, search, security, storage
-    from library import instance  # noqa: F401  (`flask db upgrade` readies a new instance too)
+    from library import instance  # `flask db upgrade` readies a new instance too
     from library import admin, console, jobs, maintenance, members, proxy, reading_lists, tasks
     from library.reader import models as reader_models  # noqa: F401  (tables known to the metadata)
     from library.ocr import background as ocr
@@ -62,4 +62,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     members.init_app(app)
     cli.init_app(app)
     maintenance.init_app(app)  # after cli: adds `index check`; the start-up reconcile
+    instance.prepare_before_first_request(app)  # last: it wraps ProxyFix, runs before all
     return app

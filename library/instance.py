@@ -5,11 +5,13 @@ instance folder when none is configured, and a new instance's empty search index
 command that works on the library runs `prepare` first (what `pip install -e . && flask --app
 wsgi books import ...` on a new instance needs), as do the worker, `./bin/serve` (through
 `demo`) and the tests' fixtures; `flask --app wsgi db upgrade` does the key and the schema.
-A web process reads the key the steps made; it writes nothing at start.
+A web process reads the key the steps made; it writes nothing at start, and only on an
+instance no step has readied does its first request prepare it.
 """
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -33,6 +35,23 @@ def prepare(app: Flask) -> Flask:
             _new_instance_index(app)
         app.extensions[_PREPARED] = True
     return app
+
+
+def prepare_before_first_request(app: Flask) -> None:
+    """A safety net for a web process on an instance no step has readied yet (a bare
+    `flask run` or `gunicorn wsgi:app` on a new clone, `create_app()` driven by a test client):
+    its first request prepares it, outside any request context, because the session needs the
+    secret key before a request's context exists. Once prepared, a flag check per request."""
+    serve = app.wsgi_app
+    lock = threading.Lock()
+
+    def wsgi_app(environ, start_response):
+        if not app.extensions.get(_PREPARED):
+            with lock:
+                prepare(app)
+        return serve(environ, start_response)
+
+    app.wsgi_app = wsgi_app
 
 
 def ensure_secret_key(app: Flask) -> None:
