@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from library import create_app
+from library.instance import prepare
 from library.auth.accounts import create_user
 from library.extensions import db
 from library.ingest import import_file
@@ -26,12 +27,12 @@ PASSWORD = "tusach-epub-2026"
 @pytest.fixture(scope="module")
 def epub_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("epub-live")
-    app = create_app({
+    app = prepare(create_app({
         "SECRET_KEY": "epub-browser-tests-secret-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'library.db'}",
         "BOOKS_DIR": str(root / "books"), "INDEX_DIR": str(root / "index"),
         "INDEX_INLINE": True, "JOBS_BACKGROUND": False,
-    })
+    }))
     comic = [Part(f"images/{n:02d}.jpg", picture(seed=n), "image/jpeg", fallback="fallback.xhtml",
                   title="Truyện" if n == 1 else None) for n in range(1, 4)]
     comic.append(Part("fallback.xhtml", xhtml("<p>Lời thoại.</p>"), spine=False))
