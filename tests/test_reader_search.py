@@ -29,8 +29,13 @@ def test_a_query_without_diacritics_marks_every_accented_form_of_the_phrase():
 
 
 def test_a_phrase_is_never_marked_syllable_by_syllable():
-    assert marked("Hồ Chí Minh", "Ký hồ sơ; chỉ thị; chí khí.") == []
-    assert marked("dang vien", "Đảng. Viên chức đang họp.") == []
+    assert marked("Hồ Chí Minh", "Ký hồ sơ; chỉ thị; chí khí.") == []  # no "Minh": no hit
+    assert marked('"dang vien"', "Đảng. Viên chức đang họp.") == []
+
+
+def test_words_standing_apart_on_a_page_search_finds_are_marked_one_by_one():
+    # unquoted, search finds a page holding every word apart: the reader shows why
+    assert marked("dang vien", "Đảng. Viên chức đang họp.") == ["Đảng", "Viên", "đang"]
 
 
 def test_either_tone_placement_of_a_typed_syllable_is_marked():

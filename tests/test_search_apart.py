@@ -26,6 +26,7 @@ def index(tmp_path_factory):
         book(2, "Ghi chép hằng ngày", {1: "Người khác thì đó đây đều bận rộn.",
                                        4: "Lúc ấy ai về trước thì nấu cơm."}),
         book(3, "Sổ tay tra cứu", {3: "Khác biệt lớn. Rồi thì mọi chuyện đó qua."}),
+        book(4, "Nhật ký thời tiết", {1: "Sáng mai trời nắng đẹp.", 3: "Sáng mai, trời lại mưa."}),
     ])
     yield search_index
     search_index.close()
@@ -75,3 +76,22 @@ def test_a_quoted_phrase_still_wants_the_words_side_by_side(index):
 def test_when_no_page_holds_them_together_the_answer_says_so(index):
     results = index.search_hits("khác biệt mọi chuyện qua")
     assert results.scattered and places(results) == [(3, 3)]
+
+
+def test_search_inside_the_book_lists_and_marks_the_page_with_the_words_apart(index):
+    from library.search.inbook import search_in_book
+    from library.search.marks import mark_spans
+
+    inside = search_in_book(index, "khác thì đó", 1)
+    assert inside.positions == [2]  # the library's hit on page 2 is in the reader's list too
+    assert "<mark>khác</mark>, <mark>thì đó</mark>" in inside.hits[0].snippet
+    text = "Nếu không nghĩ khác, thì đó là điều tốt. Lúc ấy, ai cũng im lặng."
+    assert [text[a:b] for a, b in mark_spans("khac thi do", text)] == ["khác", "thì đó"]
+    assert [text[a:b] for a, b in mark_spans("lúc ấy ai", text)] == ["Lúc ấy", "ai"]
+    # where the words stand side by side, only the phrase is marked, not every lone word
+    together = "Người khác thì đó đây. Khác hẳn."
+    assert [together[a:b] for a, b in mark_spans("khác thì đó", together)] == ["khác thì đó"]
+    assert search_in_book(index, '"khác thì đó"', 1).positions == []
+    # a book with the words side by side on one page and apart on another lists both
+    assert search_in_book(index, "sáng mai trời", 4).positions == [1, 3]
+    assert search_in_book(index, '"sáng mai trời"', 4).positions == [1]

@@ -67,12 +67,14 @@ def _search(snapshot: Snapshot, user_query: uq.UserQuery, book_id: int, page: in
 
 def _matching(snapshot: Snapshot, user_query: uq.UserQuery, book_id: int) -> list[int]:
     """The book's documents holding the query, as library.search.ranking.match finds them in
-    the library (folded pairs; apart, when the book has them nowhere side by side), with
-    quoted phrases checked on this book's pages only."""
+    the library (folded pairs, and the words apart for an unquoted query), with quoted
+    phrases checked on this book's pages only."""
     no_forms = [[] for _ in user_query.required]  # exact forms only rank: nothing to rank here
     docnums = _in_book(snapshot, uq.plan(user_query, no_forms).every, book_id)
-    if not docnums and any(len(c.syllables) > 1 and not c.quoted for c in user_query.required):
-        docnums = _in_book(snapshot, uq.plan(user_query, no_forms, scattered=True).every, book_id)
+    if any(len(c.syllables) > 1 and not c.quoted for c in user_query.required):
+        # as in the library: the pages holding the words apart are hits too
+        apart = _in_book(snapshot, uq.plan(user_query, no_forms, scattered=True).every, book_id)
+        docnums = sorted(set(docnums).union(apart))
     if user_query.accented and docnums:
         for syllable in dict.fromkeys(s for c in user_query.required for s in c.syllables):
             holding = snapshot.postings("exact", syllable).docset()

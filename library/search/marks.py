@@ -1,7 +1,9 @@
 """What the readers mark for a query: one rule, the engine's, for every reader and snippet.
 
 - Phrases as phrases: each clause is looked for whole; only where the text has none of it
-  are its adjacent pairs marked (what the index matched); never its syllables one by one.
+  are its adjacent pairs marked (what the index matched), and for an unquoted query whose
+  words all stand on the text apart (search finds such a page: "khác, thì đó"), each word
+  that no pair covers; never for a quoted phrase, never where a word is missing.
 - A query typed with diacritics marks those very forms (any case, either tone placement):
   "Hồ Chí Minh" never marks "hồ sơ" nor "chỉ"; one typed without marks any accented form
   ("dang vien" marks "đảng viên" and "đang viện").
@@ -25,6 +27,10 @@ MAX_MARKS = 500  # a page or chapter; beyond this, marks only clutter
 @dataclass
 class _ClauseRule:
     runs: list[re.Pattern]   # the whole clause, then its pairs: the first found wins
+    # An unquoted clause without its whole phrase in a text holding every word (search finds
+    # such a page): its pairs and its lone words, before the pairs alone.
+    apart: re.Pattern | None = None
+    words: tuple[re.Pattern, ...] = ()
 
     def spans(self, text: str, start: int = 0, end: int | None = None) -> list[Span]:
         """Its marks in text[start:end]; the tier is the first that matches in the whole text."""
@@ -34,23 +40,30 @@ class _ClauseRule:
         return [m.span() for _, m in zip(range(MAX_MARKS), _matches(pattern, text, start, end))]
 
     def tier(self, text: str) -> re.Pattern | None:
-        return next((p for p in self.runs if next(_matches(p, text), None)), None)
+        if next(_matches(self.runs[0], text), None):
+            return self.runs[0]
+        if self.apart is not None and all(next(_matches(w, text), None) for w in self.words):
+            return self.apart
+        return next((p for p in self.runs[1:] if next(_matches(p, text), None)), None)
 
     def first(self, text: str) -> Span | None:
-        for pattern in self.runs:
-            found = next(_matches(pattern, text), None)
-            if found:
-                return found.span()
-        return None
+        pattern = self.tier(text)
+        found = next(_matches(pattern, text), None) if pattern is not None else None
+        return found.span() if found else None
 
 
 def _rule(clause: Clause, exact: bool) -> _ClauseRule:
     syllables = clause.syllables
     runs = [_phrase(syllables, exact)]
+    pairs = [_phrase(syllables[i:i + 2], exact) for i in range(len(syllables) - 1)]
     if len(syllables) > 2:
-        runs.append("|".join(dict.fromkeys(_phrase(syllables[i:i + 2], exact)
-                                           for i in range(len(syllables) - 1))))
-    return _ClauseRule([_compile(r) for r in runs])
+        runs.append("|".join(dict.fromkeys(pairs)))
+    rule = _ClauseRule([_compile(r) for r in runs])
+    if len(syllables) > 1 and not clause.quoted:
+        words = [_phrase([s], exact) for s in dict.fromkeys(syllables)]
+        rule.apart = _compile("|".join(dict.fromkeys(pairs + words)))
+        rule.words = tuple(_compile(w) for w in words)
+    return rule
 
 
 class Marker:
