@@ -125,7 +125,7 @@ def _book_hit(snapshot, found, info: BookInfo, titles, pages, sections, snippets
     finder = found.finder
     title = titles.get(info.docnum)
     locations, positions = [], set()
-    for docnum, _tier, score in pages:
+    for docnum, _tier, page_score in pages:
         position = snapshot.position_of[docnum]
         if position in positions:
             continue  # a long chapter's other piece
@@ -133,7 +133,7 @@ def _book_hit(snapshot, found, info: BookInfo, titles, pages, sections, snippets
         stored = snapshot.reader.stored_fields(docnum)
         locations.append(Location(
             position=position, page=stored.get("page"), chapter=stored.get("chapter"),
-            snippet=finder.snippet(stored["text"]) if snippets else "", score=score))
+            snippet=finder.snippet(stored["text"]) if snippets else "", score=page_score))
         if len(locations) == LOCATIONS:
             break
     best = title[2] if title else (locations[0].score if locations else 0.0)
