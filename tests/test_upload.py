@@ -84,7 +84,7 @@ def test_api_duplicate_is_409_naming_the_existing_book(app, anonymous, librarian
     (lambda tmp: pdf_book(tmp / "a.pdf"), "sach.exe", 415, ".pdf"),
     (lambda tmp: pdf_book(tmp / "a.pdf"), "sach.epub", 415, "nội dung là PDF"),
     (lambda tmp: corpus_file("bad/epub-zip/ocf-zip-unreadable-image-with-epub-extension-fatal.epub"),
-     "anh.epub", 415, "PDF hoặc EPUB"),
+     "anh.epub", 415, "Đây là một tệp ảnh, không phải PDF/EPUB"),
     (lambda tmp: corpus_file("bad/pdf-encrypted/pdfminer-rc4-128.pdf"), "mat-khau.pdf", 422, "mật khẩu"),
     (lambda tmp: corpus_file("bad/epub-encrypted/epub20_minimal_encryption.epub"), "drm.epub", 422, ""),
     (lambda tmp: corpus_file("bad/derived-truncated/truyen-kieu-trunc60.epub"), "cut.epub", 422, ""),
