@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,6 +157,23 @@ def _fill(app, sources: Path, plan) -> dict[str, DemoEntry]:
     return books
 
 
+@contextmanager
+def serving(app, name: str):
+    """The app served by werkzeug in a thread on a free port of 127.0.0.1; yields its base
+    URL, and at the end stops the server and closes the app's database connections."""
+    server = make_server("127.0.0.1", 0, _keep_response(app), threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, pytestconfig):
     root = tmp_path_factory.mktemp("live")
@@ -169,18 +187,8 @@ def live_server(tmp_path_factory, pytestconfig):
         "INDEX_INLINE": True,
     }))
     books = _fill(app, _demo_sources(pytestconfig, root, plan), plan)
-    server = make_server("127.0.0.1", 0, _keep_response(app), threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, books,
-                         {slug: name for slug, (name, _, _) in SHELVES.items()})
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app, "live-server") as url:
+        yield LiveServer(url, app, books, {slug: name for slug, (name, _, _) in SHELVES.items()})
 
 
 @pytest.fixture(scope="session")

@@ -4,20 +4,18 @@ the SVG's scripts never run); a chapter with decomposed diacritics shows the sea
 marked. Its own small library, so the demo library of the other browser tests stays as is."""
 from __future__ import annotations
 
-import threading
 import unicodedata
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from library import create_app
 from library.instance import prepare
 from library.auth.accounts import create_user
 from library.extensions import db
 from library.ingest import import_file
-from tests.browser.conftest import TIMEOUT_MS, _keep_response, _QuietHandler
+from tests.browser.conftest import TIMEOUT_MS, serving
 from tests.epubs import Part, picture, png, write_epub_parts, xhtml
 from tests.test_epub_fidelity import HOSTILE_SVG, MATH, RTL
 
@@ -53,17 +51,8 @@ def epub_server(tmp_path_factory):
                                      ("mixed", mixed), ("vertical", vertical)]}
         create_user("docgia", "member", branch_code="CB-EPUB", password=PASSWORD)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, _keep_response(app), threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="epub-live", daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", books=books)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app, "epub-live") as url:
+        yield SimpleNamespace(url=url, books=books)
 
 
 @pytest.fixture

@@ -7,12 +7,10 @@ starts), so the demo library of the other browser tests stays as they expect it.
 """
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from library import create_app, tasks
 from library.instance import prepare
@@ -21,7 +19,7 @@ from library.extensions import db
 from library.ingest import import_file
 from library.reader.vendor import DEFAULT_DIR
 from library.vietnamese import fold
-from tests.browser.conftest import TIMEOUT_MS, _keep_response, _QuietHandler, sign_in_as
+from tests.browser.conftest import TIMEOUT_MS, serving, sign_in_as
 from tests.ocr_books import PAGES, scanned_book
 
 PASSWORD = "tusach-ocr-2026"
@@ -46,17 +44,8 @@ def ocr_server(tmp_path_factory):
         create_user("docgia", "member", branch_code="CB-OCR", password=PASSWORD)
         db.session.commit()
     assert tasks.run_until_idle(app) == 1
-    server = make_server("127.0.0.1", 0, _keep_response(app), threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="ocr-live", daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app, book=book)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app, "ocr-live") as url:
+        yield SimpleNamespace(url=url, app=app, book=book)
 
 
 @pytest.fixture

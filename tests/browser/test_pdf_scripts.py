@@ -3,12 +3,10 @@ page is drawn, and nothing of the file runs (no dialog, no print, no request it 
 no eval asked of the page's policy, no scripting bundle loaded)."""
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from library import create_app
 from library.instance import prepare
@@ -16,7 +14,7 @@ from library.auth.accounts import create_user
 from library.extensions import db
 from library.ingest import import_file
 from library.reader.vendor import DEFAULT_DIR
-from tests.browser.conftest import _keep_response, _QuietHandler
+from tests.browser.conftest import serving
 from tests.browser.test_reader import PASSWORD, reader_page  # noqa: F401 - fixture
 from tests.test_pdf_actions import scripted_pdf
 
@@ -37,17 +35,8 @@ def reader_server(tmp_path_factory):
                                                                   "Trang hai."])).book_id
         create_user("docgia", "member", branch_code="CB-DOC", password=PASSWORD)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, _keep_response(app), threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="scripted-live", daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app, pdf=pdf)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app, "scripted-live") as url:
+        yield SimpleNamespace(url=url, app=app, pdf=pdf)
 
 
 def test_a_scripted_pdf_is_drawn_and_runs_nothing(reader_page, reader_server):  # noqa: F811

@@ -7,14 +7,12 @@ so the demo library of the other browser tests stays as they expect it.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from library import create_app
 from library.instance import prepare
@@ -25,8 +23,7 @@ from library.reader.models import ReadingPosition, SectionSeen
 from library.reader.vendor import DEFAULT_DIR
 from library.vietnamese import fold
 from tests.books import FILLER, pdf_book
-from tests.browser.conftest import (ARTIFACTS, CHROMIUM_ARGS, TIMEOUT_MS, _keep_response, _QuietHandler,
-                                    sign_in_as)
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, serving, sign_in_as
 from tests.test_reader_epub import hostile_epub
 
 PASSWORD = "tusach-reader-2026"
@@ -53,18 +50,8 @@ def reader_server(tmp_path_factory):
         epub = import_file(hostile_epub(root / "doc-hai.epub")).book_id
         create_user("docgia", "member", branch_code="CB-DOC", password=PASSWORD)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, _keep_response(app), threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="reader-live", daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app, pdf=pdf, epub=epub,
-                              pages=len(pages) + 1)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app, "reader-live") as url:
+        yield SimpleNamespace(url=url, app=app, pdf=pdf, epub=epub, pages=len(pages) + 1)
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ exported and is nobody else's; the page starts high on a phone; pages scroll con
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from library import create_app
 from library.instance import prepare
@@ -21,7 +19,7 @@ from library.extensions import db
 from library.ingest import import_file
 from library.reader.vendor import DEFAULT_DIR
 from tests.books import FILLER, epub_book, pdf_book
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, _keep_response, _QuietHandler, sign_in_as
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, serving, sign_in_as
 
 PASSWORD = "tusach-notes-2026"
 PHRASE = "Chủ tịch Hồ Chí Minh ký hồ sơ. Chỉ thị về chí khí. Đảng viên đang viện dẫn."
@@ -54,17 +52,8 @@ def server(tmp_path_factory):
             create_user(name, "member", branch_code="CB-NOTES", password=PASSWORD)
         create_user("thuthu", "librarian", branch_code="CB-NOTES", password=PASSWORD)
         db.session.commit()
-    httpd = make_server("127.0.0.1", 0, _keep_response(app), threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=httpd.serve_forever, name="notes-live", daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{httpd.server_port}", app=app, pdf=pdf, epub=epub)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(10)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app, "notes-live") as url:
+        yield SimpleNamespace(url=url, app=app, pdf=pdf, epub=epub)
 
 
 @pytest.fixture
