@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from library.catalog.models import Book
 from library.extensions import db
 from library.ingest import import_file
 from tests.books import epub_book
+from tests.pdf_files import write_objects
 from tests.test_upload import book_count, librarian_api, stored_files  # noqa: F401
 
 
@@ -33,17 +33,7 @@ def shared_stream_pdf(path: Path, pages: int, text: str = "Trang sách") -> Path
     objects[1] = b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, kids)
     page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R " \
            b"/Resources << /Font << /F1 4 0 R >> >> >>"
-    objects += [page] * pages
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
-    return path
+    return write_objects(path, objects + [page] * pages)
 
 
 def test_a_100000_page_pdf_is_refused_at_once_with_the_reason(app, anonymous, librarian_api, tmp_path):  # noqa: F811
