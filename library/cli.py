@@ -6,19 +6,19 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 
 from library import indexing
 from library.catalog import queries
 from library.catalog.manifest import ManifestError, lookup, read_manifest
+from library.cli_language import N_, Group, _, command, ngettext, option, said
 from library.ingest import DUPLICATE, FAILED, IMPORTED
 from library.instance import prepare_current, prepared
 from library.jobs import runner
 
 BOOK_SUFFIXES = {".pdf", ".epub"}
 # Their commands work on the library: Click runs prepare_current (the schema, the key...) first.
-books_cli = AppGroup("books", help="Nhập và quản lý sách.", callback=prepare_current)
-index_cli = AppGroup("index", help="Chỉ mục tìm kiếm.", callback=prepare_current)
+books_cli = Group("books", help=N_("Nhập và quản lý sách."), callback=prepare_current)
+index_cli = Group("index", help=N_("Chỉ mục tìm kiếm."), callback=prepare_current)
 
 
 def collect_files(paths) -> list[Path]:
@@ -35,16 +35,25 @@ def collect_files(paths) -> list[Path]:
 
 
 def _line(result) -> str:
+    """`imported:`, `duplicate:` or `failed:` (for programs, in every language), the file,
+    then what a person reads, in the command line's language."""
     if result.status == IMPORTED:
         text = f"imported: {result.filename} → #{result.book_id} «{result.title}»"
         if result.ocr_pages:
-            text += (f" — bản quét, {result.ocr_pages} trang chờ nhận dạng chữ"
-                     f" (scan: {result.ocr_pages} pages queued for OCR)")
+            text += " — " + ngettext("bản quét, {num} trang chờ nhận dạng chữ",
+                                     "bản quét, {num} trang chờ nhận dạng chữ", result.ocr_pages)
     elif result.status == DUPLICATE:
-        text = f"duplicate: {result.filename} — {result.reason}"
+        text = f"duplicate: {result.filename} — {_duplicate_reason(result)}"
     else:
-        text = f"failed: {result.filename} — {result.reason}"
-    return "".join([text, *(f"\n    cảnh báo: {w}" for w in result.warnings)])
+        text = f"failed: {result.filename} — {said(result.reason)}"
+    return "".join([text, *("\n    " + _("cảnh báo: {warning}", warning=said(w))
+                            for w in result.warnings)])
+
+
+def _duplicate_reason(result) -> str:
+    if result.book_id is None:  # imported by another process a moment ago
+        return said(result.reason)
+    return _("trùng lặp với «{title}» (mã {id})", title=result.title, id=result.book_id)
 
 
 def run_import(files, shelf, manifest, manifest_base, echo=click.echo) -> dict[str, int]:
@@ -61,7 +70,7 @@ def run_import(files, shelf, manifest, manifest_base, echo=click.echo) -> dict[s
 
         runner.run_cli_job(job, on_result=report)
     if counts[IMPORTED]:
-        click.echo("Đang lập chỉ mục tìm kiếm…", err=True)
+        click.echo(_("Đang lập chỉ mục tìm kiếm…"), err=True)
         current_app.extensions["indexer"].drain()
     return counts
 
@@ -72,50 +81,53 @@ def _progress(total: int):
     if not sys.stderr.isatty():
         yield lambda: None
         return
-    with click.progressbar(length=total, label="Đang nhập", file=sys.stderr) as bar:
+    with click.progressbar(length=total, label=_("Đang nhập"), file=sys.stderr) as bar:
         yield lambda: bar.update(1)
 
 
-@books_cli.command("import")
-@click.option("--shelf", help="Mã tủ sách (slug), ví dụ hoc-tap-lam-theo-bac.")
-@click.option("--manifest", type=click.Path(exists=True, dir_okay=False),
-              help="Bảng kê CSV: file,title,authors,shelf,year,publisher,description.")
+@books_cli.command("import", help=N_("Nhập các tệp PDF/EPUB hoặc cả thư mục; mã thoát 1 khi có tệp lỗi."))
+@option("--shelf", help=N_("Mã tủ sách (slug), ví dụ hoc-tap-lam-theo-bac."))
+@option("--manifest", type=click.Path(exists=True, dir_okay=False),
+        help=N_("Bảng kê CSV: file,title,authors,shelf,year,publisher,description."))
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def import_books(shelf, manifest, paths):
-    """Nhập các tệp PDF/EPUB hoặc cả thư mục."""
+    """Import PDF/EPUB files or whole folders; exit status 1 when a file failed."""
     if shelf and queries.shelf_by_slug(shelf) is None:
         slugs = ", ".join(s.shelf.slug for s in queries.shelves_with_counts())
-        raise click.UsageError(f"Không có tủ sách «{shelf}». Các tủ sách: {slugs}")
+        raise click.UsageError(_("Không có tủ sách «{shelf}». Các tủ sách: {slugs}",
+                                 shelf=shelf, slugs=slugs))
     try:
         rows = read_manifest(manifest) if manifest else {}
     except ManifestError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise click.UsageError(said(str(exc))) from exc
     files = collect_files(paths)
     if not files:
-        raise click.UsageError("Không có tệp PDF hoặc EPUB nào để nhập.")
+        raise click.UsageError(_("Không có tệp PDF hoặc EPUB nào để nhập."))
     base = Path(manifest).parent if manifest else None
     counts = run_import(files, shelf, rows, base)
-    click.echo(f"Tổng cộng {len(files)} tệp: {counts[IMPORTED]} đã nhập (imported), "
-               f"{counts[DUPLICATE]} trùng lặp (duplicate), {counts[FAILED]} lỗi (failed).")
+    click.echo(ngettext("Tổng cộng {num} tệp: {imported} đã nhập, {duplicate} trùng lặp, {failed} lỗi.",
+                        "Tổng cộng {num} tệp: {imported} đã nhập, {duplicate} trùng lặp, {failed} lỗi.",
+                        len(files), imported=counts[IMPORTED], duplicate=counts[DUPLICATE],
+                        failed=counts[FAILED]))
     sys.exit(1 if counts[FAILED] else 0)
 
 
-@index_cli.command("rebuild")
+@index_cli.command("rebuild", help=N_("Dựng lại chỉ mục tìm kiếm từ tệp sách và cơ sở dữ liệu."))
 def rebuild_index():
-    """Dựng lại chỉ mục tìm kiếm từ cơ sở dữ liệu."""
+    """Rebuild the search index from the stored files and the database."""
     total = indexing.books_to_index()
     if sys.stderr.isatty():
-        with click.progressbar(length=total, label="Đang lập chỉ mục", file=sys.stderr) as bar:
+        with click.progressbar(length=total, label=_("Đang lập chỉ mục"), file=sys.stderr) as bar:
             count = indexing.rebuild(progress=lambda done: bar.update(done - bar.pos))
     else:
         count = indexing.rebuild()
-    click.echo(f"Đã lập chỉ mục {count} cuốn sách.")
+    click.echo(ngettext("Đã lập chỉ mục {num} cuốn sách.", "Đã lập chỉ mục {num} cuốn sách.", count))
 
 
-@click.command("demo")
+@command("demo", help=N_("Tạo thư viện mẫu (ba tủ sách, tài khoản mẫu) cho một bản cài đặt trống."))
 @prepared
 def demo():
-    """Tạo thư viện mẫu (ba tủ sách, tài khoản mẫu) cho một bản cài đặt trống."""
+    """Fill an empty instance with the demo library and one account per role."""
     from library.demo.install import fill_demo_library
 
     with tempfile.TemporaryDirectory() as workdir:

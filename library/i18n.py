@@ -11,7 +11,8 @@ book, "Files" for a tab), `ngettext` counts ("1 item", "2 items"), and `lazy_get
 serves forms and module-level constants, translated when shown.
 
 The language: the `lang` cookie (the header's chooser), then for the JSON API and
-KOReader's sync the request's `Accept-Language`, else Vietnamese.
+KOReader's sync the request's `Accept-Language`, else Vietnamese. Outside a request, in a
+command of `flask --app wsgi ...`, the environment's (library/cli_language.py).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
 
+import click
 import flask_babel
 import flask_wtf
 import pytz
@@ -30,6 +32,7 @@ from flask import (Blueprint, Flask, current_app, has_app_context, has_request_c
                    request, url_for)
 from flask_babel import Babel, LazyString
 
+from library import cli_language
 from library.config import REPO_ROOT, time_zone
 from library.redirects import safe_next
 from library.translatable import N_  # noqa: F401  (marks texts translated where shown)
@@ -43,9 +46,11 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """The `lang` cookie, then Accept-Language for programs, else Vietnamese."""
+    """The `lang` cookie, then Accept-Language for programs, else Vietnamese; in a command
+    line's own thread, the language its environment names."""
     if not has_request_context():
-        return "vi"
+        # Background threads (the worker's, the web's) have no Click context: Vietnamese.
+        return cli_language.language() if click.get_current_context(silent=True) else "vi"
     chosen = request.cookies.get("lang")
     if chosen in LANGUAGES:
         return chosen

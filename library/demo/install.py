@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from library.auth.accounts import create_user, find_user
 from library.catalog.manifest import BookMetadata
 from library.catalog.models import EPUB, PDF, Book
+from library.cli_language import _, ngettext, said
 from library.demo.catalog import build_demo_files
 from library.extensions import db
 from library.ingest import FAILED, ImportJob, import_files
@@ -37,22 +38,24 @@ def fill_demo_library(workdir: Path, echo=print) -> int:
     """Import the demo books unless the library already has books; returns books imported."""
     imported = 0
     if db.session.scalar(select(func.count(Book.id))):
-        echo("Thư viện đã có sách: không thêm sách mẫu.")
+        echo(_("Thư viện đã có sách: không thêm sách mẫu."))
     else:
-        echo("Đang tạo thư viện mẫu…")
+        echo(_("Đang tạo thư viện mẫu…"))
         jobs = [ImportJob(demo.path, demo.shelf, _metadata(demo)) for demo in build_demo_files(workdir)]
         for result in import_files(jobs):
             if result.status == FAILED:
-                echo(f"failed: {result.filename} — {result.reason}")
+                echo(f"failed: {result.filename} — {said(result.reason)}")
             else:
                 imported += 1
         current_app.extensions["indexer"].drain()
-        echo(f"Đã nhập {imported} sách mẫu vào ba tủ sách.")
+        echo(ngettext("Đã nhập {num} sách mẫu vào ba tủ sách.", "Đã nhập {num} sách mẫu vào ba tủ sách.",
+                      imported))
     ensure_demo_accounts()
     if ensure_demo_reading_list():
-        echo(f"Danh sách đọc mẫu «{DEMO_LIST_TITLE}» đã giao cho chi bộ {DEMO_BRANCH}.")
-    echo(f"Tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}): "
-         + ", ".join(f"{u} ({r})" for u, r, _ in DEMO_ACCOUNTS))
+        echo(_("Danh sách đọc mẫu «{title}» đã giao cho chi bộ {branch}.",
+               title=DEMO_LIST_TITLE, branch=DEMO_BRANCH))
+    echo(_("Tài khoản mẫu (mật khẩu: {password}): {accounts}", password=DEMO_PASSWORD,
+           accounts=", ".join(f"{username} ({role})" for username, role, _name in DEMO_ACCOUNTS)))
     return imported
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from library.cli_language import _, ngettext
 from library.extensions import db
 
 MANIFEST = "manifest.json"
@@ -32,7 +33,8 @@ CHUNK = 1 << 20
 
 
 class BackupError(Exception):
-    """Why a backup or a restore cannot go on; `message` is for the operator."""
+    """Why a backup or a restore cannot go on; `message` is for the operator, in the command
+    line's language."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -82,7 +84,7 @@ def _database_kind(url) -> str:
         return "sqlite"
     if backend in ("postgresql", "postgres"):
         return "postgresql"
-    raise BackupError(f"Chưa hỗ trợ sao lưu cơ sở dữ liệu {backend}")
+    raise BackupError(_("Chưa hỗ trợ sao lưu cơ sở dữ liệu {backend}", backend=backend))
 
 
 def _pg_uri(url) -> str:
@@ -108,7 +110,7 @@ def _empty_dir(path: Path) -> bool:
 def backup(target: Path, books_dir: Path) -> Outcome:
     target = Path(target)
     if not _empty_dir(target):
-        raise BackupError(f"Thư mục sao lưu {target} không trống")
+        raise BackupError(_("Thư mục sao lưu {folder} không trống", folder=target))
     target.mkdir(parents=True, exist_ok=True)
     url = db.engine.url
     kind = _database_kind(url)
@@ -127,7 +129,7 @@ def backup(target: Path, books_dir: Path) -> Outcome:
         done = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file",
                                str(database_file), _pg_uri(url)], capture_output=True, text=True)
         if done.returncode:
-            raise BackupError(f"pg_dump thất bại: {done.stderr.strip()[:500]}")
+            raise BackupError(_("pg_dump thất bại: {error}", error=done.stderr.strip()[:500]))
         from library.catalog.models import Book
 
         # pg_dump's snapshot is not this one: a book deleted in between is reported missing.
@@ -172,11 +174,12 @@ def read_manifest(source: Path) -> dict:
     try:
         manifest = json.loads((Path(source) / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BackupError(f"{source} không phải một bản sao lưu hoàn chỉnh (thiếu {MANIFEST})") from None
+        raise BackupError(_("{folder} không phải một bản sao lưu hoàn chỉnh (thiếu {manifest})",
+                             folder=source, manifest=MANIFEST)) from None
     except ValueError:
-        raise BackupError(f"{MANIFEST} trong {source} bị hỏng") from None
+        raise BackupError(_("{manifest} trong {folder} bị hỏng", manifest=MANIFEST, folder=source)) from None
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"Bản sao lưu định dạng {manifest.get('format')} không được hỗ trợ")
+        raise BackupError(_("Bản sao lưu định dạng {format} không được hỗ trợ", format=manifest.get("format")))
     return manifest
 
 
@@ -192,7 +195,9 @@ def verify(source: Path, manifest: dict) -> None:
         if not path.is_file() or path.stat().st_size != facts["size"] or _sha256(path) != facts["sha256"]:
             bad.append(name)
     if bad:
-        raise BackupError(f"Bản sao lưu bị hỏng: {len(bad)} tệp sai hoặc thiếu ({', '.join(bad[:5])})")
+        raise BackupError(ngettext("Bản sao lưu bị hỏng: {num} tệp sai hoặc thiếu ({names})",
+                                  "Bản sao lưu bị hỏng: {num} tệp sai hoặc thiếu ({names})",
+                                  len(bad), names=", ".join(bad[:5])))
 
 
 def instance_is_empty(books_dir: Path) -> bool:
@@ -211,13 +216,14 @@ def restore(source: Path, books_dir: Path, force: bool = False) -> Outcome:
     verify(source, manifest)
     if not instance_is_empty(books_dir):
         if not force:
-            raise BackupError("Bản cài đặt này đã có dữ liệu (sách, tài khoản hoặc tệp); "
-                              "dùng --force để ghi đè")
+            raise BackupError(_("Bản cài đặt này đã có dữ liệu (sách, tài khoản hoặc tệp); "
+                                "dùng --force để ghi đè"))
         _set_aside(books_dir)
     url = db.engine.url
     kind = _database_kind(url)
     if kind != manifest["database"]["kind"]:
-        raise BackupError(f"Bản sao lưu là {manifest['database']['kind']}, cơ sở dữ liệu đích là {kind}")
+        raise BackupError(_("Bản sao lưu là {backup}, cơ sở dữ liệu đích là {target}",
+                             backup=manifest["database"]["kind"], target=kind))
     db.session.remove()
     db.engine.dispose()
     database_file = source / manifest["database"]["file"]
@@ -228,7 +234,7 @@ def restore(source: Path, books_dir: Path, force: bool = False) -> Outcome:
                                "--dbname", _pg_uri(url), str(database_file)],
                               capture_output=True, text=True)
         if done.returncode:
-            raise BackupError(f"pg_restore thất bại: {done.stderr.strip()[:500]}")
+            raise BackupError(_("pg_restore thất bại: {error}", error=done.stderr.strip()[:500]))
     db.engine.dispose()
     outcome = Outcome(books=manifest["books"], missing=list(manifest.get("missing", [])))
     for name, facts in manifest["files"].items():

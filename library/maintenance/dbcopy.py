@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Integer, create_engine, func, insert, inspect, select, text
 
+from library.cli_language import _
 from library.database import database_url
 from library.extensions import db
 
@@ -19,7 +20,7 @@ BATCH = 2000
 
 
 class CopyError(Exception):
-    """Why the copy cannot start; `message` is for the operator."""
+    """Why the copy cannot start; `message` is for the operator, in the command line's language."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -42,12 +43,12 @@ def copy_database(source_url: str, echo: Callable[[str], None] = lambda line: No
         with source.connect() as reading, target.connect() as writing:
             present = set(inspect(reading).get_table_names())
             if "alembic_version" not in present:
-                raise CopyError(f"{source.url.render_as_string()} không phải cơ sở dữ liệu của Tủ sách")
+                raise CopyError(_("{url} không phải cơ sở dữ liệu của Tủ sách", url=source.url.render_as_string()))
             if _revisions(reading) != _revisions(writing):
-                raise CopyError("Hai cơ sở dữ liệu khác phiên bản lược đồ: chạy ứng dụng một lần "
-                                "trên cơ sở dữ liệu nguồn để nâng cấp nó trước")
+                raise CopyError(_("Hai cơ sở dữ liệu khác phiên bản lược đồ: chạy ứng dụng một lần "
+                                  "trên cơ sở dữ liệu nguồn để nâng cấp nó trước"))
             if writing.scalar(select(func.count(Book.id))) or writing.scalar(select(func.count(User.id))):
-                raise CopyError("Cơ sở dữ liệu đích đã có sách hoặc tài khoản")
+                raise CopyError(_("Cơ sở dữ liệu đích đã có sách hoặc tài khoản"))
             counts = {}
             writing.rollback()  # end the checks' transaction: the copy is one of its own
             with writing.begin():

@@ -33,6 +33,7 @@ from sqlalchemy import select
 from library import audit, indexing, tasks
 from library.indexing import changes, replica
 from library.catalog.models import Book, BookStatus, IndexStatus, utcnow
+from library.cli_language import N_, _, ngettext
 from library.extensions import db
 from library.search import get_index
 from library.storage import get_store
@@ -74,33 +75,52 @@ class Report:
         return not self.to_repair and not self.flagged and not self.missing_covers
 
     def lines(self) -> list[str]:
+        """What differs, one line each, in the language of the command line (and the log)."""
         out = []
         if self.index_state != "ok":
-            out.append(f"Chỉ mục tìm kiếm: {_STATE_WORDS.get(self.index_state, self.index_state)}"
-                       " — cần dựng lại")
-        for items, text in [
-            (self.behind, "sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi)"),
-            (self.unindexed, "sách chưa có trong chỉ mục tìm kiếm (đang chờ hoặc bị sót)"),
-            (self.stray_documents, "sách không còn hiển thị nhưng vẫn có trong chỉ mục"),
-            (self.missing_files, "sách mất tệp (chưa đánh dấu)"),
-            (self.flagged, "sách mất tệp (đã đánh dấu cho cán bộ thư viện)"),
-            (self.found_again, "sách đã có lại tệp (bỏ đánh dấu)"),
-            (self.missing_covers, "sách mất ảnh bìa"),
+            state = _STATE_WORDS.get(self.index_state)
+            out.append(_("Chỉ mục tìm kiếm: {state} — cần dựng lại",
+                         state=_(state) if state else self.index_state))
+        for items, text in [  # one form in Vietnamese, two in English
+            (self.behind, ngettext("{num} sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi): {ids}",
+                              "{num} sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi): {ids}",
+                              len(self.behind), ids=_ids(self.behind, self.ages))),
+            (self.unindexed, ngettext("{num} sách chưa có trong chỉ mục tìm kiếm (đang chờ hoặc bị sót): {ids}",
+                              "{num} sách chưa có trong chỉ mục tìm kiếm (đang chờ hoặc bị sót): {ids}",
+                              len(self.unindexed), ids=_ids(self.unindexed, self.ages))),
+            (self.stray_documents, ngettext("{num} sách không còn hiển thị nhưng vẫn có trong chỉ mục: {ids}",
+                              "{num} sách không còn hiển thị nhưng vẫn có trong chỉ mục: {ids}",
+                              len(self.stray_documents), ids=_ids(self.stray_documents, self.ages))),
+            (self.missing_files, ngettext("{num} sách mất tệp (chưa đánh dấu): {ids}",
+                              "{num} sách mất tệp (chưa đánh dấu): {ids}",
+                              len(self.missing_files), ids=_ids(self.missing_files, self.ages))),
+            (self.flagged, ngettext("{num} sách mất tệp (đã đánh dấu cho cán bộ thư viện): {ids}",
+                              "{num} sách mất tệp (đã đánh dấu cho cán bộ thư viện): {ids}",
+                              len(self.flagged), ids=_ids(self.flagged, self.ages))),
+            (self.found_again, ngettext("{num} sách đã có lại tệp (bỏ đánh dấu): {ids}",
+                              "{num} sách đã có lại tệp (bỏ đánh dấu): {ids}",
+                              len(self.found_again), ids=_ids(self.found_again, self.ages))),
+            (self.missing_covers, ngettext("{num} sách mất ảnh bìa: {ids}",
+                              "{num} sách mất ảnh bìa: {ids}",
+                              len(self.missing_covers), ids=_ids(self.missing_covers, self.ages))),
         ]:
             if items:
-                out.append(f"{len(items)} {text}: {_ids(items, self.ages)}")
+                out.append(text)
         if self.orphan_files:
-            out.append(f"{len(self.orphan_files)} tệp không thuộc sách nào: "
-                       + ", ".join(self.orphan_files[:10]) + ("…" if len(self.orphan_files) > 10 else ""))
+            out.append(ngettext("{num} tệp không thuộc sách nào: {names}", "{num} tệp không thuộc sách nào: {names}",
+                                len(self.orphan_files), names=", ".join(self.orphan_files[:10])
+                                + ("…" if len(self.orphan_files) > 10 else "")))
         if self.partial_files:
-            out.append(f"{len(self.partial_files)} tệp tạm ghi dở")
+            out.append(ngettext("{num} tệp tạm ghi dở", "{num} tệp tạm ghi dở", len(self.partial_files)))
         if self.young:
-            out.append(f"({self.young} tệp hoặc sách đang được xử lý, bỏ qua lần này)")
+            out.append(ngettext("({num} tệp hoặc sách đang được xử lý, bỏ qua lần này)",
+                                "({num} tệp hoặc sách đang được xử lý, bỏ qua lần này)", self.young))
         return out
 
 
-_STATE_WORDS = {"missing": "không có", "outdated": "định dạng cũ", "unreadable": "hỏng, không đọc được",
-                "damaged": "có phần bị hỏng, không đọc được"}
+_STATE_WORDS = {"missing": N_("không có"), "outdated": N_("định dạng cũ"),
+                "unreadable": N_("hỏng, không đọc được"),
+                "damaged": N_("có phần bị hỏng, không đọc được")}
 
 
 def _ids(items: list[int], ages: dict[int, float] | None = None) -> str:
@@ -113,12 +133,12 @@ def _age(seconds: float) -> str:
     """How long a book has waited, in the words the report uses: "chờ 4 phút"."""
     seconds = max(0, int(seconds))
     if seconds < 60:
-        return f"chờ {seconds} giây"
+        return ngettext("chờ {num} giây", "chờ {num} giây", seconds)
     if seconds < 7200:
-        return f"chờ {seconds // 60} phút"
+        return ngettext("chờ {num} phút", "chờ {num} phút", seconds // 60)
     if seconds < 172800:
-        return f"chờ {seconds // 3600} giờ"
-    return f"chờ {seconds // 86400} ngày"
+        return ngettext("chờ {num} giờ", "chờ {num} giờ", seconds // 3600)
+    return ngettext("chờ {num} ngày", "chờ {num} ngày", seconds // 86400)
 
 
 def check(grace: float = DEFAULT_GRACE, *, files: bool = True, deep: bool = False) -> Report:
@@ -212,24 +232,29 @@ def repair(report: Report, echo=log.info, *, move_files: bool = True) -> list[st
     done: list[str] = []
     if report.index_state != "ok":
         count = indexing.rebuild()
-        done.append(f"Đã dựng lại chỉ mục tìm kiếm: {count} cuốn sách")
+        done.append(ngettext("Đã dựng lại chỉ mục tìm kiếm: {num} cuốn sách",
+                             "Đã dựng lại chỉ mục tìm kiếm: {num} cuốn sách", count))
     elif report.behind or report.unindexed or report.stray_documents:
         changes.record(report.behind + report.unindexed)
         changes.record(report.stray_documents, changes.DELETE)
         db.session.commit()
         current_app.extensions["indexer"].drain()
         if report.behind:
-            done.append(f"Đã cập nhật lại chỉ mục cho {len(report.behind)} sách")
+            done.append(ngettext("Đã cập nhật lại chỉ mục cho {num} sách", "Đã cập nhật lại chỉ mục cho {num} sách",
+                                 len(report.behind)))
         if report.stray_documents:
-            done.append(f"Đã gỡ {len(report.stray_documents)} sách khỏi chỉ mục")
+            done.append(ngettext("Đã gỡ {num} sách khỏi chỉ mục", "Đã gỡ {num} sách khỏi chỉ mục",
+                                 len(report.stray_documents)))
         if report.unindexed:
-            done.append(f"Đã lập chỉ mục {len(report.unindexed)} sách")
+            done.append(ngettext("Đã lập chỉ mục {num} sách", "Đã lập chỉ mục {num} sách", len(report.unindexed)))
     if report.missing_files or report.found_again:
         _flag(report.missing_files, report.found_again)
         if report.missing_files:
-            done.append(f"Đã đánh dấu {len(report.missing_files)} sách mất tệp")
+            done.append(ngettext("Đã đánh dấu {num} sách mất tệp", "Đã đánh dấu {num} sách mất tệp",
+                                 len(report.missing_files)))
         if report.found_again:
-            done.append(f"Đã bỏ đánh dấu {len(report.found_again)} sách đã có lại tệp")
+            done.append(ngettext("Đã bỏ đánh dấu {num} sách đã có lại tệp", "Đã bỏ đánh dấu {num} sách đã có lại tệp",
+                                 len(report.found_again)))
     if not move_files:
         if report.orphan_files or report.partial_files:
             log.warning("%d orphan and %d partial files in the book store: run "
@@ -237,11 +262,12 @@ def repair(report: Report, echo=log.info, *, move_files: bool = True) -> list[st
                         len(report.partial_files))
     elif report.orphan_files:
         moved = quarantine(report.orphan_files)
-        done.append(f"Đã chuyển {moved} tệp không thuộc sách nào vào {QUARANTINE}/")
+        done.append(ngettext("Đã chuyển {num} tệp không thuộc sách nào vào {folder}/",
+                             "Đã chuyển {num} tệp không thuộc sách nào vào {folder}/", moved, folder=QUARANTINE))
     if move_files and report.partial_files:
         for name in report.partial_files:
             (get_store().root / name).unlink(missing_ok=True)
-        done.append(f"Đã xoá {len(report.partial_files)} tệp tạm ghi dở")
+        done.append(ngettext("Đã xoá {num} tệp tạm ghi dở", "Đã xoá {num} tệp tạm ghi dở", len(report.partial_files)))
     for line in done:
         echo(line)
     return done

@@ -2,22 +2,24 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 
+from library.cli_language import N_, Group, _, ngettext
 from library.instance import prepare_current
 from library.reading_lists.report import overdue_by_branch
 
-lists_cli = AppGroup("lists", help="Danh sách đọc: theo dõi quá hạn.", callback=prepare_current)
+lists_cli = Group("lists", help=N_("Danh sách đọc: theo dõi quá hạn."), callback=prepare_current)
 
 
-@lists_cli.command("overdue")
+@lists_cli.command("overdue", help=N_(
+    "In, theo từng chi bộ, số lượt đảng viên quá hạn một danh sách đọc còn mở và số danh sách."))
 def overdue():
     """Print, per branch, the members past due on an open list and how many lists."""
     lines = overdue_by_branch()
     if not lines:
-        click.echo("Không có ai quá hạn.")
+        click.echo(_("Không có ai quá hạn."))
         return
-    click.echo("chi bộ\tquá hạn (lượt)\tdanh sách\ttên chi bộ")
+    click.echo("\t".join([_("chi bộ"), _("quá hạn (lượt)"), _("danh sách"), _("tên chi bộ")]))
     for code, name, members, lists in lines:
         click.echo(f"{code}\t{members}\t{lists}\t{name}")
-    click.echo(f"Tổng: {sum(line[2] for line in lines)} lượt quá hạn ở {len(lines)} chi bộ.")
+    click.echo(ngettext("Tổng: {late} lượt quá hạn ở {num} chi bộ.", "Tổng: {late} lượt quá hạn ở {num} chi bộ.",
+                        len(lines), late=sum(line[2] for line in lines)))

@@ -6,13 +6,16 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from library.cli_language import N_, _, command, ngettext, option
 
-@click.command("worker")
-@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Số tác vụ chạy cùng lúc trong tiến trình này.")
+
+@command("worker", help=N_(
+    "Chạy các tác vụ nền (nhập sách, nhận dạng chữ, chỉ mục, sửa chữa) trong tiến trình này."))
+@option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+        help=N_("Số tác vụ chạy cùng lúc trong tiến trình này."))
 @with_appcontext
 def worker(threads):
-    """Chạy các tác vụ nền (nhập sách, nhận dạng chữ, chỉ mục, sửa chữa) trong tiến trình này."""
+    """Background work (ingest, recognition, indexing, repairs) in this process until stopped."""
     from library.instance import prepare
     from library.tasks import host_id
     from library.tasks.runner import Runner
@@ -25,16 +28,17 @@ def worker(threads):
     app.extensions["task_runner"] = runner
 
     def stop(signum, frame):
-        click.echo("Đang dừng: làm xong bước đang làm rồi trả tác vụ về hàng đợi…", err=True)
+        click.echo(_("Đang dừng: làm xong bước đang làm rồi trả tác vụ về hàng đợi…"), err=True)
         runner.stopping.set()
         runner.wake_only()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    click.echo(f"Tiến trình nền trên máy {host_id(app)}: {threads} luồng.", err=True)
+    click.echo(ngettext("Tiến trình nền trên máy {host}: {num} luồng.", "Tiến trình nền trên máy {host}: {num} luồng.",
+                        threads, host=host_id(app)), err=True)
     runner.start()
     runner.join()
-    click.echo("Đã dừng.", err=True)
+    click.echo(_("Đã dừng."), err=True)
 
 
 def init_app(app: Flask) -> None:
