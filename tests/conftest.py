@@ -42,6 +42,16 @@ def pytest_terminal_summary(terminalreporter):
             f"Third-party corpus tests skipped: no corpus at {CORPUS} (set LIBRARY_CORPUS)", yellow=True)
 
 
+@pytest.fixture(autouse=True)
+def _command_line_in_vietnamese(monkeypatch):
+    """The command line speaks the language its environment names (library/cli_language.py):
+    tests that read its words get the default, Vietnamese, whatever the developer's locale;
+    tests of English say LANG themselves."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory):
     """One throwaway PostgreSQL server for the session, and a migrated template database

@@ -66,10 +66,8 @@ def backup_command(directory):
         click.echo(_("cảnh báo: thiếu tệp {name} (sách vẫn được sao lưu)", name=name), err=True)
     for name in outcome.mismatched:
         click.echo(_("cảnh báo: tệp {name} khác mã kiểm tra đã ghi khi nhập", name=name), err=True)
-    click.echo(ngettext("Đã sao lưu {books} sách, {num} tệp ({size} MB) vào {directory}",
-                        "Đã sao lưu {books} sách, {num} tệp ({size} MB) vào {directory}",
-                        outcome.files, books=outcome.books, size=round(outcome.bytes / 1e6, 1),
-                        directory=directory))
+    click.echo(_("Đã sao lưu {books} sách, {files} tệp ({size} MB) vào {directory}", books=outcome.books,
+                 files=outcome.files, size=round(outcome.bytes / 1e6, 1), directory=directory))
 
 
 @command("restore", help=N_("Khôi phục một bản sao lưu vào bản cài đặt này, rồi dựng lại chỉ mục tìm kiếm."))
@@ -86,9 +84,8 @@ def restore_command(directory, force, no_index):
     except backups.BackupError as exc:
         raise click.ClickException(said(exc.message)) from exc
     upgrade_schema(current_app)  # a backup of an older schema is brought up to date
-    click.echo(ngettext("Đã khôi phục {books} sách, {num} tệp từ {directory}",
-                        "Đã khôi phục {books} sách, {num} tệp từ {directory}",
-                        outcome.files, books=outcome.books, directory=directory))
+    click.echo(_("Đã khôi phục {books} sách, {files} tệp từ {directory}",
+                 books=outcome.books, files=outcome.files, directory=directory))
     if no_index:
         click.echo(_("Chưa dựng lại chỉ mục: chạy 'flask --app wsgi index rebuild'."))
     else:
