@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +67,14 @@ def test_import_speaks_english_and_keeps_its_keywords(app, runner, tmp_path):
     assert again.output.startswith("duplicate: a.pdf — duplicate of «Sổ tay sinh hoạt chi bộ» (id ")
     assert again.output.splitlines()[-1] == "In all 1 file: 0 imported, 1 duplicate, 0 failed."
 
+    # The demo on a library that has books: no demo books, its accounts, said in English.
+    demo = runner.invoke(args=["demo"], env=ENGLISH)
+    assert demo.exit_code == 0, demo.output
+    assert demo.output.splitlines() == [
+        "The library already has books: no demo books added.",
+        "Demo accounts (password: tusach-demo-2026): quantri (admin), thuvien (librarian), "
+        "bithu (secretary), dangvien (member)"]
+
     # The same duplicate, for an environment that names no language: Vietnamese.
     vietnamese = runner.invoke(args=["books", "import", str(folder / "a.pdf")], env=NO_LANGUAGE)
     assert vietnamese.exit_code == 0
@@ -91,6 +100,8 @@ def test_users_and_index_commands_in_english_with_the_token_alone_on_the_last_li
         assert first.startswith(heading)
         assert re.fullmatch(r"tsdt_[\w-]{20,}", last)
 
+    assert runner.invoke(args=["lists", "overdue"], env=ENGLISH).output == "No one is overdue.\n"
+    assert runner.invoke(args=["books", "ocr"], env=ENGLISH).output == "No pages need recognising.\n"
     rebuilt = runner.invoke(args=["index", "rebuild"], env=ENGLISH)
     assert rebuilt.exit_code == 0 and rebuilt.output == "Indexed 0 books.\n"
     assert runner.invoke(args=["index", "rebuild"], env=NO_LANGUAGE).output == "Đã lập chỉ mục 0 cuốn sách.\n"
@@ -143,17 +154,21 @@ def test_the_web_keeps_its_own_choice_whatever_the_servers_environment(app, monk
     assert page.status_code == 200 and 'lang="vi"' in page.get_data(as_text=True)
 
 
-def _flask(root: Path, env_extra: dict, *args) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LIBRARY_") and k not in ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
-    env.update({
+def _instance_env(root: Path) -> dict:
+    return {
         "LIBRARY_DATABASE_URL": f"sqlite:///{root / 'library.db'}",
         "LIBRARY_BOOKS_DIR": str(root / "books"),
         "LIBRARY_INDEX_DIR": str(root / "index"),
         "LIBRARY_INSTANCE_DIR": str(root / "instance"),
         "LIBRARY_SECRET_KEY": "cli-language-test-secret-key-0123456789abcdef",
-        **env_extra,
-    })
+    }
+
+
+def _flask(root: Path, env_extra: dict, *args) -> subprocess.CompletedProcess:
+    """`flask --app wsgi ARGS` on the instance under `root`, with only `env_extra`'s locale."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("LIBRARY_") and k not in ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env.update(_instance_env(root), **env_extra)
     return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=240)
 
@@ -181,3 +196,27 @@ def test_a_real_flask_process_speaks_its_environments_language(tmp_path):
     assert helped.returncode == 0
     assert "Create an account; the branch is created when its code is new." in words
     assert "Read the password from the first line of stdin; without it: API tokens only." in words
+
+
+def test_the_worker_says_when_it_starts_and_stops_in_english(tmp_path):
+    root = tmp_path / "instance"
+    assert _flask(root, ENGLISH, "index", "rebuild").returncode == 0  # the schema, before the worker
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env.update(_instance_env(root), **ENGLISH)
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=REPO, env=env,
+                              stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        started = ""
+        while "Background process on host" not in started:
+            line = worker.stderr.readline()
+            assert line, f"the worker ended without saying it started: {started}"
+            started += line
+        assert "Background process on host" in started and ": 1 thread." in started, started
+        worker.send_signal(signal.SIGTERM)
+        rest = worker.communicate(timeout=20)[1]
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert "Stopping: finishing the current step, then returning the tasks to the queue…" in rest, rest
+    assert rest.rstrip().endswith("Stopped."), rest

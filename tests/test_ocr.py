@@ -226,7 +226,7 @@ def test_books_import_of_a_scan_says_how_many_pages_were_queued(ocr_app, tmp_pat
     result = ocr_app.test_cli_runner().invoke(args=["books", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert "imported: nhap.pdf" in result.output
-    assert "2 trang chờ nhận dạng chữ (scan: 2 pages queued for OCR)" in result.output
+    assert "— bản quét, 2 trang chờ nhận dạng chữ" in result.output
 
 
 def test_books_ocr_reads_chosen_pages_again_and_refuses_unknown_books(ocr_app, tmp_path):

@@ -32,11 +32,13 @@ def worker(threads):
         runner.stopping.set()
         runner.wake_only()
 
+    # Started before the handlers: start() clears `stopping`, which would lose a SIGTERM that
+    # came in between. The line below says the worker runs and a stop will be graceful.
+    runner.start()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     click.echo(ngettext("Tiến trình nền trên máy {host}: {num} luồng.", "Tiến trình nền trên máy {host}: {num} luồng.",
                         threads, host=host_id(app)), err=True)
-    runner.start()
     runner.join()
     click.echo(_("Đã dừng."), err=True)
 
