@@ -75,6 +75,11 @@ def gettext(text: str, **values) -> str:
 _ = gettext
 
 
+def pgettext(context: str, text: str, **values) -> str:
+    """`gettext` for a short text whose English depends on where it stands (`msgctxt`)."""
+    return _format(_catalog().pgettext(context, text), values)
+
+
 def ngettext(singular: str, plural: str, num: int, **values) -> str:
     """A counted text; `{num}` is the count. Vietnamese has one form, English two."""
     return _format(_catalog().ngettext(singular, plural, num), {"num": num, **values})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -122,6 +123,10 @@ def test_index_check_says_what_differs_in_english_with_plurals(app, runner, tmp_
 
     repaired = runner.invoke(args=["index", "check", "--repair", "--grace", "0"], env=ENGLISH)
     assert "Moved 1 file that belongs to no book into quarantine/" in repaired.output, repaired.output
+    shutil.rmtree(app.config["INDEX_DIR"])
+    lost = runner.invoke(args=["index", "check"], env=ENGLISH)
+    assert lost.exit_code == 1 and "Search index: missing — needs rebuilding" in lost.output, lost.output
+    assert runner.invoke(args=["index", "check", "--repair"], env=ENGLISH).exit_code == 0
     clean = runner.invoke(args=["index", "check"], env=NO_LANGUAGE)
     assert clean.exit_code == 0
     assert clean.output.splitlines() == ["1 sách trong cơ sở dữ liệu, 1 sách trong chỉ mục.",

@@ -33,7 +33,7 @@ from sqlalchemy import select
 from library import audit, indexing, tasks
 from library.indexing import changes, replica
 from library.catalog.models import Book, BookStatus, IndexStatus, utcnow
-from library.cli_language import N_, _, ngettext
+from library.cli_language import _, ngettext, pgettext
 from library.extensions import db
 from library.search import get_index
 from library.storage import get_store
@@ -78,9 +78,7 @@ class Report:
         """What differs, one line each, in the language of the command line (and the log)."""
         out = []
         if self.index_state != "ok":
-            state = _STATE_WORDS.get(self.index_state)
-            out.append(_("Chỉ mục tìm kiếm: {state} — cần dựng lại",
-                         state=_(state) if state else self.index_state))
+            out.append(_("Chỉ mục tìm kiếm: {state} — cần dựng lại", state=_state_words(self.index_state)))
         for items, text in [  # one form in Vietnamese, two in English
             (self.behind, ngettext("{num} sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi): {ids}",
                               "{num} sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi): {ids}",
@@ -118,9 +116,10 @@ class Report:
         return out
 
 
-_STATE_WORDS = {"missing": N_("không có"), "outdated": N_("định dạng cũ"),
-                "unreadable": N_("hỏng, không đọc được"),
-                "damaged": N_("có phần bị hỏng, không đọc được")}
+def _state_words(state: str) -> str:
+    return {"missing": pgettext("index state", "không có"), "outdated": pgettext("index state", "định dạng cũ"),
+            "unreadable": pgettext("index state", "hỏng, không đọc được"),
+            "damaged": pgettext("index state", "có phần bị hỏng, không đọc được")}.get(state, state)
 
 
 def _ids(items: list[int], ages: dict[int, float] | None = None) -> str:

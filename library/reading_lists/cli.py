@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from library.cli_language import N_, Group, _, ngettext
+from library.cli_language import N_, Group, _, ngettext, pgettext
 from library.instance import prepare_current
 from library.reading_lists.report import overdue_by_branch
 
@@ -18,7 +18,8 @@ def overdue():
     if not lines:
         click.echo(_("Không có ai quá hạn."))
         return
-    click.echo("\t".join([_("chi bộ"), _("quá hạn (lượt)"), _("danh sách"), _("tên chi bộ")]))
+    click.echo("\t".join([pgettext("overdue column", "chi bộ"), pgettext("overdue column", "quá hạn (lượt)"),
+                          pgettext("overdue column", "danh sách"), pgettext("overdue column", "tên chi bộ")]))
     for code, name, members, lists in lines:
         click.echo(f"{code}\t{members}\t{lists}\t{name}")
     click.echo(ngettext("Tổng: {late} lượt quá hạn ở {num} chi bộ.", "Tổng: {late} lượt quá hạn ở {num} chi bộ.",
