@@ -83,7 +83,7 @@ def test_import_speaks_english_and_keeps_its_keywords(app, runner, tmp_path):
     assert vietnamese.output.splitlines()[-1] == "Tổng cộng 1 tệp: 0 đã nhập, 1 trùng lặp, 0 lỗi."
 
 
-def test_users_and_index_commands_in_english_with_the_token_alone_on_the_last_line(runner):
+def test_users_and_index_commands_in_english_with_the_token_alone_on_the_last_line(runner, tmp_path):
     created = runner.invoke(args=["users", "create", "ann", "--role", "member", "--branch", "cb01"],
                             env=ENGLISH)
     assert created.exit_code == 0, created.output
@@ -101,11 +101,42 @@ def test_users_and_index_commands_in_english_with_the_token_alone_on_the_last_li
         assert first.startswith(heading)
         assert re.fullmatch(r"tsdt_[\w-]{20,}", last)
 
+    for env, words in ((ENGLISH, "Password set for ann; all of their sessions and API tokens have been revoked."),
+                       (NO_LANGUAGE, "Đã đặt mật khẩu cho ann; mọi phiên đăng nhập và token API đã bị thu hồi.")):
+        password = runner.invoke(args=["users", "password", "ann", "--password-stdin"],
+                                 input="a long enough passphrase 2026\n", env=env)
+        assert password.exit_code == 0 and password.output == words + "\n", password.output
+    runner.invoke(args=["users", "create", "bob", "--role", "member", "--branch", "cb01"])
+    slips = tmp_path / "codes.csv"
+    codes = runner.invoke(args=["users", "activation-codes", "--out", str(slips), "--url", "https://tusach.example.vn"],
+                          env=ENGLISH)
+    assert codes.exit_code == 0 and codes.output == f"Issued 1 activation code → {slips}\n", codes.output
+    wrong = runner.invoke(args=["users", "activation-codes", "--out", str(tmp_path / "codes.txt"),
+                                "--url", "https://tusach.example.vn"], env=ENGLISH)
+    assert wrong.exit_code == 1 and "The output file must be .csv, .xlsx or .pdf" in wrong.output
     assert runner.invoke(args=["lists", "overdue"], env=ENGLISH).output == "No one is overdue.\n"
     assert runner.invoke(args=["books", "ocr"], env=ENGLISH).output == "No pages need recognising.\n"
     rebuilt = runner.invoke(args=["index", "rebuild"], env=ENGLISH)
     assert rebuilt.exit_code == 0 and rebuilt.output == "Indexed 0 books.\n"
     assert runner.invoke(args=["index", "rebuild"], env=NO_LANGUAGE).output == "Đã lập chỉ mục 0 cuốn sách.\n"
+
+
+def test_a_scan_imported_and_recognised_in_english(app, runner, tmp_path):
+    from tests.ocr_books import scanned_book
+
+    app.config.update(OCR_DPI=200, OCR_TIMEOUT_SECONDS=60)
+    imported = runner.invoke(args=["books", "import", str(scanned_book(tmp_path / "scan.pdf"))], env=ENGLISH)
+    assert imported.exit_code == 0, imported.output
+    first = imported.output.splitlines()[0]
+    assert first.startswith("imported: scan.pdf → #") and first.endswith(
+        " — scan, 2 pages queued for text recognition"), imported.output
+    book_id = int(first.split("#")[1].split()[0])
+    recognised = runner.invoke(args=["books", "ocr", "--book", str(book_id)], env=ENGLISH)
+    assert recognised.exit_code == 0, recognised.output
+    assert recognised.output.startswith(f"#{book_id}: 2/2 pages recognised, 0 failed, average confidence ")
+    assert not vietnamese_outside_users_words(recognised.output), recognised.output
+    unknown = runner.invoke(args=["books", "ocr", "--book", "999"], env=ENGLISH)
+    assert unknown.exit_code == 2 and "No book with id 999." in unknown.output
 
 
 def test_index_check_says_what_differs_in_english_with_plurals(app, runner, tmp_path):
