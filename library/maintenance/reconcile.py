@@ -80,27 +80,34 @@ class Report:
         if self.index_state != "ok":
             out.append(_("Chỉ mục tìm kiếm: {state} — cần dựng lại", state=_state_words(self.index_state)))
         for items, text in [  # one form in Vietnamese, two in English
-            (self.behind, ngettext("{num} sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi): {ids}",
-                              "{num} sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi): {ids}",
-                              len(self.behind), ids=_ids(self.behind, self.ages))),
-            (self.unindexed, ngettext("{num} sách chưa có trong chỉ mục tìm kiếm (đang chờ hoặc bị sót): {ids}",
-                              "{num} sách chưa có trong chỉ mục tìm kiếm (đang chờ hoặc bị sót): {ids}",
-                              len(self.unindexed), ids=_ids(self.unindexed, self.ages))),
-            (self.stray_documents, ngettext("{num} sách không còn hiển thị nhưng vẫn có trong chỉ mục: {ids}",
-                              "{num} sách không còn hiển thị nhưng vẫn có trong chỉ mục: {ids}",
-                              len(self.stray_documents), ids=_ids(self.stray_documents, self.ages))),
-            (self.missing_files, ngettext("{num} sách mất tệp (chưa đánh dấu): {ids}",
-                              "{num} sách mất tệp (chưa đánh dấu): {ids}",
-                              len(self.missing_files), ids=_ids(self.missing_files, self.ages))),
-            (self.flagged, ngettext("{num} sách mất tệp (đã đánh dấu cho cán bộ thư viện): {ids}",
-                              "{num} sách mất tệp (đã đánh dấu cho cán bộ thư viện): {ids}",
-                              len(self.flagged), ids=_ids(self.flagged, self.ages))),
-            (self.found_again, ngettext("{num} sách đã có lại tệp (bỏ đánh dấu): {ids}",
-                              "{num} sách đã có lại tệp (bỏ đánh dấu): {ids}",
-                              len(self.found_again), ids=_ids(self.found_again, self.ages))),
-            (self.missing_covers, ngettext("{num} sách mất ảnh bìa: {ids}",
-                              "{num} sách mất ảnh bìa: {ids}",
-                              len(self.missing_covers), ids=_ids(self.missing_covers, self.ages))),
+            (self.behind, ngettext(
+                "{num} sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi): {ids}",
+                "{num} sách có mục chỉ mục cũ hơn lần sửa gần nhất (chưa cập nhật hoặc ghi lỗi): {ids}",
+                len(self.behind), ids=_ids(self.behind, self.ages))),
+            (self.unindexed, ngettext(
+                "{num} sách chưa có trong chỉ mục tìm kiếm (đang chờ hoặc bị sót): {ids}",
+                "{num} sách chưa có trong chỉ mục tìm kiếm (đang chờ hoặc bị sót): {ids}",
+                len(self.unindexed), ids=_ids(self.unindexed, self.ages))),
+            (self.stray_documents, ngettext(
+                "{num} sách không còn hiển thị nhưng vẫn có trong chỉ mục: {ids}",
+                "{num} sách không còn hiển thị nhưng vẫn có trong chỉ mục: {ids}",
+                len(self.stray_documents), ids=_ids(self.stray_documents, self.ages))),
+            (self.missing_files, ngettext(
+                "{num} sách mất tệp (chưa đánh dấu): {ids}",
+                "{num} sách mất tệp (chưa đánh dấu): {ids}",
+                len(self.missing_files), ids=_ids(self.missing_files, self.ages))),
+            (self.flagged, ngettext(
+                "{num} sách mất tệp (đã đánh dấu cho cán bộ thư viện): {ids}",
+                "{num} sách mất tệp (đã đánh dấu cho cán bộ thư viện): {ids}",
+                len(self.flagged), ids=_ids(self.flagged, self.ages))),
+            (self.found_again, ngettext(
+                "{num} sách đã có lại tệp (bỏ đánh dấu): {ids}",
+                "{num} sách đã có lại tệp (bỏ đánh dấu): {ids}",
+                len(self.found_again), ids=_ids(self.found_again, self.ages))),
+            (self.missing_covers, ngettext(
+                "{num} sách mất ảnh bìa: {ids}",
+                "{num} sách mất ảnh bìa: {ids}",
+                len(self.missing_covers), ids=_ids(self.missing_covers, self.ages))),
         ]:
             if items:
                 out.append(text)
