@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from library.extraction.sandbox import _PACKAGE_PARENT, _child_env, _kill_group
-from library.translatable import N_
+from library.translatable import N_, loaded
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ _BOOTSTRAP = (
 
 
 def timeout_reason(timeout: float) -> str:
-    return f"Quá thời gian nhận dạng ({timeout:g} giây)"
+    return N_("Quá thời gian nhận dạng ({seconds} giây)", seconds=f"{timeout:g}")
 
 
 @dataclass
@@ -126,7 +126,7 @@ def _decode(path: str, page: int, returncode: int, out: bytes, err: bytes, timeo
         return PageResult(page, error=MEMORY if "MemoryError" in stderr_tail else GENERIC)
     if "error" in data:
         log.warning("recognition of %s page %s: %s %s", path, page, data["error"], data.get("detail", ""))
-        return PageResult(page, error=str(data["error"]) or GENERIC)
+        return PageResult(page, error=loaded(data["error"]) or GENERIC)
     return PageResult(page, lines=data["lines"], width=data["width"], height=data["height"], dpi=data["dpi"])
 
 
