@@ -32,7 +32,8 @@ _BOOTSTRAP = (
 
 
 def timeout_reason(timeout: float) -> str:
-    return N_("Quá thời gian xử lý ({seconds} giây)", seconds=f"{timeout:g}")
+    seconds = f"{timeout:g}"  # 0.5, 60: as people write it, not 60.0
+    return N_("Quá thời gian xử lý ({seconds} giây)", seconds=seconds)
 
 
 def _child_env(output_dir: str = "") -> dict:

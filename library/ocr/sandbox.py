@@ -34,7 +34,8 @@ _BOOTSTRAP = (
 
 
 def timeout_reason(timeout: float) -> str:
-    return N_("Quá thời gian nhận dạng ({seconds} giây)", seconds=f"{timeout:g}")
+    seconds = f"{timeout:g}"  # 0.02, 180: as people write it, not 180.0
+    return N_("Quá thời gian nhận dạng ({seconds} giây)", seconds=seconds)
 
 
 @dataclass

@@ -98,7 +98,8 @@ def _render(path: str, number: int, dpi: int, max_pixels: int):
         pixels, native = _largest_image(page)
         used = render_size(width, height, scan_resolution(dpi, native), max_pixels)
         if used is None:
-            return {"error": stored(N_(HUGE_PAGE, width=f"{width:.0f}", height=f"{height:.0f}"))}
+            points = {"width": str(round(width)), "height": str(round(height))}  # not grouped: a size
+            return {"error": stored(N_(HUGE_PAGE, **points))}
         if pixels > MAX_IMAGE_PIXELS:
             return {"error": stored(N_(HUGE_IMAGE, pixels=pixels))}
         bitmap = page.render(scale=used / 72, grayscale=True, may_draw_forms=True)
