@@ -183,7 +183,7 @@ def _plan_update(w: _Wanted, user: User, branch_ids, updates: list, report: Impo
     if full_name != user.full_name:
         changed.append(N_("họ tên"))
     if branch_id != user.branch_id:
-        changed.append(N_("chi bộ"))
+        changed.append(N_("mã chi bộ"))
     if role != user.role:
         changed.append(N_("vai trò {old} → {new}", old=_role_word(user.role), new=_role_word(role)))
     if not changed:
