@@ -3,7 +3,7 @@ language (library.translatable): a `Message` goes in as `{"text": msgid, "values
 and comes out a `Message` again; a plain text (an old row, a message without values) stays
 a plain text. Shown with `library.i18n.message()`.
 
-A text column that people and SQL read as it is (`reason`, `error`, `index_error`) keeps
+A text column that people and SQL read as it is (a job file's `reason`, a task's `error`) keeps
 the finished Vietnamese sentence; its `*_message` companion (`MessageColumn`) keeps the
 msgid and values, and is empty for a plain text. Both are set with one value:
 `row.reason = row.reason_message = result.reason`.

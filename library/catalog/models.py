@@ -7,7 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from library.extensions import db
-from library.messages import MessageColumn, MessageList
+from library.messages import MessageList
 
 # The three shelves of BRIEF.md; the slugs are fixed, part of the public interface.
 SHELVES = [
@@ -78,7 +78,6 @@ class Book(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=BookStatus.READY)
     index_status: Mapped[str] = mapped_column(String(20), default=IndexStatus.PENDING)
     index_error: Mapped[str | None] = mapped_column(Text)
-    index_error_message: Mapped[str | None] = mapped_column(MessageColumn)  # its msgid and values
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -213,7 +213,7 @@ def _record(book_ids: list[int], failures: dict[int, str]) -> None:
     host = tasks.host_id()
     if done:
         db.session.execute(update(Book).where(Book.id.in_(done))
-                           .values(index_status=IndexStatus.INDEXED, index_error=None, index_error_message=None)
+                           .values(index_status=IndexStatus.INDEXED, index_error=None)
                            .execution_options(synchronize_session=False))
         # a retry still waiting for a book written now has nothing left to do
         db.session.execute(update(Task).where(
@@ -223,8 +223,7 @@ def _record(book_ids: list[int], failures: dict[int, str]) -> None:
             .execution_options(synchronize_session=False))
     for book_id, reason in failures.items():
         db.session.execute(update(Book).where(Book.id == book_id)
-                           .values(index_status=IndexStatus.FAILED, index_error=reason,
-                                   index_error_message=reason)
+                           .values(index_status=IndexStatus.FAILED, index_error=reason)
                            .execution_options(synchronize_session=False))
         retry = tasks.enqueue(RETRY_KIND, {"book_id": book_id}, key=f"index:{host}:{book_id}",
                               host=host, delay_seconds=current_app.config["JOBS_RETRY_BASE_SECONDS"])
@@ -241,7 +240,7 @@ def retry_book(ctx: tasks.TaskContext, payload: dict) -> None:
         failures = apply([book_id])
     if failures:
         db.session.execute(update(Book).where(Book.id == book_id)
-                           .values(index_error=failures[book_id], index_error_message=failures[book_id])
+                           .values(index_error=failures[book_id])
                            .execution_options(synchronize_session=False))
         db.session.commit()
         raise RuntimeError(failures[book_id])
@@ -315,7 +314,7 @@ def _build(progress, hold_lock: bool) -> int:
     for start in range(0, len(ids), 500):
         db.session.execute(update(Book).where(Book.id.in_(ids[start:start + 500]),
                                               Book.index_status != IndexStatus.INDEXED)
-                           .values(index_status=IndexStatus.INDEXED, index_error=None, index_error_message=None)
+                           .values(index_status=IndexStatus.INDEXED, index_error=None)
                            .execution_options(synchronize_session=False))
     db.session.commit()
     return count

@@ -1,4 +1,4 @@
-"""ingest_job_file, ocr_page, task, book: a message's msgid and values beside its text
+"""ingest_job_file, ocr_page, task: a message's msgid and values beside its text
 
 Reasons and errors written by background work were stored as finished Vietnamese sentences,
 so a page in English showed "Quá thời gian xử lý (60 giây)". The text column keeps that
@@ -20,17 +20,19 @@ down_revision = '19b1a2c3d4e5'
 branch_labels = None
 depends_on = None
 
-COLUMNS = (("ingest_job_file", "reason_message"), ("ocr_page", "reason_message"),
-           ("task", "error_message"), ("book", "index_error_message"))
+COLUMNS = (("ingest_job_file", "reason_message"), ("ocr_page", "reason_message"), ("task", "error_message"))
+
+
+# Plain ALTER TABLE on both databases (SQLite 3.35+ drops a column in place): a batch
+# migration copies and drops the table, and SQLite's foreign keys would take the rows that
+# point at it (a job's files) with it.
 
 
 def upgrade():
     for table, column in COLUMNS:
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column(column, sa.JSON(), nullable=True))
+        op.add_column(table, sa.Column(column, sa.JSON(), nullable=True))
 
 
 def downgrade():
     for table, column in reversed(COLUMNS):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column(column)
+        op.drop_column(table, column)
