@@ -289,7 +289,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
-        _=gettext, N_=N_, message=message, pgettext=pgettext, ngettext=ngettext, current_language=current_language,
+        _=gettext, N_=N_, message=message, pgettext=pgettext, ngettext=ngettext,
+        current_language=current_language,
         timezone_name=timezone_name,
     )
     app.jinja_env.filters.update(date=format_date, datetime=format_datetime, time=format_time)

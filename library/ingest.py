@@ -123,9 +123,11 @@ def _start(job: ImportJob, pool: ThreadPoolExecutor, limits: dict):
 
 def _duplicate(job: ImportJob, existing: Book | None) -> ImportResult:
     if existing is None:  # imported by another process a moment ago
-        return ImportResult(DUPLICATE, job.filename, reason=N_("trùng lặp với một sách vừa được nhập"))
+        return ImportResult(DUPLICATE, job.filename,
+                            reason=N_("trùng lặp với một sách vừa được nhập"))
     return ImportResult(DUPLICATE, job.filename, existing.id, existing.title,
-                        reason=N_("trùng lặp với «{title}» (mã {id})", title=existing.title, id=existing.id))
+                        reason=N_("trùng lặp với «{title}» (mã {id})", title=existing.title,
+                                  id=str(existing.id)))  # an id, not a count: never "1.234"
 
 
 def _finish(job: ImportJob, checked, parsing) -> ImportResult:
@@ -147,7 +149,8 @@ def _finish(job: ImportJob, checked, parsing) -> ImportResult:
     warnings = list(book.warnings)
     twin = same_title_and_authors(book)
     if twin is not None:
-        warnings.append(N_("Đã có sách cùng tên và tác giả: «{title}» (mã {id})", title=twin.title, id=twin.id))
+        warnings.append(N_("Đã có sách cùng tên và tác giả: «{title}» (mã {id})",
+                           title=twin.title, id=str(twin.id)))
     queued = _queued_pages(book.id)
     if queued:
         warnings = [w for w in warnings if "không có lớp văn bản" not in w]

@@ -232,3 +232,21 @@ def test_a_failed_recognition_page_of_an_old_row_keeps_its_text(app, token, tmp_
         db.session.commit()
     answer = app.test_client().get(f"/api/books/{book_id}", headers={**token, **EN}).json
     assert [item["reason"] for item in answer["ocr"]["failed_pages"]] == ["Quá thời gian nhận dạng (180 giây)"]
+
+
+def test_background_tasks_needing_attention_give_their_reason_in_english(app):
+    from library.tasks.models import Task
+    from library.tasks.queue import WORKER_STOPPED
+    from library.tasks.runner import _reason
+
+    late = N_("Quá thời gian xử lý ({seconds} giây)", seconds="60")
+    assert _reason(RuntimeError(late)) is late  # raised with its values, kept with them
+    with app.app_context():
+        db.session.add_all([Task(kind="ocr.book", status="failed", error=late, error_message=late),
+                            Task(kind="index.book", status="failed", error=WORKER_STOPPED)])
+        db.session.commit()
+        raw = db.session.execute(text("SELECT error, error_message FROM task ORDER BY id")).all()
+    assert raw[0][0] == "Quá thời gian xử lý (60 giây)" and raw[1][1] is None
+    page = english(signed_in(app, "thuthu1", "librarian")).get("/thu-vien/tac-vu").text
+    assert "Processing took too long (60 seconds)" in page
+    assert "The process doing this work stopped part-way" in page and "Quá thời gian" not in page

@@ -84,7 +84,8 @@ class SafeZip:
 
     def _check(self, infos: list[zipfile.ZipInfo]) -> None:
         if len(infos) > MAX_ENTRIES:
-            raise ExtractionError(N_("Tệp EPUB chứa quá nhiều tệp con (hơn {count})", count=MAX_ENTRIES))
+            raise ExtractionError(N_("Tệp EPUB chứa quá nhiều tệp con (hơn {count})",
+                                     count=MAX_ENTRIES))
         if not infos:
             raise ExtractionError(N_("Tệp EPUB rỗng, không có nội dung"))
         total = 0

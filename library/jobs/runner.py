@@ -56,8 +56,8 @@ def extension_refusal(filename: str, media_type: str | None = None) -> str | Non
         return WRONG_EXTENSION
     if media_type is not None and media_type != expected:
         actual = "PDF" if media_type == PDF else "EPUB"
-        return N_("Tên tệp có đuôi {suffix} nhưng nội dung là {actual}", suffix=Path(filename).suffix.lower(),
-                  actual=actual)
+        return N_("Tên tệp có đuôi {suffix} nhưng nội dung là {actual}",
+                  suffix=Path(filename).suffix.lower(), actual=actual)
     return None
 
 
