@@ -102,7 +102,8 @@ def _render(value, catalog, language: str) -> str:
                   else (f"{v:,}" if language == "en" else vietnamese_number(v)) if is_count(v) else v
                   for k, v in value.values.items()}
         try:
-            return catalog.gettext(value.msgid).format(**values)
+            translated = catalog.gettext(value.msgid)
+            return translated.format(**values) if values else translated
         except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder
             return str(value)
     return catalog.gettext(value) if isinstance(value, str) else str(value)

@@ -29,7 +29,8 @@ class Message(str):
     values: dict
 
     def __new__(cls, msgid: str, **values) -> Message:
-        self = super().__new__(cls, msgid.format(**{k: _shown(v) for k, v in values.items()}))
+        shown = msgid.format(**{k: _shown(v) for k, v in values.items()}) if values else msgid
+        self = super().__new__(cls, shown)
         self.msgid, self.values = msgid, values
         return self
 

@@ -13,8 +13,8 @@ from sqlalchemy import insert, select, update
 from library import audit
 from library.admin.sheets import Sheet, SheetError, read_sheet
 from library.auth.models import (
-    ADMIN, LIBRARIAN, MEMBER, ROLE_LABELS, SECRETARY, Branch, User, normalize_username, search_key, utcnow,
-    valid_branch_code, valid_username,
+    ADMIN, LIBRARIAN, MEMBER, ROLE_LABELS, SECRETARY, Branch, User, normalize_username, search_key,
+    utcnow, valid_branch_code, valid_username,
 )
 from library.extensions import db
 from library.reading_lists import moves
@@ -77,7 +77,8 @@ def import_members(data: bytes, actor: User, filename: str = "") -> tuple[Import
     sheet = read_sheet(data, MAX_ROWS)
     report = ImportReport()
     if sheet.ignored_columns:
-        report.notes.append(N_("Bỏ qua các cột không dùng: {columns}", columns=list(sheet.ignored_columns)))
+        report.notes.append(N_("Bỏ qua các cột không dùng: {columns}",
+                               columns=list(sheet.ignored_columns)))
     if "password" in sheet.columns:
         report.notes.append(N_("Cột mật khẩu bị bỏ qua: mật khẩu không nhập qua tệp; "
                             "quản trị viên đặt mật khẩu cho từng tài khoản."))
@@ -132,7 +133,8 @@ def _checked_rows(sheet: Sheet, report: ImportReport) -> list[_Wanted]:
         elif branch is not None and not valid_branch_code(branch):
             problem = N_("mã chi bộ không hợp lệ: {code}", code=branch[:60])
         elif role_text and role is None:
-            problem = N_("vai trò không rõ: {role} (member, librarian, secretary)", role=role_text[:60])
+            problem = N_("vai trò không rõ: {role} (member, librarian, secretary)",
+                         role=role_text[:60])
         elif role == ADMIN:
             problem = N_("không cấp quyền quản trị qua tệp; hãy dùng trang người dùng")
         if problem:
@@ -201,7 +203,7 @@ def _plan_update(w: _Wanted, user: User, branch_ids, updates: list, report: Impo
         # A role change ends the user's sessions, as on the user page.
         "session_version": user.session_version + (role != user.role),
     })
-    report.add(w.number, w.username, UPDATED, changed)  # shown joined: "họ tên, chi bộ"
+    report.add(w.number, w.username, UPDATED, changed)  # shown joined: "họ tên, mã chi bộ"
 
 
 def _role_word(role: str):

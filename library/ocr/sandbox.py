@@ -126,8 +126,9 @@ def _decode(path: str, page: int, returncode: int, out: bytes, err: bytes, timeo
         log.warning("recognition of %s page %s failed (exit %s): %s", path, page, returncode, stderr_tail)
         return PageResult(page, error=MEMORY if "MemoryError" in stderr_tail else GENERIC)
     if "error" in data:
-        log.warning("recognition of %s page %s: %s %s", path, page, data["error"], data.get("detail", ""))
-        return PageResult(page, error=loaded(data["error"]) or GENERIC)
+        reason = loaded(data["error"])  # a Message crosses as its msgid and values
+        log.warning("recognition of %s page %s: %s %s", path, page, reason, data.get("detail", ""))
+        return PageResult(page, error=reason or GENERIC)
     return PageResult(page, lines=data["lines"], width=data["width"], height=data["height"], dpi=data["dpi"])
 
 

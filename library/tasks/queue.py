@@ -51,8 +51,8 @@ class TaskView:
     @classmethod
     def of(cls, task: Task) -> TaskView:
         return cls(task.id, task.kind, task.key, task.status, task.done, task.total,
-                   task.attempts, task.error_message or task.error, task.created_at, task.updated_at,
-                   task.finished_at, task.run_after, dict(task.payload or {}), task.host)
+                   task.attempts, task.error_message or task.error, task.created_at,
+                   task.updated_at, task.finished_at, task.run_after, dict(task.payload or {}), task.host)
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,8 @@ def recover_stale(quiet_seconds: float, max_attempts_of) -> list[int]:
             update(Task).where(Task.id == row.id, Task.status == TaskStatus.RUNNING,
                                Task.claimed_by == row.claimed_by)
             .values(status=TaskStatus.FAILED if out_of_attempts else TaskStatus.QUEUED,
-                    claimed_by=None, error=WORKER_STOPPED, error_message=None, run_after=now, updated_at=now,
+                    claimed_by=None, error=WORKER_STOPPED, error_message=None, run_after=now,
+                    updated_at=now,
                     finished_at=now if out_of_attempts else None)
         ).rowcount:
             recovered.append(row.id)
