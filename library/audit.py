@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from library.auth.models import ROLE_LABELS
 from library.catalog.models import utcnow
 from library.extensions import db
-from library.i18n import gettext as _
+from library.i18n import gettext as _, message
 from library.translatable import N_
 
 
@@ -185,13 +185,13 @@ def _one(key: str, value, shelves: dict[str, str]) -> str:
     if value is None or value == "" or value == []:
         return _("(trống)")
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(message(v) if key in _SENTENCES else str(v) for v in value)
     if key == "shelf":
         return shelves.get(value, value)
     if key == "role":
         return _(ROLE_LABELS.get(value, value))
     if key in _CODED and isinstance(value, (bool, str)) and value in VALUE_WORDS:
         return _(VALUE_WORDS[value])
-    if key in _SENTENCES and isinstance(value, str):  # the app's own messages, translated
-        return _(value)
+    if key in _SENTENCES and isinstance(value, (str, dict)):  # the app's own messages, translated
+        return message(value)
     return value if isinstance(value, str) else str(value)

@@ -87,11 +87,16 @@ def ngettext(singular: str, plural: str, num: int, **values) -> str:
 
 def said(message: str | None, **values) -> str:
     """A message other code wrote down (an import's reason or warning, an error's text), as the
-    command line shows it: a text marked `N_()` in its Vietnamese is given in the command line's
-    language; one already in words (formatted where it was made) is shown as it is."""
+    command line shows it: a text marked `N_()` in its Vietnamese, or a stored message with its
+    values apart (library.translatable.Message), is given in the command line's language; one
+    already in words (formatted where it was made) is shown as it is."""
     if not message:
         return ""
-    return gettext(str(message), **values)
+    if values:
+        return gettext(str(message), **values)
+    from library.i18n import message as shown  # Flask-Babel's module: only when needed
+
+    return shown(message, language())
 
 
 class _TranslatedHelp:

@@ -1,6 +1,7 @@
 """Database set-up: the URL and engine options for SQLite or PostgreSQL, SQLite pragmas,
 and the schema upgrade (once, however many processes start) that library.instance runs."""
 import fcntl
+import json
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,7 +42,13 @@ def engine_options(url: str, configured: dict | None) -> dict:
     else:
         # A local file: nothing to ping, and SQLAlchemy's default pool suits it.
         defaults = {}
+    # JSON columns (warnings, stored messages) as an operator reads them: "Thiếu", not "Thi\u1ebfu".
+    defaults["json_serializer"] = _readable_json
     return {**defaults, **(configured or {})}
+
+
+def _readable_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def configure(app: Flask) -> None:

@@ -3,7 +3,7 @@ from flask import Flask, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from library.exceptions import Refused, http_status
-from library.i18n import gettext as _
+from library.i18n import gettext as _, message as stored_message
 from library.translatable import N_
 
 API_PREFIXES = ("/api/", "/opds")
@@ -64,7 +64,9 @@ def _handle_refused(error: Refused):
 
     db.session.rollback()
     status = http_status(error)
-    message = _(str(error))  # the domain speaks Vietnamese msgids; the reader's language here
+    # The domain speaks Vietnamese msgids (with their values, library.translatable); the
+    # reader's language here.
+    message = stored_message(error.args[0] if error.args else str(error))
     if wants_json():
         return {"error": message}, status
     heading = _(PAGES[status][0])

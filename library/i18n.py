@@ -27,7 +27,7 @@ import flask_wtf
 import pytz
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import NullTranslations
+from babel.support import NullTranslations, Translations
 from flask import (Blueprint, Flask, current_app, has_app_context, has_request_context, redirect,
                    request, url_for)
 from flask_babel import Babel, LazyString
@@ -35,7 +35,7 @@ from flask_babel import Babel, LazyString
 from library import cli_language
 from library.config import REPO_ROOT, time_zone
 from library.redirects import safe_next
-from library.translatable import N_  # noqa: F401  (marks texts translated where shown)
+from library.translatable import N_, Message, is_count, loaded, vietnamese_number
 
 LANGUAGES = ("vi", "en")
 TRANSLATIONS_DIR = REPO_ROOT / "translations"
@@ -82,6 +82,50 @@ def gettext(text, **values) -> str:
     if not isinstance(text, str):  # a lazy string, a form label: already translated
         return _format(str(text), values)
     return _format(_catalog().gettext(text), values)
+
+
+def message(stored, language: str | None = None) -> str:
+    """A message written by background work (library.translatable), shown in the reader's
+    language: `_()` on its msgid, then its values, those that are our own words translated
+    too. `stored` is what a column or a child gave back: a Message, its JSON form, or a plain
+    text (an old row: translated when it is a known msgid, else shown as it is).
+    `language` ("vi", "en") for callers without a request, such as the command line."""
+    if stored is None or stored == "":
+        return ""
+    if language is None:
+        catalog, language = _catalog(), current_language()
+    else:
+        catalog = _catalog_of(language)
+    return _render(loaded(stored), catalog, language)
+
+
+def _render(value, catalog, language: str) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_render(loaded(v), catalog, language) for v in value)
+    if isinstance(value, Message):
+        values = {k: _render(loaded(v), catalog, language) if isinstance(v, (Message, dict, list))
+                  else (f"{v:,}" if language == "en" else vietnamese_number(v)) if is_count(v) else v
+                  for k, v in value.values.items()}
+        try:
+            translated = catalog.gettext(value.msgid)
+            return translated.format(**values) if values else translated
+        except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder
+            return str(value)
+    return catalog.gettext(value) if isinstance(value, str) else str(value)
+
+
+_CATALOGS: dict[str, object] = {}
+
+
+def _catalog_of(language: str):
+    """The catalog of one language, outside any request (the command line, a report)."""
+    if language not in _CATALOGS:
+        if language == "vi" or language not in LANGUAGES:
+            _CATALOGS[language] = NullTranslations()
+        else:
+            folder = compiled_catalogs(fallback=Path(tempfile.gettempdir()) / "tu-sach-translations")
+            _CATALOGS[language] = Translations.load(str(folder), [language], domain="messages")
+    return _CATALOGS[language]
 
 
 def pgettext(context: str, text: str, **values) -> str:
@@ -251,7 +295,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
-        _=gettext, N_=N_, pgettext=pgettext, ngettext=ngettext, current_language=current_language,
+        _=gettext, N_=N_, message=message, pgettext=pgettext, ngettext=ngettext,
+        current_language=current_language,
         timezone_name=timezone_name,
     )
     app.jinja_env.filters.update(date=format_date, datetime=format_datetime, time=format_time)

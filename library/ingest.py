@@ -123,9 +123,11 @@ def _start(job: ImportJob, pool: ThreadPoolExecutor, limits: dict):
 
 def _duplicate(job: ImportJob, existing: Book | None) -> ImportResult:
     if existing is None:  # imported by another process a moment ago
-        return ImportResult(DUPLICATE, job.filename, reason="trùng lặp với một sách vừa được nhập")
+        return ImportResult(DUPLICATE, job.filename,
+                            reason=N_("trùng lặp với một sách vừa được nhập"))
     return ImportResult(DUPLICATE, job.filename, existing.id, existing.title,
-                        reason=f"trùng lặp với «{existing.title}» (mã {existing.id})")
+                        reason=N_("trùng lặp với «{title}» (mã {id})", title=existing.title,
+                                  id=str(existing.id)))  # an id, not a count: never "1.234"
 
 
 def _finish(job: ImportJob, checked, parsing) -> ImportResult:
@@ -147,13 +149,14 @@ def _finish(job: ImportJob, checked, parsing) -> ImportResult:
     warnings = list(book.warnings)
     twin = same_title_and_authors(book)
     if twin is not None:
-        warnings.append(f"Đã có sách cùng tên và tác giả: «{twin.title}» (mã {twin.id})")
+        warnings.append(N_("Đã có sách cùng tên và tác giả: «{title}» (mã {id})",
+                           title=twin.title, id=str(twin.id)))
     queued = _queued_pages(book.id)
     if queued:
         warnings = [w for w in warnings if "không có lớp văn bản" not in w]
         if not book.searchable:
-            warnings.append(f"Không tìm kiếm được cho đến khi nhận dạng chữ xong: "
-                            f"{queued} trang quét đang chờ")
+            warnings.append(N_("Không tìm kiếm được cho đến khi nhận dạng chữ xong: "
+                               "{pages} trang quét đang chờ", pages=queued))
     elif not book.searchable:
         warnings.append(N_("Không tìm kiếm được: tệp không có lớp văn bản"))
     return ImportResult(IMPORTED, job.filename, book.id, book.title, warnings=warnings, ocr_pages=queued)
@@ -183,7 +186,7 @@ def _resolve_shelf(slug: str | None) -> Shelf:
     if slug:
         shelf = db.session.scalar(select(Shelf).where(Shelf.slug == slug))
         if shelf is None:
-            raise IngestError(f"Không có tủ sách «{slug}»")
+            raise IngestError(N_("Không có tủ sách «{slug}»", slug=slug))
         return shelf
     return db.session.scalars(select(Shelf).order_by(Shelf.position)).first()
 

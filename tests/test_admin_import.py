@@ -16,6 +16,7 @@ from library.audit import AuditEvent
 from library.auth.accounts import create_user, find_user
 from library.auth.models import Branch, User
 from library.extensions import db
+from library.i18n import message
 from tests.conftest import sign_in
 from tests.test_admin_users import user_row
 
@@ -44,7 +45,11 @@ def run_import(app, client, data: bytes, filename="danh-sach.csv") -> dict:
     assert client.get(response.headers["Location"]).status_code == 200
     with app.app_context():
         event = db.session.get(AuditEvent, event_id)
-        return {"id": event_id, "actor": event.actor_name, **event.details}
+        details, actor = dict(event.details), event.actor_name
+    # Notes are stored with their values apart (library.translatable): read in Vietnamese here.
+    details["notes"] = [message(note, "vi") for note in details.get("notes", [])]
+    details["rows"] = [[*row[:3], message(row[3], "vi")] for row in details.get("rows", [])]
+    return {"id": event_id, "actor": actor, **details}
 
 
 def statuses(report) -> dict[int, tuple[str, str]]:

@@ -13,15 +13,15 @@ from sqlalchemy import insert, select, update
 from library import audit
 from library.admin.sheets import Sheet, SheetError, read_sheet
 from library.auth.models import (
-    ADMIN, LIBRARIAN, MEMBER, SECRETARY, Branch, User, normalize_username, search_key, utcnow,
-    valid_branch_code, valid_username,
+    ADMIN, LIBRARIAN, MEMBER, ROLE_LABELS, SECRETARY, Branch, User, normalize_username, search_key,
+    utcnow, valid_branch_code, valid_username,
 )
 from library.extensions import db
 from library.reading_lists import moves
 from library.spreadsheet import csv_text
 from library.vietnamese import fold
-from library.translatable import N_
-from library.i18n import gettext as _
+from library.translatable import N_, Message, stored
+from library.i18n import gettext as _, message
 
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
 STATUS_LABELS = {CREATED: N_("Tạo mới"), UPDATED: N_("Cập nhật"), UNCHANGED: N_("Không đổi"), ERROR: N_("Lỗi")}
@@ -41,12 +41,14 @@ _ROLE_BY_NAME = {name: role for role, names in ROLE_NAMES.items() for name in na
 
 @dataclass
 class ImportReport:
-    rows: list[list] = field(default_factory=list)  # [row number, username, status, note]
+    # [row number, username, status, note]; notes are messages (library.translatable),
+    # stored in the audit event with their values apart and shown in the reader's language.
+    rows: list[list] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     branches_created: list[str] = field(default_factory=list)
 
-    def add(self, number: int, username: str, status: str, note: str = "") -> None:
-        self.rows.append([number, username, status, note])
+    def add(self, number: int, username: str, status: str, note: str | list = "") -> None:
+        self.rows.append([number, username, status, stored(note)])
 
     @property
     def counts(self) -> dict[str, int]:
@@ -75,7 +77,8 @@ def import_members(data: bytes, actor: User, filename: str = "") -> tuple[Import
     sheet = read_sheet(data, MAX_ROWS)
     report = ImportReport()
     if sheet.ignored_columns:
-        report.notes.append("Bỏ qua các cột không dùng: " + ", ".join(sheet.ignored_columns))
+        report.notes.append(N_("Bỏ qua các cột không dùng: {columns}",
+                               columns=list(sheet.ignored_columns)))
     if "password" in sheet.columns:
         report.notes.append(N_("Cột mật khẩu bị bỏ qua: mật khẩu không nhập qua tệp; "
                             "quản trị viên đặt mật khẩu cho từng tài khoản."))
@@ -103,7 +106,7 @@ def import_members(data: bytes, actor: User, filename: str = "") -> tuple[Import
             db.session.expire(user)
     report.rows.sort(key=lambda row: row[0])
     event = audit.record("users.import", "import", None, filename[:200] or "tệp", actor=actor,
-                         counts=report.counts, notes=report.notes,
+                         counts=report.counts, notes=[stored(note) for note in report.notes],
                          branches_created=report.branches_created, rows=report.rows)
     db.session.flush()
     return report, event.id
@@ -124,13 +127,14 @@ def _checked_rows(sheet: Sheet, report: ImportReport) -> list[_Wanted]:
         elif not valid_username(username):
             problem = N_("tên đăng nhập không hợp lệ (chữ thường không dấu, số, . _ @ -; tối đa 80 ký tự)")
         elif username in first_row:
-            problem = f"tên đăng nhập trùng với dòng {first_row[username]}"
+            problem = N_("tên đăng nhập trùng với dòng {row}", row=str(first_row[username]))
         elif full_name is not None and len(full_name) > 200:
             problem = N_("họ và tên dài quá 200 ký tự")
         elif branch is not None and not valid_branch_code(branch):
-            problem = f"mã chi bộ không hợp lệ: {branch[:60]}"
+            problem = N_("mã chi bộ không hợp lệ: {code}", code=branch[:60])
         elif role_text and role is None:
-            problem = f"vai trò không rõ: {role_text[:60]} (member, librarian, secretary)"
+            problem = N_("vai trò không rõ: {role} (member, librarian, secretary)",
+                         role=role_text[:60])
         elif role == ADMIN:
             problem = N_("không cấp quyền quản trị qua tệp; hãy dùng trang người dùng")
         if problem:
@@ -179,11 +183,11 @@ def _plan_update(w: _Wanted, user: User, branch_ids, updates: list, report: Impo
     branch_id = user.branch_id if w.branch is None else branch_ids[w.branch]
     changed = []
     if full_name != user.full_name:
-        changed.append("họ tên")
+        changed.append(N_("họ tên"))
     if branch_id != user.branch_id:
-        changed.append("chi bộ")
+        changed.append(N_("mã chi bộ"))
     if role != user.role:
-        changed.append(f"vai trò {user.role} → {role}")
+        changed.append(N_("vai trò {old} → {new}", old=_role_word(user.role), new=_role_word(role)))
     if not changed:
         report.add(w.number, w.username, UNCHANGED, "" if user.active else N_("tài khoản đang bị khoá"))
         return
@@ -199,9 +203,17 @@ def _plan_update(w: _Wanted, user: User, branch_ids, updates: list, report: Impo
         # A role change ends the user's sessions, as on the user page.
         "session_version": user.session_version + (role != user.role),
     })
-    report.add(w.number, w.username, UPDATED, ", ".join(changed))
+    report.add(w.number, w.username, UPDATED, changed)  # shown joined: "họ tên, mã chi bộ"
+
+
+def _role_word(role: str):
+    """A role in words, translated where shown ("librarian" -> "Cán bộ thư viện", "Librarian")."""
+    return Message(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
 def report_csv(rows: list[list]) -> str:
-    """The import report; a username like '=HYPERLINK(...)' or 'x;=cmd' stays text in Excel."""
-    return csv_text(rows, header=["dong", "username", "ket_qua", "ghi_chu"])
+    """The import report in the reader's language; a username like '=HYPERLINK(...)' or
+    'x;=cmd' stays text in Excel."""
+    shown = [[number, username, _(STATUS_LABELS.get(status, status)), message(note)]
+             for number, username, status, note in rows]
+    return csv_text(shown, header=["dong", "username", "ket_qua", "ghi_chu"])

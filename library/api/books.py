@@ -13,7 +13,7 @@ from library.catalog.contents import API_PER_PAGE, sections_slice, toc_slice
 from library.catalog.uploads import client_name
 from library.catalog.links import cover_url
 from library.catalog.models import Book
-from library.i18n import gettext as _
+from library.i18n import gettext as _, message
 from library.extensions import db
 from library.jobs import runner
 from library.ocr import service as ocr
@@ -93,7 +93,7 @@ def upload_book():
             return {"error": _("Không có tủ sách «{slug}»", slug=slug)}, 400
     filename = client_name(storage.filename)
     if reason := runner.extension_refusal(filename):
-        return {"error": _(reason)}, 415
+        return {"error": message(reason)}, 415
     title = clean_text(request.form.get("title", "")).strip() or None
     authors = split_authors(request.form["authors"]) if request.form.get("authors", "").strip() else None
     try:
@@ -110,11 +110,13 @@ def upload_book():
     db.session.refresh(row)
     if row.status == FileStatus.IMPORTED:
         book = db.session.get(Book, row.book_id)
-        return {**book_json(book), "job_id": job.id, "warnings": row.warnings,
+        return {**book_json(book), "job_id": job.id, "warnings": [message(w) for w in row.warnings],
                 "url": url_for("catalog.book", book_id=book.id)}, 202
     if row.status == FileStatus.DUPLICATE:
-        return {"error": _(row.reason), "existing_id": row.book_id, "job_id": job.id}, 409
-    return {"error": _(row.reason) if row.reason else _("Không nhập được tệp"), "job_id": job.id}, refused_status or 422
+        return {"error": message(row.reason_message or row.reason), "existing_id": row.book_id,
+                "job_id": job.id}, 409
+    return {"error": message(row.reason_message or row.reason) or _("Không nhập được tệp"),
+            "job_id": job.id}, refused_status or 422
 
 
 def _content_status(path, filename: str) -> int | None:
@@ -131,4 +133,7 @@ def _content_status(path, filename: str) -> int | None:
 def _recognition(book) -> dict | None:
     """A scan's recognition; an EPUB has one only when it has picture pages to read."""
     found = ocr.progress(book.id)
-    return None if not book.is_pdf and found.status == "none" else found.as_json()
+    if not book.is_pdf and found.status == "none":
+        return None
+    return {**found.as_json(), "failed_pages": [{"page": item["page"], "reason": message(item["reason"])}
+                                                for item in found.failed]}

@@ -16,7 +16,10 @@ from library.api import bp
 from library.reading_lists import report, service
 from library.reading_lists.member import my_lists
 from library.reading_lists.service import AssignSpec, ItemSpec, ReadingListError
-from library.translatable import N_
+from library.translatable import N_, Message
+
+
+PAGE, CHAPTER = Message(N_("Trang")), Message(N_("Chương"))  # words in a message, translated
 
 
 class BadPayload(ReadingListError):
@@ -29,18 +32,18 @@ def parse_date(value, field="due") -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise BadPayload(f"«{field}» phải có dạng YYYY-MM-DD.") from None
+        raise BadPayload(N_("«{field}» phải có dạng YYYY-MM-DD.", field=field)) from None
 
 
 def _int(value, what) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise BadPayload(f"{what} phải là số nguyên.")
+        raise BadPayload(N_("{what} phải là số nguyên.", what=what))
     try:
         number = int(value)
     except ValueError:
-        raise BadPayload(f"{what} phải là số nguyên.") from None
+        raise BadPayload(N_("{what} phải là số nguyên.", what=what)) from None
     if abs(number) > MAX_ID:  # would overflow the database driver
-        raise BadPayload(f"{what} quá lớn.")
+        raise BadPayload(N_("{what} quá lớn.", what=what))
     return number
 
 
@@ -55,12 +58,12 @@ def parse_items(raw) -> list[ItemSpec]:
         if pages is not None:
             if not isinstance(pages, list) or len(pages) != 2:
                 raise BadPayload(N_("«pages» phải là [trang đầu, trang cuối]."))
-            pages = (_int(pages[0], "Trang"), _int(pages[1], "Trang"))
+            pages = (_int(pages[0], PAGE), _int(pages[1], PAGE))
         chapters = entry.get("chapters")
         if chapters is not None:
             if not isinstance(chapters, list):
                 raise BadPayload(N_("«chapters» phải là một danh sách số."))
-            chapters = [_int(c, "Chương") for c in chapters]
+            chapters = [_int(c, CHAPTER) for c in chapters]
         note = entry.get("note") or ""
         if not isinstance(note, str):
             raise BadPayload(N_("«note» phải là chuỗi."))
@@ -201,7 +204,7 @@ def reading_list_report(list_id: int):
     if code := request.args.get("branch"):
         branch_id = db.session.scalar(select(Branch.id).where(Branch.code == code))
         if branch_id is None:
-            raise BadPayload(f"Không có chi bộ «{code}».")
+            raise BadPayload(N_("Không có chi bộ «{code}».", code=code))
     return report.report_json(report.build(reading_list, branch_id))
 
 

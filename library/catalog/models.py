@@ -7,6 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from library.extensions import db
+from library.messages import MessageList
 
 # The three shelves of BRIEF.md; the slugs are fixed, part of the public interface.
 SHELVES = [
@@ -72,7 +73,7 @@ class Book(db.Model):
     toc: Mapped[list[dict]] = mapped_column(JSON, default=list, deferred=True)
     # False for a PDF without a text layer: readable, but "không tìm kiếm được".
     searchable: Mapped[bool] = mapped_column(default=True)
-    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[str]] = mapped_column(MessageList, default=list)  # library.messages
 
     status: Mapped[str] = mapped_column(String(20), default=BookStatus.READY)
     index_status: Mapped[str] = mapped_column(String(20), default=IndexStatus.PENDING)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from library.catalog.models import Book
 from library.extensions import db
-from library.i18n import gettext as _
+from library.i18n import gettext as _, message
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile
 from library.translatable import N_
 
@@ -39,8 +39,8 @@ def file_json(row: IngestJobFile, books: dict[int, Book]) -> dict:
         "filename": row.original_filename,
         "status": row.status,
         "label": _(STATUS_LABELS.get(row.status, row.status)),
-        "reason": _(row.reason) if row.reason else row.reason,  # marked N_ where raised
-        "warnings": [_(warning) for warning in row.warnings or []],
+        "reason": message(row.reason_message or row.reason) or None,  # library.translatable
+        "warnings": [message(warning) for warning in row.warnings or []],
         "book_id": book.id if book else None,
         "book_title": book.title if book else None,
         "book_url": url_for("catalog.book", book_id=book.id) if book else None,

@@ -58,7 +58,7 @@ def active_books() -> list[tuple[Book, ocr.Progress]]:
 @bp.get("/nhan-dang")
 def recognition():
     failed = db.session.execute(
-        select(OcrPage.book_id, OcrPage.page, OcrPage.reason).where(OcrPage.status == PageStatus.FAILED)
+        select(OcrPage.book_id, OcrPage.page, OcrPage.reason, OcrPage.reason_message).where(OcrPage.status == PageStatus.FAILED)
         .order_by(OcrPage.book_id, OcrPage.page).limit(200)).all()
     titles = dict(db.session.execute(select(Book.id, Book.title).where(
         Book.id.in_({row.book_id for row in failed}))).all())

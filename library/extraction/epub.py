@@ -237,7 +237,8 @@ def _sections(walk: _Spine, spine: list[Item], book: ExtractedBook) -> dict:
     for path, position in walk.fallbacks.items():
         positions.setdefault(path, position)  # the contents may point at a picture's fallback
     if walk.missing:
-        book.warnings.append(f"Thiếu {walk.missing} tệp chương được khai báo trong EPUB")
+        book.warnings.append(N_("Thiếu {count} tệp chương được khai báo trong EPUB",
+                                count=walk.missing))
     return positions
 
 

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from library.extraction.types import ExtractedBook, ExtractionError, UnsupportedFile
-from library.translatable import N_
+from library.translatable import N_, loaded
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,8 @@ _BOOTSTRAP = (
 
 
 def timeout_reason(timeout: float) -> str:
-    return f"Quá thời gian xử lý ({timeout:g} giây)"
+    seconds = f"{timeout:g}"  # 0.5, 60: as people write it, not 60.0
+    return N_("Quá thời gian xử lý ({seconds} giây)", seconds=seconds)
 
 
 def _child_env(output_dir: str = "") -> dict:
@@ -120,7 +121,7 @@ def _decode(path: str, returncode: int, out: bytes, err: bytes, timeout: float) 
     if "error" in data:
         if data.get("detail") or stderr_tail.strip():
             log.warning("extraction of %s refused: %s %s", path, data.get("detail", ""), stderr_tail)
-        reason = str(data["error"]) or GENERIC
+        reason = loaded(data["error"]) or GENERIC
         raise (UnsupportedFile if data.get("unsupported") else ExtractionError)(reason)
     if data.get("cover") is not None:
         data["cover"] = base64.b64decode(data["cover"])

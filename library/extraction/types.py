@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from library.translatable import N_, loaded, stored
+
 
 class ExtractionError(Exception):
     """A file that cannot be imported. `reason` is plain Vietnamese for the librarian."""
@@ -20,10 +22,11 @@ def check_size(count: int, limit: int | None, unit: str) -> None:
     """Refuse a book with more pages (or chapters) than one book may have: a 100,000-page
     PDF of one shared content stream is small on disk and costly everywhere after."""
     if limit and count > limit:
-        def shown(n: int) -> str:
-            return f"{n:,}".replace(",", ".")  # 100.000, as Vietnamese writes it
-        raise ExtractionError(f"Sách có {shown(count)} {unit}, vượt giới hạn {shown(limit)} "
-                              f"{unit} mỗi sách; hãy chia thành nhiều tập")
+        if unit == "chương":
+            raise ExtractionError(N_("Sách có {count} chương, vượt giới hạn {limit} chương mỗi sách; "
+                                     "hãy chia thành nhiều tập", count=count, limit=limit))
+        raise ExtractionError(N_("Sách có {count} trang, vượt giới hạn {limit} trang mỗi sách; "
+                                 "hãy chia thành nhiều tập", count=count, limit=limit))
 
 
 @dataclass
@@ -65,11 +68,14 @@ class ExtractedBook:
     reader_tail: bytes | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["warnings"] = [stored(w) for w in self.warnings]  # a Message's values cross as JSON
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> ExtractedBook:
         data = dict(data)
+        data["warnings"] = [loaded(w) for w in data.get("warnings", [])]
         data["sections"] = [ExtractedSection(**s) for s in data.get("sections", [])]
         data["toc"] = [TocEntry(**t) for t in data.get("toc", [])]
         return cls(**data)

@@ -5,7 +5,7 @@ import sys
 import time
 
 from library import child
-from library.translatable import N_
+from library.translatable import N_, stored
 
 TAIL_FILE = "reader-tail.pdf"
 MEMORY = N_("Tệp cần quá nhiều bộ nhớ để đọc")
@@ -54,9 +54,9 @@ def _result(path: str, time_left=lambda: 60.0, max_sections: int | None = None) 
         # without a limit, called as before (a test stands a one-argument extractor in)
         book = extract_here(path, max_sections) if max_sections else extract_here(path)
     except UnsupportedFile as exc:
-        return {"error": exc.reason, "unsupported": True}
+        return {"error": stored(exc.reason), "unsupported": True}
     except ExtractionError as exc:
-        return {"error": exc.reason}
+        return {"error": stored(exc.reason)}
     except MemoryError:
         return {"error": MEMORY}
     except RecursionError:

@@ -42,7 +42,8 @@ def check_doctype(tree) -> None:
     if url and not _trusted_dtd(url):
         shown = " ".join(clean_text(url).split())
         shown = shown if len(shown) <= 60 else shown[:57] + "…"
-        raise ExtractionError(f"Tệp EPUB tham chiếu DTD bên ngoài không an toàn ({shown})")
+        raise ExtractionError(N_("Tệp EPUB tham chiếu DTD bên ngoài không an toàn ({url})",
+                                 url=shown))
 
 
 def parse_xml(data: bytes, recover: bool = True):

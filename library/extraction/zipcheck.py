@@ -32,7 +32,7 @@ def shown_name(name: str) -> str:
 
 def unsafe_path_reason(name: str) -> str:
     shown = shown_name(name)
-    return f"Tệp EPUB chứa đường dẫn không an toàn ({shown})"
+    return N_("Tệp EPUB chứa đường dẫn không an toàn ({name})", name=shown)
 
 
 def _is_unsafe_name(name: str) -> bool:
@@ -84,7 +84,8 @@ class SafeZip:
 
     def _check(self, infos: list[zipfile.ZipInfo]) -> None:
         if len(infos) > MAX_ENTRIES:
-            raise ExtractionError(f"Tệp EPUB chứa quá nhiều tệp con (hơn {MAX_ENTRIES:,})".replace(",", "."))
+            raise ExtractionError(N_("Tệp EPUB chứa quá nhiều tệp con (hơn {count})",
+                                     count=MAX_ENTRIES))
         if not infos:
             raise ExtractionError(N_("Tệp EPUB rỗng, không có nội dung"))
         total = 0

@@ -227,7 +227,8 @@ def _record(book_ids: list[int], failures: dict[int, str]) -> None:
                            .execution_options(synchronize_session=False))
         retry = tasks.enqueue(RETRY_KIND, {"book_id": book_id}, key=f"index:{host}:{book_id}",
                               host=host, delay_seconds=current_app.config["JOBS_RETRY_BASE_SECONDS"])
-        db.session.execute(update(Task).where(Task.id == retry).values(error=reason)  # shown
+        db.session.execute(update(Task).where(Task.id == retry)
+                           .values(error=reason, error_message=reason)  # shown
                            .execution_options(synchronize_session=False))
     db.session.commit()
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from library.catalog.models import utcnow
 from library.extensions import db
+from library.messages import MessageColumn, MessageList
 
 
 class JobStatus:
@@ -61,9 +62,11 @@ class IngestJobFile(db.Model):
     replaces_book_id: Mapped[int | None] = mapped_column(
         ForeignKey("book.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default=FileStatus.QUEUED)
+    # The Vietnamese sentence, and its msgid and values apart for other languages (library.messages).
     reason: Mapped[str | None] = mapped_column(Text)
+    reason_message: Mapped[str | None] = mapped_column(MessageColumn)
     book_id: Mapped[int | None] = mapped_column(ForeignKey("book.id", ondelete="SET NULL"))
-    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[str]] = mapped_column(MessageList, default=list)
     finished_at: Mapped[datetime | None]
 
     job: Mapped[IngestJob] = relationship(back_populates="files")

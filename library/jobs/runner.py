@@ -28,7 +28,7 @@ from library.jobs import INGEST
 from library.jobs.models import FileStatus, IngestJob, IngestJobFile, JobStatus
 from library.storage import STAGING, get_store
 from library.vietnamese import clean_text
-from library.translatable import N_
+from library.translatable import N_, stored
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ def extension_refusal(filename: str, media_type: str | None = None) -> str | Non
         return WRONG_EXTENSION
     if media_type is not None and media_type != expected:
         actual = "PDF" if media_type == PDF else "EPUB"
-        return f"Tên tệp có đuôi {Path(filename).suffix.lower()} nhưng nội dung là {actual}"
+        return N_("Tên tệp có đuôi {suffix} nhưng nội dung là {actual}",
+                  suffix=Path(filename).suffix.lower(), actual=actual)
     return None
 
 
@@ -75,7 +76,8 @@ def create_job(uploads: Iterable[Upload], *, shelf: Shelf | None, source: str, u
                                 book_metadata=_metadata_dict(upload.metadata),
                                 replaces_book_id=replaces_book_id, warnings=[])
             if reason := extension_refusal(name):
-                row.status, row.reason, row.finished_at = FileStatus.FAILED, reason, utcnow()
+                row.status, row.finished_at = FileStatus.FAILED, utcnow()
+                row.reason = row.reason_message = reason
             else:
                 row.staged_name = store.stage(upload.stream).name
                 staged.append(row.staged_name)
@@ -144,7 +146,8 @@ def _close_interrupted(job: IngestJob, reason: str = INTERRUPTED) -> None:
     now = utcnow()
     for row in job.files:
         if row.status not in FileStatus.DONE:
-            row.status, row.reason, row.finished_at = FileStatus.FAILED, reason, now
+            row.status, row.finished_at = FileStatus.FAILED, now
+            row.reason = row.reason_message = reason
     job.status, job.finished_at = JobStatus.FINISHED, now
 
 
@@ -261,13 +264,14 @@ def _record(job_id: int, row_id: int, result: ImportResult, progress: Progress, 
     if row_id in progress.interrupted:
         result = _finished_before(result, progress.started_at)
     status = result.status if result.status in FileStatus.DONE else FileStatus.FAILED
-    row.status, row.reason, row.book_id = status, result.reason, result.book_id
+    row.status, row.book_id = status, result.book_id
+    row.reason = row.reason_message = result.reason
     row.warnings, row.finished_at = list(result.warnings), utcnow()
     staged, row.staged_name = row.staged_name, None
     if result.status == IMPORTED:
         action = "book.replace" if replaced else "book.upload"
         audit.record(action, "book", result.book_id, result.title or "", actor=actor,
-                     job=job_id, file=result.filename, warnings=list(result.warnings))
+                     job=job_id, file=result.filename, warnings=[stored(w) for w in result.warnings])
     db.session.commit()
     progress.done += 1
     get_store().delete(staged)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from library.catalog.models import utcnow
 from library.extensions import db
+from library.messages import MessageColumn
 
 
 class PageStatus:
@@ -30,6 +31,7 @@ class OcrPage(db.Model):
     page: Mapped[int]                                   # 1-based PDF page, or EPUB section position
     status: Mapped[str] = mapped_column(String(10), default=PageStatus.QUEUED)
     reason: Mapped[str | None] = mapped_column(Text)    # why a page failed, for the librarian
+    reason_message: Mapped[str | None] = mapped_column(MessageColumn)  # its msgid and values
     confidence: Mapped[float | None]                    # tesseract's mean word confidence, 0..100
     words: Mapped[int | None]
     # The first line when it may be a running head (library.ocr.text): a head shared with

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from library.extraction.sandbox import _PACKAGE_PARENT, _child_env, _kill_group
-from library.translatable import N_
+from library.translatable import N_, loaded
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ _BOOTSTRAP = (
 
 
 def timeout_reason(timeout: float) -> str:
-    return f"Quá thời gian nhận dạng ({timeout:g} giây)"
+    seconds = f"{timeout:g}"  # 0.02, 180: as people write it, not 180.0
+    return N_("Quá thời gian nhận dạng ({seconds} giây)", seconds=seconds)
 
 
 @dataclass
@@ -125,8 +126,9 @@ def _decode(path: str, page: int, returncode: int, out: bytes, err: bytes, timeo
         log.warning("recognition of %s page %s failed (exit %s): %s", path, page, returncode, stderr_tail)
         return PageResult(page, error=MEMORY if "MemoryError" in stderr_tail else GENERIC)
     if "error" in data:
-        log.warning("recognition of %s page %s: %s %s", path, page, data["error"], data.get("detail", ""))
-        return PageResult(page, error=str(data["error"]) or GENERIC)
+        reason = loaded(data["error"])  # a Message crosses as its msgid and values
+        log.warning("recognition of %s page %s: %s %s", path, page, reason, data.get("detail", ""))
+        return PageResult(page, error=reason or GENERIC)
     return PageResult(page, lines=data["lines"], width=data["width"], height=data["height"], dpi=data["dpi"])
 
 

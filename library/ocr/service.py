@@ -54,7 +54,7 @@ def plan(book: Book, pages: list[int]) -> int:
             db.session.add(OcrPage(book_id=book.id, page=number))
         else:
             # What it had (text, layer, confidence) stays until the new reading replaces it.
-            row.status, row.reason = PageStatus.QUEUED, None
+            row.status, row.reason, row.reason_message = PageStatus.QUEUED, None, None
     tasks.enqueue(KIND, {"book_id": book.id}, key=task_key(book.id))
     return len(set(pages))
 
@@ -115,7 +115,8 @@ class Progress:
 
 def progress(book_id: int) -> Progress:
     rows = db.session.execute(
-        select(OcrPage.page, OcrPage.status, OcrPage.reason, OcrPage.confidence, OcrPage.seconds)
+        select(OcrPage.page, OcrPage.status, OcrPage.reason, OcrPage.reason_message, OcrPage.confidence,
+               OcrPage.seconds)
         .where(OcrPage.book_id == book_id).order_by(OcrPage.page)
     ).all()
     if not rows:
@@ -123,7 +124,8 @@ def progress(book_id: int) -> Progress:
     threshold = current_app.config["OCR_LOW_CONFIDENCE"]
     done = [r for r in rows if r.status == PageStatus.DONE]
     result = Progress("done", total=len(rows), done=len(done) + sum(r.status == PageStatus.FAILED for r in rows))
-    result.failed = [{"page": r.page, "reason": r.reason} for r in rows if r.status == PageStatus.FAILED]
+    result.failed = [{"page": r.page, "reason": r.reason_message or r.reason}  # shown with i18n.message
+                     for r in rows if r.status == PageStatus.FAILED]
     result.low_confidence = [{"page": r.page, "confidence": round(r.confidence, 1)} for r in done
                              if r.confidence is not None and r.confidence < threshold]
     scored = [r.confidence for r in done if r.confidence is not None]
@@ -242,7 +244,8 @@ def _store(book: Book, result) -> None:
         return
     row.seconds = result.seconds
     if result.error:
-        row.status, row.reason, row.layer = PageStatus.FAILED, result.error, None
+        row.status, row.layer = PageStatus.FAILED, None
+        row.reason = row.reason_message = result.error
         db.session.commit()
         return
     text = page_text(result.lines, result.height)
@@ -254,7 +257,7 @@ def _store(book: Book, result) -> None:
             body = without_head(body, text.head)
             for twin in twins:
                 _strip_head(book.id, twin.page, text.head)
-    row.status, row.reason = PageStatus.DONE, None
+    row.status, row.reason, row.reason_message = PageStatus.DONE, None, None
     row.confidence, row.words, row.head = text.confidence, text.words, text.head
     row.layer = result.layer if book.is_pdf else None
     db.session.execute(update(Section).where(Section.book_id == book.id, Section.position == result.page)

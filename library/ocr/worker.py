@@ -13,12 +13,12 @@ import subprocess
 import sys
 
 from library import child
-from library.translatable import N_
+from library.translatable import N_, stored
 
 MEMORY = N_("Trang cần quá nhiều bộ nhớ để nhận dạng")
 GENERIC = N_("Không nhận dạng được trang này")
-HUGE_PAGE = "Trang có kích thước bất thường ({width:.0f} × {height:.0f} điểm), không nhận dạng"
-HUGE_IMAGE = "Ảnh trong trang quá lớn ({pixels:,} điểm ảnh, có thể là bom giải nén), không nhận dạng"
+HUGE_PAGE = N_("Trang có kích thước bất thường ({width} × {height} điểm), không nhận dạng")
+HUGE_IMAGE = N_("Ảnh trong trang quá lớn ({pixels} điểm ảnh, có thể là bom giải nén), không nhận dạng")
 NO_TESSERACT = N_("Chưa cài tesseract (gói tesseract-ocr, tesseract-ocr-vie)")
 LAYER_FILE = "layer"           # tesseract adds ".pdf" and ".tsv"
 MIN_DPI = 100
@@ -98,9 +98,10 @@ def _render(path: str, number: int, dpi: int, max_pixels: int):
         pixels, native = _largest_image(page)
         used = render_size(width, height, scan_resolution(dpi, native), max_pixels)
         if used is None:
-            return {"error": HUGE_PAGE.format(width=width, height=height)}
+            points = {"width": str(round(width)), "height": str(round(height))}  # not grouped: a size
+            return {"error": stored(N_(HUGE_PAGE, **points))}
         if pixels > MAX_IMAGE_PIXELS:
-            return {"error": HUGE_IMAGE.format(pixels=pixels).replace(",", ".")}
+            return {"error": stored(N_(HUGE_IMAGE, pixels=pixels))}
         bitmap = page.render(scale=used / 72, grayscale=True, may_draw_forms=True)
         image = bitmap.to_pil().convert("L")
         out = io.BytesIO()
@@ -123,12 +124,12 @@ def _picture(path: str, member: str, dpi: int, max_pixels: int):
     try:
         data = page_picture(path, member)
     except ExtractionError as exc:
-        return {"error": exc.reason}
+        return {"error": stored(exc.reason)}
     Image.MAX_IMAGE_PIXELS = None  # opening reads the header alone: the size is checked here
     try:
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_IMAGE_PIXELS:
-            return {"error": HUGE_IMAGE.format(pixels=image.width * image.height).replace(",", ".")}
+            return {"error": stored(N_(HUGE_IMAGE, pixels=image.width * image.height))}
         image = image.convert("L")
     except (OSError, ValueError, Image.DecompressionBombError):
         return {"error": GENERIC}

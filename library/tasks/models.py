@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from library.catalog.models import utcnow
 from library.extensions import db
+from library.messages import MessageColumn
 
 
 class TaskStatus:
@@ -45,6 +46,7 @@ class Task(db.Model):
     done: Mapped[int | None]
     total: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)              # the last failure's reason
+    error_message: Mapped[str | None] = mapped_column(MessageColumn)  # its msgid and values
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None]

@@ -22,9 +22,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from library.catalog.models import utcnow
 from library.extensions import db
 from library.tasks.models import ACTIVE_KEY, Task, TaskStatus
+from library.translatable import N_, Message
 
 log = logging.getLogger(__name__)
-WORKER_STOPPED = "Tiến trình xử lý đã dừng giữa chừng"
+WORKER_STOPPED = N_("Tiến trình xử lý đã dừng giữa chừng")
+UNKNOWN = N_("Lỗi không rõ")
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class TaskView:
     done: int | None
     total: int | None
     attempts: int
-    error: str | None
+    error: str | None          # a Message or a plain text: shown with library.i18n.message
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
@@ -49,8 +51,8 @@ class TaskView:
     @classmethod
     def of(cls, task: Task) -> TaskView:
         return cls(task.id, task.kind, task.key, task.status, task.done, task.total,
-                   task.attempts, task.error, task.created_at, task.updated_at,
-                   task.finished_at, task.run_after, dict(task.payload or {}), task.host)
+                   task.attempts, task.error_message or task.error, task.created_at,
+                   task.updated_at, task.finished_at, task.run_after, dict(task.payload or {}), task.host)
 
 
 @dataclass(frozen=True)
@@ -184,17 +186,18 @@ def _settle(task_id: int, token: str, outcome: str, **values) -> bool:
 
 
 def finish(task_id: int, token: str) -> bool:
-    return _settle(task_id, token, TaskStatus.DONE, error=None)
+    return _settle(task_id, token, TaskStatus.DONE, error=None, error_message=None)
 
 
 def retry_or_fail(task_id: int, token: str, reason: str, attempts: int, max_attempts: int,
                   delay_seconds: float) -> str:
     """After a failure: queued again after `delay_seconds`, or failed when out of attempts."""
-    reason = (reason or "").strip()[:2000] or "Lỗi không rõ"
+    if not isinstance(reason, Message):  # a Message keeps its values (library.messages)
+        reason = (reason or "").strip()[:2000] or UNKNOWN
     if attempts >= max_attempts:
-        _settle(task_id, token, TaskStatus.FAILED, error=reason)
+        _settle(task_id, token, TaskStatus.FAILED, error=reason, error_message=reason)
         return TaskStatus.FAILED
-    _settle(task_id, token, TaskStatus.QUEUED, error=reason,
+    _settle(task_id, token, TaskStatus.QUEUED, error=reason, error_message=reason,
             run_after=utcnow() + timedelta(seconds=delay_seconds))
     return TaskStatus.QUEUED
 
@@ -221,7 +224,8 @@ def recover_stale(quiet_seconds: float, max_attempts_of) -> list[int]:
             update(Task).where(Task.id == row.id, Task.status == TaskStatus.RUNNING,
                                Task.claimed_by == row.claimed_by)
             .values(status=TaskStatus.FAILED if out_of_attempts else TaskStatus.QUEUED,
-                    claimed_by=None, error=WORKER_STOPPED, run_after=now, updated_at=now,
+                    claimed_by=None, error=WORKER_STOPPED, error_message=None, run_after=now,
+                    updated_at=now,
                     finished_at=now if out_of_attempts else None)
         ).rowcount:
             recovered.append(row.id)

@@ -19,6 +19,7 @@ from flask import Flask
 
 from library.extensions import db
 from library.tasks import queue
+from library.translatable import N_, Message
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_ATTEMPTS = 5
@@ -186,7 +187,9 @@ def _reason(exc: Exception) -> str:
     import errno
 
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return "Hết dung lượng lưu trữ"
+        return N_("Hết dung lượng lưu trữ")
+    if exc.args and isinstance(exc.args[0], Message):  # our own message, raised with its values
+        return exc.args[0]
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 

@@ -39,7 +39,7 @@ def upgrade():
                             .where(book.c.searchable.is_(False))).all():
         texts = bind.execute(sa.select(section.c.text).where(section.c.book_id == row.id)).scalars()
         if any(ch.isalpha() for text in texts for ch in (text or "")):
-            warnings = [w for w in _list(row.warnings) if NO_TEXT not in w.lower()]
+            warnings = [w for w in _list(row.warnings) if NO_TEXT not in str(w).lower()]
             bind.execute(book.update().where(book.c.id == row.id)
                          .values(searchable=True, warnings=warnings))
 
