@@ -5,7 +5,10 @@ disables inlining; every rare term then costs a pickled, compressed block of its
 looks for a length column on disk for every posting of a field that keeps no lengths.
 The codec is pickled into the index's table of contents: keep this import path stable.
 """
+import pickle
+import zlib
 from array import array
+from io import BytesIO
 from itertools import accumulate, compress, groupby
 from operator import itemgetter, sub
 
@@ -14,6 +17,7 @@ from whoosh.codec.whoosh3 import (
     _lenfield,
 )
 from whoosh.columns import NumericColumn
+from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.matching.wrappers import FilterMatcher
 
@@ -194,11 +198,12 @@ def _length_byte(length) -> int:
     return length_to_byte(length) if length else 0
 
 
-def posting_arrays(matcher) -> tuple[array, array]:
-    """The docnums ('I') and weights ('f') of a term's postings in one segment, block by block.
+def posting_arrays(matcher, offset: int = 0) -> tuple[array, array]:
+    """The docnums ('I', plus `offset`: the segment's first docnum in the index) and weights
+    ('f') of a term's postings in one segment, block by block.
 
     A Python loop over the matcher costs a few microseconds a posting; decoding whole blocks
-    leaves the rest to C (set algebra, sorting). Leans on W3LeafMatcher's block attributes.
+    leaves the rest to C (set algebra, sorting). Leans on W3LeafMatcher's block layout.
     """
     deleted = None
     if isinstance(matcher, FilterMatcher):  # the segment has deletions
@@ -206,24 +211,40 @@ def posting_arrays(matcher) -> tuple[array, array]:
         matcher.reset()
     ids, weights = array("I"), array("f")
     if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
-        while matcher.is_active():
-            matcher._read_data()
-            block_ids, block_weights = matcher._data[:2]
-            # delta-encoded; array.fromlist(list) is four times faster than array.extend(iter)
-            ids.fromlist(list(accumulate(block_ids)))
+        for count, block_ids, block_weights in _blocks(matcher):
+            # delta-encoded in each block; array.fromlist(list) is four times faster than
+            # array.extend(iter)
+            decoded = list(accumulate(block_ids, initial=offset))
+            del decoded[0]
+            ids.fromlist(decoded)
             if block_weights is None or isinstance(block_weights, float):
-                weights.extend(array("f", [block_weights or 1.0]) * matcher._blocklength)
+                weights.extend(array("f", [block_weights or 1.0]) * count)
             else:
                 weights.fromlist(list(block_weights))
-            if matcher._lastblock:
-                break
-            matcher._goto(matcher._nextoffset)
     else:  # inlined postings, or any other matcher
         while matcher.is_active():
-            ids.append(matcher.id())
+            ids.append(matcher.id() + offset)
             weights.append(matcher.weight())
             matcher.next()
     if deleted:
-        live = [docnum not in deleted for docnum in ids]
+        live = [docnum - offset not in deleted for docnum in ids]
         ids, weights = array("I", compress(ids, live)), array("f", compress(weights, live))
     return ids, weights
+
+
+def _blocks(matcher: W3LeafMatcher):
+    """(posting count, delta-encoded docnums, weights) of each block of a term's postings,
+    read with two reads a block: Whoosh's matcher unpickles each block's header from the
+    file, a few dozen reads of a few bytes each."""
+    postfile, position = matcher._postfile, matcher._baseoffset
+    while True:
+        length = unpack_int(postfile.get(position, _INT_SIZE))[0]
+        body = postfile.get(position + _INT_SIZE, abs(length))
+        header = BytesIO(body)
+        count, _maxid, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
+        data = body[header.tell():]
+        block = pickle.loads(zlib.decompress(data) if compression else data)
+        yield count, block[0], block[1]
+        if length < 0:  # the last block
+            return
+        position += _INT_SIZE + abs(length)

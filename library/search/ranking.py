@@ -239,10 +239,8 @@ class _TermScore:
         self.term = term
         self.field = term[0]
         self.postings = snapshot.postings(*term)
-        searcher = snapshot.searcher
         # an exact form typed but found nowhere has no statistics to score with
-        self.scorer = (searcher.weighting.scorer(searcher, *term)
-                       if snapshot.frequency(*term) else None)
+        self.scorer = snapshot.scorer(*term) if snapshot.frequency(*term) else None
 
     def weight(self, docnum: int) -> float:
         return self.postings.weight(docnum)
@@ -251,4 +249,4 @@ class _TermScore:
         weight = self.weight(docnum)
         if not weight:
             return 0.0
-        return self.scorer._score(weight, lengths[self.field])
+        return self.scorer(weight, lengths[self.field])

@@ -229,9 +229,11 @@ def _one_per_section(snapshot: Snapshot, ranked: list[Ranked]) -> list[Ranked]:
 
 def _hit(snapshot, finder: Finder, info: BookInfo, docnum, score, is_title, snippets) -> Hit:
     if is_title:
-        snippet = finder.highlight(" — ".join([info.title, ", ".join(info.authors)]).strip(" —"))
+        # highlighting compiles the query's patterns (a few ms): only when snippets are asked
+        snippet = (finder.highlight(" — ".join([info.title, ", ".join(info.authors)]).strip(" —"))
+                   if snippets else "")
         return Hit(info.book_id, info.title, info.authors, info.shelf, None, None, None,
-                   snippet if snippets else "", score)
+                   snippet, score)
     stored = snapshot.reader.stored_fields(docnum)
     return Hit(info.book_id, info.title, info.authors, info.shelf, snapshot.position_of[docnum],
                stored.get("page"), stored.get("chapter"),
