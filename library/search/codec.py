@@ -13,8 +13,8 @@ from itertools import accumulate, compress, groupby
 from operator import itemgetter, sub
 
 from whoosh.codec.whoosh3 import (
-    LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader, W3PostingsWriter,
-    _lenfield,
+    LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader,
+    W3PostingsWriter, W3TermsReader, _lenfield,
 )
 from whoosh.columns import NumericColumn
 from whoosh.system import _INT_SIZE, unpack_int
@@ -198,6 +198,25 @@ def _length_byte(length) -> int:
     return length_to_byte(length) if length else 0
 
 
+def term_postings(leaf, field: str, term: str, offset: int = 0) -> tuple[array, array]:
+    """A term's postings in one segment as posting_arrays() gives them, read from the term's
+    extent in the postings file: making Whoosh's matcher first unpickles the first block's
+    header from the file, a read of a few bytes a pickle opcode. Raises TermNotFound."""
+    terms = getattr(leaf, "_terms", None)
+    if not isinstance(terms, W3TermsReader) or not hasattr(leaf, "deleted_docs_set"):
+        return posting_arrays(leaf.postings(field, term), offset)
+    info = leaf.term_info(field, term)
+    if info.is_inlined() or terms._postfile is None:
+        return posting_arrays(leaf.postings(field, term), offset)
+    start, _length = info.extent()
+    ids, weights = _read_blocks(terms._postfile, start + len(WHOOSH3_HEADER_MAGIC), offset)
+    deleted = leaf.deleted_docs_set if leaf.has_deletions() else None
+    if deleted:
+        live = [docnum - offset not in deleted for docnum in ids]
+        ids, weights = array("I", compress(ids, live)), array(weights.typecode, compress(weights, live))
+    return ids, weights
+
+
 def posting_arrays(matcher, offset: int = 0) -> tuple[array, array]:
     """The docnums ('I', plus `offset`: the segment's first docnum in the index) and weights
     ('f') of a term's postings in one segment, block by block.
@@ -211,16 +230,7 @@ def posting_arrays(matcher, offset: int = 0) -> tuple[array, array]:
         matcher.reset()
     ids, weights = array("I"), array("f")
     if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
-        for count, block_ids, block_weights in _blocks(matcher):
-            # delta-encoded in each block; array.fromlist(list) is four times faster than
-            # array.extend(iter)
-            decoded = list(accumulate(block_ids, initial=offset))
-            del decoded[0]
-            ids.fromlist(decoded)
-            if block_weights is None or isinstance(block_weights, float):
-                weights.extend(array("f", [block_weights or 1.0]) * count)
-            else:
-                weights.fromlist(list(block_weights))
+        ids, weights = _read_blocks(matcher._postfile, matcher._baseoffset, offset)
     else:  # inlined postings, or any other matcher
         while matcher.is_active():
             ids.append(matcher.id() + offset)
@@ -228,23 +238,47 @@ def posting_arrays(matcher, offset: int = 0) -> tuple[array, array]:
             matcher.next()
     if deleted:
         live = [docnum - offset not in deleted for docnum in ids]
-        ids, weights = array("I", compress(ids, live)), array("f", compress(weights, live))
+        ids, weights = array("I", compress(ids, live)), array(weights.typecode, compress(weights, live))
     return ids, weights
 
 
-def _blocks(matcher: W3LeafMatcher):
-    """(posting count, delta-encoded docnums, weights) of each block of a term's postings,
-    read with two reads a block: Whoosh's matcher unpickles each block's header from the
-    file, a few dozen reads of a few bytes each."""
-    postfile, position = matcher._postfile, matcher._baseoffset
+def _read_blocks(postfile, position: int, offset: int) -> tuple[array, array]:
+    """Every block of a term's postings from `position` (after the header tag), two reads a
+    block: Whoosh's matcher unpickles each block's header from the file, a read of a few
+    bytes a pickle opcode. Weights come a byte each ('B') while they are whole numbers below
+    256 (the text fields count occurrences), else as floats ('f')."""
+    ids, whole, floats = array("I"), bytearray(), None
     while True:
         length = unpack_int(postfile.get(position, _INT_SIZE))[0]
         body = postfile.get(position + _INT_SIZE, abs(length))
         header = BytesIO(body)
         count, _maxid, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
         data = body[header.tell():]
-        block = pickle.loads(zlib.decompress(data) if compression else data)
-        yield count, block[0], block[1]
+        block_ids, block_weights = pickle.loads(zlib.decompress(data) if compression else data)[:2]
+        # delta-encoded in each block; array.fromlist(list) is four times faster than
+        # array.extend(iter)
+        decoded = list(accumulate(block_ids, initial=offset))
+        del decoded[0]
+        ids.fromlist(decoded)
+        if block_weights is None or isinstance(block_weights, float):
+            block_weights = (block_weights or 1.0,) * count
+        if floats is None:
+            as_bytes = _whole_bytes(block_weights)
+            if as_bytes is not None:
+                whole += as_bytes
+            else:
+                floats = array("f", array("B", whole))  # values, not bytes read as floats
+        if floats is not None:
+            floats.fromlist(list(block_weights))
         if length < 0:  # the last block
-            return
+            return ids, floats if floats is not None else array("B", whole)
         position += _INT_SIZE + abs(length)
+
+
+def _whole_bytes(weights: tuple) -> bytes | None:
+    """The weights a byte each, if they are whole numbers from 0 to 255."""
+    try:
+        as_bytes = bytes(map(int, weights))
+    except ValueError:  # beyond a byte
+        return None
+    return as_bytes if sum(as_bytes) == sum(weights) else None  # no fraction dropped

@@ -15,7 +15,7 @@ from whoosh.scoring import BM25F, bm25
 from whoosh.util.numeric import byte_to_length
 
 from library.search.analysis import pair, phrase_needle
-from library.search.codec import posting_arrays
+from library.search.codec import term_postings
 from library.search.books import BookInfo, BookRuns, read_books  # noqa: F401  (BookInfo: as before)
 from library.search.postings import Postings, PostingsCache
 from library.search.vocabulary import accented_forms, edit_distance
@@ -278,16 +278,18 @@ class Snapshot:
         parts = []
         for leaf, offset, _end in self._leaves:
             try:
-                parts.append(posting_arrays(leaf.postings(field, term), offset))
+                parts.append(term_postings(leaf, field, term, offset))
             except TermNotFound:
                 continue
         if len(parts) == 1:
             found = Postings(*parts[0], self.doc_count)
         else:
-            ids, weights = array("I"), array("f")
+            whole = all(leaf_weights.typecode == "B" for _, leaf_weights in parts)
+            ids, weights = array("I"), array("B" if whole else "f")
             for leaf_ids, leaf_weights in parts:
                 ids.extend(leaf_ids)
-                weights.extend(leaf_weights)
+                weights.extend(leaf_weights if leaf_weights.typecode == weights.typecode
+                               else array(weights.typecode, leaf_weights))
             found = Postings(ids, weights, self.doc_count)
         self._postings.put(key, found, found.nbytes)
         return found
