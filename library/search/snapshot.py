@@ -325,7 +325,25 @@ class Snapshot:
         """Every live document matching a query of terms, And, Or and AndNot, in order."""
         if isinstance(query, wq.Term):  # the posting list is in order already
             return self.postings(query.fieldname, query.text).ids.tolist()
-        return sorted(self._evaluate(query))
+        found = self._evaluate(query)
+        driver = self._driver(query)
+        if driver is not None and len(driver.ids) < len(found) * 4:
+            # those of a posting list holding them all, in its order: no sort of many
+            return list(filter(found.__contains__, driver.ids))
+        return sorted(found)
+
+    def _driver(self, query: wq.Query) -> Postings | None:
+        """A posting list read already that holds every document matching the query."""
+        if isinstance(query, wq.Term):
+            if self.has_postings(query.fieldname, query.text):
+                return self.postings(query.fieldname, query.text)
+            return None
+        if isinstance(query, wq.AndNot):
+            return self._driver(query.a)
+        if isinstance(query, wq.And):
+            drivers = [d for d in map(self._driver, query.subqueries) if d is not None]
+            return min(drivers, key=lambda postings: postings.count, default=None)
+        return None
 
     def _evaluate(self, query: wq.Query) -> set[int]:
         if isinstance(query, wq.Term):
@@ -340,15 +358,25 @@ class Snapshot:
             for part in parts[1:]:
                 if not found:
                     break
-                if (isinstance(part, wq.Term) and len(found) * 256 < self._estimate(part)
+                if not isinstance(part, wq.Term):
+                    found &= self._evaluate(part)
+                elif (len(found) * 256 < self._estimate(part)
                         and not self.has_postings(part.fieldname, part.text)):
                     found = self._containing(found, part.fieldname, part.text)
                 else:
-                    found &= self._evaluate(part)
+                    found = self._keep(found, self.postings(part.fieldname, part.text))
             return found
         if isinstance(query, wq.Or):
             return set().union(*(self._evaluate(q) for q in query.subqueries))
         raise TypeError(f"cannot match {query!r}")
+
+    @staticmethod
+    def _keep(found: set[int], postings: Postings) -> set[int]:
+        """Those of found (a set of our own) in a posting list: C loops, no set of the list."""
+        if len(found) * 16 < postings.count:  # few: a bisection each
+            return set(filter(postings.weight, found))
+        found.intersection_update(postings.ids)
+        return found
 
     def _containing(self, docnums: set[int], field: str, term: str) -> set[int]:
         """Those of a few documents that hold a common term, without reading all its postings."""
