@@ -106,6 +106,7 @@ def text_of(snapshot: Snapshot, docnum: int) -> str:
 
 
 Ranked = tuple[int, int, float]  # docnum, tier (0: exact forms, +2: the words only apart), score
+APART = 2  # tiers from this one: the words only apart
 
 
 @dataclass
@@ -223,7 +224,7 @@ def score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
     ranked: list[Ranked] = []
     for docnum in docnums:
         lengths = {name: column[docnum] for name, column in columns.items()}
-        apart = 2 if adjacent is not None and docnum not in adjacent else 0
+        apart = APART if adjacent is not None and docnum not in adjacent else 0
         if exact and all(term.weight(docnum) for term in exact):
             scored = [t for t in every if t.term not in implied] + exact
             ranked.append((docnum, apart, sum(t.score(docnum, lengths) for t in scored)))
