@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import cached_property
 from html import escape
@@ -30,9 +31,13 @@ _VARIANTS = _letter_variants()
 # its length (a match's span is the same in both), and a folded pattern is plain ASCII. A
 # character class of Vietnamese vowels costs Python's regex compiler ~0.2 ms (a table over
 # all of Unicode's first 65,536 characters): a 4-syllable query's patterns took ~10 ms.
-_FOLDED_LETTERS = str.maketrans({v: base for base, variants in _VARIANTS.items()
-                                 for letter in variants for v in {letter, letter.upper()}
-                                 if len(v) == 1})
+# Sentence punctuation becomes a full stop there: the separator of syllables is then short.
+_FOLDED_LETTERS = str.maketrans({
+    **{v: base for base, variants in _VARIANTS.items()
+       for letter in variants for v in {letter, letter.upper()} if len(v) == 1},
+    **dict.fromkeys(BREAKS, ".")})
+_FOLDED_SEPARATOR = r"[^\w.]+"
+_FOLDED = threading.local()  # this thread's last text folded: a page is searched many times
 
 
 def _separator() -> str:
@@ -67,7 +72,13 @@ def _syllable(syllable: str, exact: bool) -> str:
 
 def _folded_phrase(syllables: list[str]) -> str:
     """As _phrase(syllables, False), for a text folded by _FOLDED_LETTERS."""
-    return _SEPARATOR.join(re.escape(fold(s)) for s in syllables) + r"(?![^\W_])"
+    return _FOLDED_SEPARATOR.join(re.escape(fold(s)) for s in syllables) + r"(?![^\W_])"
+
+
+def _folded(text: str) -> str:
+    if getattr(_FOLDED, "text", None) is not text:
+        _FOLDED.text, _FOLDED.folded = text, text.translate(_FOLDED_LETTERS)
+    return _FOLDED.folded
 
 
 class _OnFolded:
@@ -75,12 +86,9 @@ class _OnFolded:
 
     def __init__(self, pattern: str):
         self.pattern = _compile(pattern)
-        self._text, self._folded = None, ""
 
     def search(self, text: str, start: int = 0, end: int | None = None):
-        if text is not self._text:  # a page is searched many times in a row
-            self._text, self._folded = text, text.translate(_FOLDED_LETTERS)
-        return self.pattern.search(self._folded, start, len(text) if end is None else end)
+        return self.pattern.search(_folded(text), start, len(text) if end is None else end)
 
 
 def _phrase(syllables: list[str], exact: bool) -> str:
