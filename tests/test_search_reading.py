@@ -88,3 +88,17 @@ def test_weights_beyond_a_byte_or_fractional_are_kept_as_floats():
 def test_snippets_mark_every_spelling_and_case_but_not_across_punctuation(query, text, marked):
     html = Finder(parse(query)).highlight(text)
     assert [part.split("</mark>")[0] for part in html.split("<mark>")[1:]] == marked
+
+
+def test_a_few_pages_checked_against_a_common_term_block_by_block(tmp_path):
+    index = SearchIndex(str(tmp_path / "index"))
+    for book_id in (1, 2, 3):
+        index.index_book(book(book_id, 1500))
+    index.remove_book(2)
+    with index.store.reading() as snapshot:
+        live = list(snapshot.postings("folded", "trang").ids)  # every page
+        pages = set(live[::700]) | {live[-1]}
+        for field, term in [("folded", "cua"), ("pairs", "vi dan"), ("folded", "1499")]:
+            holding = set(snapshot.postings(field, term).ids)
+            assert snapshot._containing(pages, field, term) == pages & holding
+    index.close()
