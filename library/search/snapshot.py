@@ -308,8 +308,10 @@ class Snapshot:
             head = self.postings(field, term).by_frequency(first)
             if len(head) == self.postings(field, term).count:
                 return iter(head)
-            rest = (islice(self._by_frequency(key, field, term), len(head), None) for _ in "1")
-            return chain(head, chain.from_iterable(rest))  # the rest sorted when reached
+
+            def rest():  # the whole order sorted only if the head is read through
+                yield islice(self._by_frequency(key, field, term), len(head), None)
+            return chain(head, chain.from_iterable(rest()))
         return iter(found if found is not None else self._by_frequency(key, field, term))
 
     def _by_frequency(self, key: tuple, field: str, term: str) -> array:
@@ -326,6 +328,9 @@ class Snapshot:
         """Every live document matching a query of terms, And, Or and AndNot, in order."""
         if isinstance(query, wq.Term):  # the posting list is in order already
             return self.postings(query.fieldname, query.text).ids.tolist()
+        common = self._all_common(query)
+        if common:
+            return self._on_every(common)
         found = self._evaluate(query)
         driver = self._driver(query)
         if driver is not None and len(driver.ids) < len(found) * 4:
@@ -354,11 +359,10 @@ class Snapshot:
             return found - self._evaluate(query.b) if found else found
         if isinstance(query, wq.And):
             # the rarest first: the intersection only shrinks
+            common = self._all_common(query)
+            if common:
+                return set(self._on_every(common))
             parts = sorted(query.subqueries, key=self._estimate)
-            common = [p for p in parts if isinstance(p, wq.Term)
-                      and self._estimate(p) * COMMON_SHARE >= self.doc_count]
-            if len(common) > 1 and len(common) == len(parts):
-                return self._on_every_map(common)
             found = self._evaluate(parts[0])
             for part in parts[1:]:
                 if not found:
@@ -375,13 +379,24 @@ class Snapshot:
             return set().union(*(self._evaluate(q) for q in query.subqueries))
         raise TypeError(f"cannot match {query!r}")
 
-    def _on_every_map(self, terms: list[wq.Term]) -> set[int]:
-        """The documents holding every one of these common terms: their document maps ANDed."""
+    def _all_common(self, query: wq.Query) -> list[wq.Term]:
+        """The terms of an And of two or more terms, each on a COMMON_SHARE of the pages."""
+        if not isinstance(query, wq.And) or len(query.subqueries) < 2:
+            return []
+        parts = query.subqueries
+        if all(isinstance(p, wq.Term) and self._estimate(p) * COMMON_SHARE >= self.doc_count
+               for p in parts):
+            return parts
+        return []
+
+    def _on_every(self, terms: list[wq.Term]) -> list[int]:
+        """The documents holding every one of these common terms (ascending): their
+        document maps ANDed."""
         found = -1
         for term in terms:
             found &= self._document_map(term.fieldname, term.text)
         size = self.doc_count
-        return set(compress(range(size), found.to_bytes(size, "little")))
+        return list(compress(range(size), found.to_bytes(size, "little")))
 
     def _document_map(self, field: str, term: str) -> int:
         """A common term's documents as a byte a document (1: holds it) in one integer: ANDing
