@@ -19,6 +19,7 @@ SAMPLE = 2_000            # beyond: these, spread over all candidates, estimate 
 BOOK_CHECKS = 60_000      # and candidates proven to tell which books hold the phrase
 DIRECT_SCORING = 300      # up to this many candidates, score every one
 FIRST_PASS = 60           # beyond, score this many picked by the rarest term's frequency
+WEIGHED = 1_000           # a pool of at most this many, half that term's pages, weighed
 
 
 @dataclass
@@ -198,8 +199,14 @@ def _best(snapshot: Snapshot, found: Match, pool: Pool, limit: int, direct: int)
     # Scoring costs tens of microseconds a page: a first pass keeps the pages where the rarest
     # term is most frequent, read straight from its posting list.
     rarest = min(found.plan.terms, key=lambda t: snapshot.frequency(*t))
-    keep = max(limit, FIRST_PASS)
-    by_frequency = pool.keep(snapshot.by_frequency(*rarest, first=keep * 2))
+    keep = max(limit, min(FIRST_PASS, direct))  # a caller wanting a few asks fewer scored
+    if len(pool) <= WEIGHED and len(pool) * 2 < snapshot.frequency(*rarest):
+        # a few pages (one book's) of a common term: weighed one by one (a bisection each),
+        # not found along the term's whole order by frequency (sorted for the occasion)
+        weight = snapshot.postings(*rarest).weight
+        by_frequency = iter(sorted(pool.docnums(), key=weight, reverse=True))  # stable
+    else:
+        by_frequency = pool.keep(snapshot.by_frequency(*rarest, first=keep * 2))
     if found.unchecked:  # those failing the phrase check make room for the next ones
         return score(snapshot, found, found.proven(snapshot, by_frequency, keep))
     return score(snapshot, found, list(islice(by_frequency, keep)))
