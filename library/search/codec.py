@@ -210,11 +210,7 @@ def term_postings(leaf, field: str, term: str, offset: int = 0) -> tuple[array, 
         return posting_arrays(leaf.postings(field, term), offset)
     start, _length = info.extent()
     ids, weights = _read_blocks(terms._postfile, start + len(WHOOSH3_HEADER_MAGIC), offset)
-    deleted = leaf.deleted_docs_set if leaf.has_deletions() else None
-    if deleted:
-        live = [docnum - offset not in deleted for docnum in ids]
-        ids, weights = array("I", compress(ids, live)), array(weights.typecode, compress(weights, live))
-    return ids, weights
+    return _live(ids, weights, leaf.deleted_docs_set if leaf.has_deletions() else None, offset)
 
 
 def term_holders(leaf, field: str, term: str, docnums: list[int]) -> list[int]:
@@ -266,10 +262,15 @@ def posting_arrays(matcher, offset: int = 0) -> tuple[array, array]:
             ids.append(matcher.id() + offset)
             weights.append(matcher.weight())
             matcher.next()
-    if deleted:
-        live = [docnum - offset not in deleted for docnum in ids]
-        ids, weights = array("I", compress(ids, live)), array(weights.typecode, compress(weights, live))
-    return ids, weights
+    return _live(ids, weights, deleted, offset)
+
+
+def _live(ids: array, weights: array, deleted, offset: int) -> tuple[array, array]:
+    """The postings of documents not deleted (`deleted`: the segment's own docnums)."""
+    if not deleted:
+        return ids, weights
+    live = [docnum - offset not in deleted for docnum in ids]
+    return array("I", compress(ids, live)), array(weights.typecode, compress(weights, live))
 
 
 def _read_blocks(postfile, position: int, offset: int) -> tuple[array, array]:
