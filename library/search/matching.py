@@ -19,6 +19,8 @@ class Matching:
 
     def docnums(self, query: wq.Query) -> list[int]:
         """Every live document matching a query of terms, And, Or and AndNot, in order."""
+        if isinstance(query, wq.And) and len(query.subqueries) == 1:  # "cua cua" apart
+            query = query.subqueries[0]
         if isinstance(query, wq.Term):  # the posting list is in order already
             return self.postings(query.fieldname, query.text).ids.tolist()
         common = self._all_common(query)

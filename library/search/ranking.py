@@ -117,6 +117,10 @@ class Pool:
     excluded: set[int] = field(default_factory=set)  # title documents, a tier already ranked
 
     def __len__(self) -> int:
+        return self.size
+
+    @cached_property
+    def size(self) -> int:  # asked again and again while ranking; the sets do not change
         return len(self.allowed) - len(self.excluded & self.allowed)
 
     def __contains__(self, docnum: int) -> bool:
