@@ -95,3 +95,35 @@ def test_search_inside_the_book_lists_and_marks_the_page_with_the_words_apart(in
     # a book with the words side by side on one page and apart on another lists both
     assert search_in_book(index, "sáng mai trời", 4).positions == [1, 3]
     assert search_in_book(index, '"sáng mai trời"', 4).positions == [1]
+
+
+@pytest.fixture(scope="module")
+def titled(tmp_path_factory):
+    """Titles holding the words: side by side in one, apart (across a comma) in another,
+    and a book holding them side by side only on a page."""
+    search_index = SearchIndex(str(tmp_path_factory.mktemp("titled")))
+    search_index.index_books([
+        book(1, "Mùa xuân, hoa nở khắp nơi", {}),
+        book(2, "Nhật ký đồng quê", {2: "Mùa xuân hoa nở trắng cả đồi."}),
+        book(3, "Mùa xuân hoa nở", {}),
+        book(4, "Sổ tay làm vườn", {3: "Cuối mùa xuân, hoa nở muộn."}),
+    ])
+    yield search_index
+    search_index.close()
+
+
+@pytest.mark.parametrize("query", ["mùa xuân hoa nở", "mua xuan hoa no"])
+def test_a_title_with_the_words_apart_ranks_below_every_hit_with_them_side_by_side(titled, query):
+    found = places(titled.search_hits(query, per_page=50))
+    # the title with them side by side, the page with them side by side, then the title
+    # and the page with them apart
+    assert found == [(3, None), (2, 2), (1, None), (4, 3)]
+    books = titled.search(query)
+    assert [b.book_id for b in books.books] == [3, 2, 1, 4]
+    assert books.total == 4
+
+
+def test_paging_reaches_the_title_with_the_words_apart(titled):
+    pages = [places(titled.search_hits("mùa xuân hoa nở", per_page=1, page=n)) for n in (1, 2, 3, 4)]
+    assert pages == [[(3, None)], [(2, 2)], [(1, None)], [(4, 3)]]
+    assert titled.search_hits("mùa xuân hoa nở", per_page=1, page=3).total == 4

@@ -5,15 +5,19 @@ disables inlining; every rare term then costs a pickled, compressed block of its
 looks for a length column on disk for every posting of a field that keeps no lengths.
 The codec is pickled into the index's table of contents: keep this import path stable.
 """
+import pickle
+import zlib
 from array import array
+from io import BytesIO
 from itertools import accumulate, compress, groupby
 from operator import itemgetter, sub
 
 from whoosh.codec.whoosh3 import (
-    LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader, W3PostingsWriter,
-    _lenfield,
+    LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader,
+    W3PostingsWriter, W3TermsReader, _lenfield,
 )
 from whoosh.columns import NumericColumn
+from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.matching.wrappers import FilterMatcher
 
@@ -194,11 +198,57 @@ def _length_byte(length) -> int:
     return length_to_byte(length) if length else 0
 
 
-def posting_arrays(matcher) -> tuple[array, array]:
-    """The docnums ('I') and weights ('f') of a term's postings in one segment, block by block.
+def term_postings(leaf, field: str, term: str, offset: int = 0) -> tuple[array, array]:
+    """A term's postings in one segment as posting_arrays() gives them, read from the term's
+    extent in the postings file: making Whoosh's matcher first unpickles the first block's
+    header from the file, a read of a few bytes a pickle opcode. Raises TermNotFound."""
+    terms = getattr(leaf, "_terms", None)
+    if not isinstance(terms, W3TermsReader) or not hasattr(leaf, "deleted_docs_set"):
+        return posting_arrays(leaf.postings(field, term), offset)
+    info = leaf.term_info(field, term)
+    if info.is_inlined() or terms._postfile is None:
+        return posting_arrays(leaf.postings(field, term), offset)
+    start, _length = info.extent()
+    ids, weights = _read_blocks(terms._postfile, start + len(WHOOSH3_HEADER_MAGIC), offset)
+    return _live(ids, weights, leaf.deleted_docs_set if leaf.has_deletions() else None, offset)
+
+
+def term_holders(leaf, field: str, term: str, docnums: list[int]) -> list[int]:
+    """Those of a few docnums of the segment (ascending, live) that hold a term, decoding only
+    the blocks of its postings whose range holds one of them (a block's header tells its last
+    docnum). Cheaper than Whoosh's skip_to(), which unpickles each header from the file.
+    Raises TermNotFound."""
+    terms = getattr(leaf, "_terms", None)
+    info = leaf.term_info(field, term)
+    if not isinstance(terms, W3TermsReader) or info.is_inlined() or terms._postfile is None:
+        held = set(term_postings(leaf, field, term)[0])
+        return [d for d in docnums if d in held]
+    postfile, position = terms._postfile, info.extent()[0] + len(WHOOSH3_HEADER_MAGIC)
+    kept, at = [], 0
+    while at < len(docnums):
+        length = unpack_int(postfile.get(position, _INT_SIZE))[0]
+        body = postfile.get(position + _INT_SIZE, abs(length))
+        header = BytesIO(body)
+        _count, last, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
+        if docnums[at] <= last:
+            data = body[header.tell():]
+            held = set(accumulate(pickle.loads(zlib.decompress(data) if compression else data)[0]))
+            while at < len(docnums) and docnums[at] <= last:
+                if docnums[at] in held:
+                    kept.append(docnums[at])
+                at += 1
+        if length < 0:  # the last block
+            break
+        position += _INT_SIZE + abs(length)
+    return kept
+
+
+def posting_arrays(matcher, offset: int = 0) -> tuple[array, array]:
+    """The docnums ('I', plus `offset`: the segment's first docnum in the index) and weights
+    ('f') of a term's postings in one segment, block by block.
 
     A Python loop over the matcher costs a few microseconds a posting; decoding whole blocks
-    leaves the rest to C (set algebra, sorting). Leans on W3LeafMatcher's block attributes.
+    leaves the rest to C (set algebra, sorting). Leans on W3LeafMatcher's block layout.
     """
     deleted = None
     if isinstance(matcher, FilterMatcher):  # the segment has deletions
@@ -206,24 +256,60 @@ def posting_arrays(matcher) -> tuple[array, array]:
         matcher.reset()
     ids, weights = array("I"), array("f")
     if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
-        while matcher.is_active():
-            matcher._read_data()
-            block_ids, block_weights = matcher._data[:2]
-            # delta-encoded; array.fromlist(list) is four times faster than array.extend(iter)
-            ids.fromlist(list(accumulate(block_ids)))
-            if block_weights is None or isinstance(block_weights, float):
-                weights.extend(array("f", [block_weights or 1.0]) * matcher._blocklength)
-            else:
-                weights.fromlist(list(block_weights))
-            if matcher._lastblock:
-                break
-            matcher._goto(matcher._nextoffset)
+        ids, weights = _read_blocks(matcher._postfile, matcher._baseoffset, offset)
     else:  # inlined postings, or any other matcher
         while matcher.is_active():
-            ids.append(matcher.id())
+            ids.append(matcher.id() + offset)
             weights.append(matcher.weight())
             matcher.next()
-    if deleted:
-        live = [docnum not in deleted for docnum in ids]
-        ids, weights = array("I", compress(ids, live)), array("f", compress(weights, live))
-    return ids, weights
+    return _live(ids, weights, deleted, offset)
+
+
+def _live(ids: array, weights: array, deleted, offset: int) -> tuple[array, array]:
+    """The postings of documents not deleted (`deleted`: the segment's own docnums)."""
+    if not deleted:
+        return ids, weights
+    live = [docnum - offset not in deleted for docnum in ids]
+    return array("I", compress(ids, live)), array(weights.typecode, compress(weights, live))
+
+
+def _read_blocks(postfile, position: int, offset: int) -> tuple[array, array]:
+    """Every block of a term's postings from `position` (after the header tag), two reads a
+    block: Whoosh's matcher unpickles each block's header from the file, a read of a few
+    bytes a pickle opcode. Weights come a byte each ('B') while they are whole numbers below
+    256 (the text fields count occurrences), else as floats ('f')."""
+    ids, whole, floats = array("I"), bytearray(), None
+    while True:
+        length = unpack_int(postfile.get(position, _INT_SIZE))[0]
+        body = postfile.get(position + _INT_SIZE, abs(length))
+        header = BytesIO(body)
+        count, _maxid, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
+        data = body[header.tell():]
+        block_ids, block_weights = pickle.loads(zlib.decompress(data) if compression else data)[:2]
+        # delta-encoded in each block; array.fromlist(list) is four times faster than
+        # array.extend(iter)
+        decoded = list(accumulate(block_ids, initial=offset))
+        del decoded[0]
+        ids.fromlist(decoded)
+        if block_weights is None or isinstance(block_weights, float):
+            block_weights = (block_weights or 1.0,) * count
+        if floats is None:
+            as_bytes = _whole_bytes(block_weights)
+            if as_bytes is not None:
+                whole += as_bytes
+            else:
+                floats = array("f", array("B", whole))  # values, not bytes read as floats
+        if floats is not None:
+            floats.fromlist(list(block_weights))
+        if length < 0:  # the last block
+            return ids, floats if floats is not None else array("B", whole)
+        position += _INT_SIZE + abs(length)
+
+
+def _whole_bytes(weights: tuple) -> bytes | None:
+    """The weights a byte each, if they are whole numbers from 0 to 255."""
+    try:
+        as_bytes = bytes(map(int, weights))
+    except ValueError:  # beyond a byte
+        return None
+    return as_bytes if sum(as_bytes) == sum(weights) else None  # no fraction dropped

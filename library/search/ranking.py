@@ -19,6 +19,7 @@ SAMPLE = 2_000            # beyond: these, spread over all candidates, estimate 
 BOOK_CHECKS = 60_000      # and candidates proven to tell which books hold the phrase
 DIRECT_SCORING = 300      # up to this many candidates, score every one
 FIRST_PASS = 60           # beyond, score this many picked by the rarest term's frequency
+WEIGHED = 1_000           # a pool of at most this many, half that term's pages, weighed
 
 
 @dataclass
@@ -106,6 +107,7 @@ def text_of(snapshot: Snapshot, docnum: int) -> str:
 
 
 Ranked = tuple[int, int, float]  # docnum, tier (0: exact forms, +2: the words only apart), score
+APART = 2  # tiers from this one: the words only apart
 
 
 @dataclass
@@ -115,6 +117,10 @@ class Pool:
     excluded: set[int] = field(default_factory=set)  # title documents, a tier already ranked
 
     def __len__(self) -> int:
+        return self.size
+
+    @cached_property
+    def size(self) -> int:  # asked again and again while ranking; the sets do not change
         return len(self.allowed) - len(self.excluded & self.allowed)
 
     def __contains__(self, docnum: int) -> bool:
@@ -197,8 +203,14 @@ def _best(snapshot: Snapshot, found: Match, pool: Pool, limit: int, direct: int)
     # Scoring costs tens of microseconds a page: a first pass keeps the pages where the rarest
     # term is most frequent, read straight from its posting list.
     rarest = min(found.plan.terms, key=lambda t: snapshot.frequency(*t))
-    keep = max(limit, FIRST_PASS)
-    by_frequency = pool.keep(snapshot.by_frequency(*rarest, first=keep * 2))
+    keep = max(limit, min(FIRST_PASS, direct))  # a caller wanting a few asks fewer scored
+    if len(pool) <= WEIGHED and len(pool) * 2 < snapshot.frequency(*rarest):
+        # a few pages (one book's) of a common term: weighed one by one (a bisection each),
+        # not found along the term's whole order by frequency (sorted for the occasion)
+        weight = snapshot.postings(*rarest).weight
+        by_frequency = iter(sorted(pool.docnums(), key=weight, reverse=True))  # stable
+    else:
+        by_frequency = pool.keep(snapshot.by_frequency(*rarest, first=keep * 2))
     if found.unchecked:  # those failing the phrase check make room for the next ones
         return score(snapshot, found, found.proven(snapshot, by_frequency, keep))
     return score(snapshot, found, list(islice(by_frequency, keep)))
@@ -223,7 +235,7 @@ def score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
     ranked: list[Ranked] = []
     for docnum in docnums:
         lengths = {name: column[docnum] for name, column in columns.items()}
-        apart = 2 if adjacent is not None and docnum not in adjacent else 0
+        apart = APART if adjacent is not None and docnum not in adjacent else 0
         if exact and all(term.weight(docnum) for term in exact):
             scored = [t for t in every if t.term not in implied] + exact
             ranked.append((docnum, apart, sum(t.score(docnum, lengths) for t in scored)))
@@ -239,10 +251,8 @@ class _TermScore:
         self.term = term
         self.field = term[0]
         self.postings = snapshot.postings(*term)
-        searcher = snapshot.searcher
         # an exact form typed but found nowhere has no statistics to score with
-        self.scorer = (searcher.weighting.scorer(searcher, *term)
-                       if snapshot.frequency(*term) else None)
+        self.scorer = snapshot.scorer(*term) if snapshot.frequency(*term) else None
 
     def weight(self, docnum: int) -> float:
         return self.postings.weight(docnum)
@@ -251,4 +261,4 @@ class _TermScore:
         weight = self.weight(docnum)
         if not weight:
             return 0.0
-        return self.scorer._score(weight, lengths[self.field])
+        return self.scorer(weight, lengths[self.field])

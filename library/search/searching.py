@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from library.search import query as uq
 from library.search.layout import author_key
 from library.search import ranking
-from library.search.ranking import Pool, Ranked, best, in_books, match, rank, score
+from library.search.ranking import APART, Pool, Ranked, best, in_books, match, rank, score
 from library.search.results import (
     BookHit, BookResults, FacetValue, Facets, Hit, HitResults, Location,
 )
@@ -54,12 +54,16 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     sections.subtract(map(book_of.__getitem__, title_docs))
 
     def relevance(book: int):
+        # the title first, then the best page; but words apart (in a title or on a page)
+        # only after every book holding them side by side
+        keys = [(4, 0, -sections[book], book)]
         title = titles.get(books[book].docnum)
         if title:
-            return (0, title[1], -title[2], book)
+            keys.append((2 if title[1] >= APART else 0, title[1], -title[2], book))
         if book in best_pages:
-            return (1, best_pages[book][0][1], -best_pages[book][0][2], book)
-        return (2, 0, -sections[book], book)
+            page = best_pages[book][0]
+            keys.append((3 if page[1] >= APART else 1, page[1], -page[2], book))
+        return min(keys)
 
     order = sorted(allowed_books, key=relevance)
     if sort == "newest":
@@ -190,14 +194,16 @@ def search_hits(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, pag
     total = len(title_docs) + snapshot.section_count(len(pool), found.docset,
                                                      shown_books if shelf else None)
     start, end = (page - 1) * per_page, page * per_page
-    ranked = score(snapshot, found, title_docs)
-    candidates, limit = len(pool), max(end - len(ranked), 0) + 10
+    titles = score(snapshot, found, title_docs)
+    candidates, limit = len(pool), max(end - len(titles), 0) + 10
     exhausted = not candidates
+    pages: list[Ranked] = []
+    ranked = _with_titles(titles, pages, exhausted)
     while len(ranked) <= end and candidates:  # one more than shown: is there a next page?
-        pages = rank(snapshot, found, limit, pool)
-        ranked = ranked[: len(title_docs)] + _one_per_section(snapshot, pages)
-        if limit >= candidates:
-            exhausted = True  # every candidate ranked (and proven)
+        pages = _one_per_section(snapshot, rank(snapshot, found, limit, pool))
+        exhausted = limit >= candidates  # every candidate ranked (and proven)
+        ranked = _with_titles(titles, pages, exhausted)
+        if exhausted:
             break
         limit *= 2
     estimate = False
@@ -206,7 +212,7 @@ def search_hits(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, pag
     elif found.unchecked:
         guessed = round((total - len(title_docs)) * found.share_proven(snapshot, pool.docnums()))
         # never fewer than the hits in hand: the next page is there when one more was found
-        total = len(title_docs) + max(guessed, len(ranked) - len(title_docs))
+        total = len(title_docs) + max(guessed, len(pages))
         estimate = True
     hits = [_hit(snapshot, found.finder, books[book_of[d]], d, score, d in title_docs, snippets)
             for d, _tier, score in ranked[start:end]]
@@ -215,6 +221,21 @@ def search_hits(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, pag
                       per_page=per_page, hits=hits, suggestion=suggestion,
                       scattered=found.scattered, truncated=user_query.truncated,
                       total_is_estimate=estimate)
+
+
+def _with_titles(titles: list[Ranked], pages: list[Ranked], exhausted: bool) -> list[Ranked]:
+    """Title hits first, but those with the words only apart after every page holding them
+    side by side: where the first such page is ranked, or at the end once all are."""
+    apart = [t for t in titles if t[1] >= APART]
+    if not apart:
+        return titles + pages
+    cut = next((i for i, p in enumerate(pages) if p[1] >= APART), None)
+    if cut is None:
+        cut = len(pages) if exhausted else None
+    together = titles[: len(titles) - len(apart)]  # titles are sorted: the apart ones last
+    if cut is None:  # not reached yet
+        return together + pages
+    return together + pages[:cut] + apart + pages[cut:]
 
 
 def _one_per_section(snapshot: Snapshot, ranked: list[Ranked]) -> list[Ranked]:
@@ -229,9 +250,11 @@ def _one_per_section(snapshot: Snapshot, ranked: list[Ranked]) -> list[Ranked]:
 
 def _hit(snapshot, finder: Finder, info: BookInfo, docnum, score, is_title, snippets) -> Hit:
     if is_title:
-        snippet = finder.highlight(" — ".join([info.title, ", ".join(info.authors)]).strip(" —"))
+        # highlighting compiles the query's patterns (a few ms): only when snippets are asked
+        snippet = (finder.highlight(" — ".join([info.title, ", ".join(info.authors)]).strip(" —"))
+                   if snippets else "")
         return Hit(info.book_id, info.title, info.authors, info.shelf, None, None, None,
-                   snippet if snippets else "", score)
+                   snippet, score)
     stored = snapshot.reader.stored_fields(docnum)
     return Hit(info.book_id, info.title, info.authors, info.shelf, snapshot.position_of[docnum],
                stored.get("page"), stored.get("chapter"),

@@ -5,24 +5,27 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
-from itertools import compress, islice, repeat
+from collections.abc import Callable, Iterator
+from functools import partial
+from itertools import chain, compress, islice, repeat
 
-from whoosh import query as wq
 from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25F, bm25
 from whoosh.util.numeric import byte_to_length
 
 from library.search.analysis import pair, phrase_needle
-from library.search.codec import posting_arrays
+from library.search.codec import term_postings
+from library.search.matching import Matching
 from library.search.books import BookInfo, BookRuns, read_books  # noqa: F401  (BookInfo: as before)
 from library.search.postings import Postings, PostingsCache
 from library.search.vocabulary import accented_forms, edit_distance
 
 FREQUENCIES_KEPT = 50_000  # document frequencies looked up in one generation, then forgotten
+SCORERS_KEPT = 5_000       # and terms' BM25 functions (~200 bytes each)
 _LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]  # as Whoosh decodes a length byte
 
 
-class Snapshot:
+class Snapshot(Matching):
     """Shared by every thread of a worker while its generation is the latest: one searcher,
     one copy of the columns, one memo. Whoosh reads the segments through memory maps (the
     pages are the kernel's, shared between workers); what is derived here is read-only once
@@ -37,6 +40,7 @@ class Snapshot:
         self.doc_count = len(self.book_of)  # with deleted documents: docnums run up to it
         self.books = read_books(self.searcher, self.reader)
         self._frequencies: dict[tuple[str, str], int] = {}
+        self._scorers: dict[tuple[str, str], Callable[[float, float], float]] = {}
         self._postings = postings
         self._leaves = [(leaf, offset, offset + leaf.doc_count_all())
                         for leaf, offset in self.reader.leaf_readers()]
@@ -193,6 +197,25 @@ class Snapshot:
             found = self._frequencies[key] = self.reader.doc_frequency(field, term)
         return found
 
+    def scorer(self, field: str, term: str):
+        """The term's BM25 as `score(weight, field length)`: Whoosh's own scorer, whose making
+        also reads the term's statistics for block quality, unused here (~0.3 ms a term)."""
+        key = (field, term)
+        found = self._scorers.get(key)
+        if found is None:
+            searcher = self.searcher
+            weighting = searcher.weighting
+            if isinstance(weighting, BM25F) and searcher.schema[field].scorable:
+                found = partial(_bm25, searcher.idf(field, term),
+                                searcher.avg_field_length(field) or 1,
+                                weighting._field_B.get(field, weighting.B), weighting.K1)
+            else:
+                found = weighting.scorer(searcher, field, term)._score
+            if len(self._scorers) > SCORERS_KEPT:
+                self._scorers = {}
+            self._scorers[key] = found
+        return found
+
     def common_forms(self, folded: str, limit: int = 3) -> list[str]:
         """The accented spellings of a folded syllable found in the library, most frequent first."""
         counted = [(self.frequency("exact", f), f) for f in accented_forms(folded)]
@@ -244,7 +267,7 @@ class Snapshot:
             found = self._phrase_columns[start] = leaf.column_reader("phrases", translate=False)
         return found
 
-    # Matching: set algebra over whole posting lists, at C speed once they are read
+    # Posting lists, read whole and kept (matching over them: library.search.matching)
 
     def postings(self, field: str, term: str) -> Postings:
         """A term's postings over the whole index; the most recent ones are kept."""
@@ -255,16 +278,18 @@ class Snapshot:
         parts = []
         for leaf, offset, _end in self._leaves:
             try:
-                parts.append((offset, *posting_arrays(leaf.postings(field, term))))
+                parts.append(term_postings(leaf, field, term, offset))
             except TermNotFound:
                 continue
-        if len(parts) == 1 and not parts[0][0]:
-            found = Postings(parts[0][1], parts[0][2], self.doc_count)
+        if len(parts) == 1:
+            found = Postings(*parts[0], self.doc_count)
         else:
-            ids, weights = array("I"), array("f")
-            for offset, leaf_ids, leaf_weights in parts:
-                ids.extend(array("I", map(offset.__add__, leaf_ids)) if offset else leaf_ids)
-                weights.extend(leaf_weights)
+            whole = all(leaf_weights.typecode == "B" for _, leaf_weights in parts)
+            ids, weights = array("I"), array("B" if whole else "f")
+            for leaf_ids, leaf_weights in parts:
+                ids.extend(leaf_ids)
+                weights.extend(leaf_weights if leaf_weights.typecode == weights.typecode
+                               else array(weights.typecode, leaf_weights))
             found = Postings(ids, weights, self.doc_count)
         self._postings.put(key, found, found.nbytes)
         return found
@@ -274,80 +299,34 @@ class Snapshot:
 
         With `first`, the head of the order holding the first `first` is sorted alone (a few
         hundred pages of a term on thousands); the whole order follows only if more are read.
+        Iterators of C loops: a generator would cost a frame resumption per docnum.
         """
         key = (self._postings_key, field, term, "by frequency")
         found = self._postings.get(key)
         if found is None and first is not None:
             head = self.postings(field, term).by_frequency(first)
-            yield from head
             if len(head) == self.postings(field, term).count:
-                return
-            yield from islice(self.by_frequency(field, term), len(head), None)
-            return
+                return iter(head)
+
+            def rest():  # the whole order sorted only if the head is read through
+                yield islice(self._by_frequency(key, field, term), len(head), None)
+            return chain(head, chain.from_iterable(rest()))
+        return iter(found if found is not None else self._by_frequency(key, field, term))
+
+    def _by_frequency(self, key: tuple, field: str, term: str) -> array:
+        found = self._postings.get(key)
         if found is None:
             found = self.postings(field, term).by_frequency()
             self._postings.put(key, found, found.itemsize * len(found))
-        yield from found
+        return found
 
     def has_postings(self, field: str, term: str) -> bool:
         return self._postings.get((self._postings_key, field, term)) is not None
 
-    def docnums(self, query: wq.Query) -> list[int]:
-        """Every live document matching a query of terms, And, Or and AndNot, in order."""
-        if isinstance(query, wq.Term):  # the posting list is in order already
-            return self.postings(query.fieldname, query.text).ids.tolist()
-        return sorted(self._evaluate(query))
 
-    def _evaluate(self, query: wq.Query) -> set[int]:
-        if isinstance(query, wq.Term):
-            return self.postings(query.fieldname, query.text).docset()
-        if isinstance(query, wq.AndNot):
-            found = self._evaluate(query.a)
-            return found - self._evaluate(query.b) if found else found
-        if isinstance(query, wq.And):
-            # the rarest first: the intersection only shrinks
-            parts = sorted(query.subqueries, key=self._estimate)
-            found = self._evaluate(parts[0])
-            for part in parts[1:]:
-                if not found:
-                    break
-                if (isinstance(part, wq.Term) and len(found) * 256 < self._estimate(part)
-                        and not self.has_postings(part.fieldname, part.text)):
-                    found = self._containing(found, part.fieldname, part.text)
-                else:
-                    found &= self._evaluate(part)
-            return found
-        if isinstance(query, wq.Or):
-            return set().union(*(self._evaluate(q) for q in query.subqueries))
-        raise TypeError(f"cannot match {query!r}")
-
-    def _containing(self, docnums: set[int], field: str, term: str) -> set[int]:
-        """Those of a few documents that hold a common term, without reading all its postings."""
-        kept = set()
-        for leaf, offset, end in self._leaves:
-            local = sorted(d - offset for d in docnums if offset <= d < end)
-            if not local:
-                continue
-            try:
-                matcher = leaf.postings(field, term)
-            except TermNotFound:
-                continue
-            for docnum in local:
-                if matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                if not matcher.is_active():
-                    break
-                if matcher.id() == docnum:
-                    kept.add(docnum + offset)
-        return kept
-
-    def _estimate(self, query: wq.Query) -> int:
-        if isinstance(query, wq.Term):
-            return self.frequency(query.fieldname, query.text)
-        if isinstance(query, (wq.And, wq.AndNot)):
-            parts = [query.a] if isinstance(query, wq.AndNot) else query.subqueries
-            return min(map(self._estimate, parts))
-        return sum(map(self._estimate, query.subqueries))
+def _bm25(idf: float, average_length: float, b: float, k1: float, weight: float,
+          length: float) -> float:
+    return bm25(idf, weight, length, average_length, b, k1)
 
 
 def _column(leaf, name: str) -> array:
