@@ -46,9 +46,9 @@ def visible_book(book_id: int) -> Book | None:
 
 
 def chapter_titles(book_id: int) -> list:
-    """(position, chapter) of a book's sections, without loading their text."""
+    """(position, chapter, page) of a book's sections, without loading their text."""
     return db.session.execute(
-        select(Section.position, Section.chapter)
+        select(Section.position, Section.chapter, Section.page)
         .where(Section.book_id == book_id).order_by(Section.position)
     ).all()
 
