@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
+from library.auth.models import User
 from library.catalog.models import Book, IndexStatus, Section
 from library.extensions import db
 from library.indexing.changes import IndexChange
@@ -37,6 +38,16 @@ def test_reader_pages_name_pages_and_chapters_in_the_readers_language(app, tmp_p
     client.set_cookie("lang", "en")
     en = client.get(f"/doc/{pictures}?p=3").get_data(as_text=True)
     assert "Page 3 / 4" in en and ">Page 2</a>" in en and "Trang 2" not in en
+    # Where the member stopped, on the home page: a page of the comic, a chapter of the other.
+    from library.reader.progress import save_position
+
+    with app.app_context():
+        member = db.session.scalar(select(User.id).where(User.username == "docgia"))
+        save_position(member, pictures, 3)
+        save_position(member, chapters, 2)
+        db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert "Page 3" in home and "Chapter 2" in home
     text_mode = client.get(f"/doc/{chapters}/van-ban?p=2").get_data(as_text=True)
     assert "Chapter 2" in text_mode and "Chương 2" not in text_mode
     assert "Chapter 1" in client.get(f"/sach/{chapters}").get_data(as_text=True)

@@ -15,11 +15,15 @@ from library.storage import get_store
 
 @bp.get("/")
 def home():
+    reading = recent_positions(current_user.id)
     return render_template(
         "catalog/home.html",
         shelves=queries.shelves_with_counts(),
         recent=queries.recent_books(),
-        reading=recent_positions(current_user.id),
+        reading=reading,
+        # An EPUB read up to a picture page is at "Trang N", not "Chương N".
+        pages=queries.section_pages([(place.book_id, place.position) for place, book in reading
+                                     if not book.is_pdf]),
     )
 
 
