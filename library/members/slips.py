@@ -37,11 +37,6 @@ def local_date(moment: datetime) -> str:
     return moment.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%d/%m/%Y")
 
 
-def _shown_date(moment: datetime) -> str:
-    """The date for people, in the language in force: 04/12/2026, or 4 Dec 2026."""
-    return format_date(moment)
-
-
 def _cell(text: str) -> str:
     # A full name like "=HYPERLINK(...)" must stay text in a spreadsheet.
     return "'" + text if text.startswith(FORMULA_STARTS) else text
@@ -72,7 +67,7 @@ def to_xlsx(slips: list[Slip], url: str, language: str = "vi") -> bytes:
         for column, width in zip("ABCDEF", (22, 18, 32, 14, 14, 40)):
             sheet.column_dimensions[column].width = width
         sheet.append([_(header) for header in SHEET_HEADERS])
-        for row in _rows(slips, url, _shown_date):
+        for row in _rows(slips, url, format_date):  # 04/12/2026, or 4 Dec 2026
             sheet.append(row)
     out = io.BytesIO()
     book.save(out)
@@ -154,7 +149,7 @@ def _slip(pdf, slip: Slip, x: float, y: float, width: float, url: str, title: st
     pdf.set_font("DejaVu", "B", 14)
     pdf.cell(width, 7, slip.code, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 8)
-    pdf.cell(width, 3.8, _("Mã dùng một lần, hết hạn ngày {date}.", date=_shown_date(slip.expires_at)),
+    pdf.cell(width, 3.8, _("Mã dùng một lần, hết hạn ngày {date}.", date=format_date(slip.expires_at)),
              new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(width, 3.8, _("Mở {url}, nhập tên đăng nhập, mã trên và tự đặt mật khẩu.", url=url),
                    align="L", new_x="LMARGIN", new_y="NEXT")
