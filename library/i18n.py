@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -63,6 +64,16 @@ def current_language() -> str:
     if not _babel_here():  # the CLI before create_app, a child process, a bare test app
         return "vi"
     return str(flask_babel.get_locale() or "vi")
+
+
+@contextmanager
+def in_language(language: str | None):
+    """Texts made inside speak `language` (a file made for someone, a CLI's LANG), whatever
+    the request's own language; Vietnamese when unknown. Without Flask-Babel (a bare
+    process) texts stay Vietnamese, the source."""
+    code = language if language in LANGUAGES else "vi"
+    with (flask_babel.force_locale(code) if _babel_here() else nullcontext()):
+        yield code
 
 
 def _babel_here() -> bool:

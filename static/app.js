@@ -24,6 +24,24 @@
   if (facets && window.matchMedia("(min-width: 800px)").matches) facets.open = true;
 })();
 
+// A list page's filter form (templates/_partials/filter_fold.html): folded on phones, open
+// with its summary hidden on wide screens, where there is room for it. Without scripts it
+// stays an ordinary disclosure everywhere.
+(function () {
+  "use strict";
+  var folds = document.querySelectorAll("details.filter-fold");
+  if (!folds.length) return;
+  var wide = window.matchMedia("(min-width: 800px)");
+  function lay() {
+    folds.forEach(function (fold) {
+      if (wide.matches) fold.open = true;
+      fold.classList.toggle("unfolded", wide.matches);
+    });
+  }
+  lay();
+  if (wide.addEventListener) wide.addEventListener("change", lay);
+})();
+
 // Title/author typeahead for the search box in the header. Works without it, too:
 // the form submits to the full search page.
 (function () {

@@ -38,7 +38,8 @@ def test_every_picture_of_the_spine_is_a_page_in_reader_toc_and_progress(app, cl
         sections = db.session.scalars(select(Section).where(Section.book_id == book_id)
                                       .order_by(Section.position)).all()
         assert [s.href for s in sections] == [f"OEBPS/images/{n:02d}.jpg" for n in range(1, 5)]
-        assert [s.chapter for s in sections] == ["Truyện tranh", "Trang 2", "Trang 3", "Trang 4"]
+        # Pages: numbered as pages; no made-up Vietnamese label stored (labels.section_label).
+        assert [(s.page, s.chapter) for s in sections] == [(1, "Truyện tranh"), (2, None), (3, None), (4, None)]
         assert TRANSCRIPT in sections[0].text  # the shared fallback's text: found at the first page
         # Pages 2-4 have no text of their own: they wait for recognition; page 1 has its text.
         assert sorted(db.session.scalars(select(OcrPage.page).where(OcrPage.book_id == book_id))) == [2, 3, 4]
@@ -129,7 +130,7 @@ def test_scanned_pages_of_an_epub_are_recognised_and_found_at_their_page(app, cl
     assert book["ocr"]["status"] == "done" and book["ocr"]["pages_done"] == 2
     for query in ("kiên định mục tiêu độc lập dân tộc", "kien dinh muc tieu doc lap"):
         hits = client.get("/api/search", query_string={"q": query}).json["hits"]
-        assert [(h["book_id"], h["chapter"]) for h in hits] == [(book_id, "Trang 3")], query
+        assert [(h["book_id"], h["page"], h["chapter"]) for h in hits] == [(book_id, 3, None)], query
         assert f"p=3" in hits[0]["read_url"]
     # The text mode shows what was read; the reader shows the picture.
     assert "kiên định" in client.get(f"/doc/{book_id}/van-ban?p=3").text

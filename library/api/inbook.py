@@ -16,6 +16,7 @@ from library.api import bp
 from library.search import QueryError, SearchUnavailable, get_index
 from library.search.inbook import MAX_PER_PAGE, PER_PAGE, search_in_book
 from library.search.marks import marker
+from library.catalog.labels import chapter_of
 from library.catalog.links import read_url
 from library.i18n import gettext as _
 
@@ -53,7 +54,7 @@ def search_book(book_id: int):
                 "shelf": book.shelf.slug,
                 "position": hit.position,
                 "page": hit.page,
-                "chapter": hit.chapter,
+                "chapter": chapter_of(hit),
                 "snippet": hit.snippet,
                 "read_url": read_url(book.id, hit.position, query),
             }

@@ -3,6 +3,7 @@ from flask import request, url_for
 
 from library.api import bp
 from library.search import QueryError, SearchUnavailable, get_index
+from library.catalog.labels import chapter_of
 from library.catalog.links import read_url
 from library.i18n import gettext as _
 
@@ -36,7 +37,7 @@ def search():
                 "authors": hit.authors,
                 "shelf": hit.shelf,
                 "page": hit.page,
-                "chapter": hit.chapter,
+                "chapter": chapter_of(hit),
                 "snippet": hit.snippet,
                 "read_url": read_url(hit.book_id, hit.position, query),
             }

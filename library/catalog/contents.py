@@ -20,8 +20,9 @@ API_PER_PAGE = 1000  # sections or outline entries in one answer of GET /api/boo
 @dataclass
 class Entry:
     position: int            # the page or chapter it opens
-    title: str | None        # None: a bare page number
+    title: str | None        # None: a bare page number, or a section without a title
     level: int = 1
+    page: int | None = None  # an EPUB's picture page: named "Trang N" when it has no title
 
 
 @dataclass
@@ -64,8 +65,14 @@ def contents_page(book: Book, page: int = 1, per_page: int = PER_PAGE) -> Conten
     if book.toc:
         total = len(book.toc)
         page = _clamp(page, total, per_page)
-        entries = [Entry(e["position"], e["title"], e.get("level", 1))
-                   for e in book.toc[(page - 1) * per_page: page * per_page]]
+        shown = book.toc[(page - 1) * per_page: page * per_page]
+        # An EPUB's outline may point at picture pages: said "Trang N" beside, not "Chương N".
+        pages = {} if book.is_pdf else dict(db.session.execute(
+            select(Section.position, Section.page).where(
+                Section.book_id == book.id, Section.page.is_not(None),
+                Section.position.in_({e["position"] for e in shown}))).all())
+        entries = [Entry(e["position"], e["title"], e.get("level", 1), pages.get(e["position"]))
+                   for e in shown]
         return ContentsPage(entries, "toc", page, per_page, total)
     if book.is_pdf:
         total = book.page_count or 0
@@ -76,9 +83,9 @@ def contents_page(book: Book, page: int = 1, per_page: int = PER_PAGE) -> Conten
     total = chapter_count(book.id)
     page = _clamp(page, total, per_page)
     rows = db.session.execute(
-        select(Section.position, Section.chapter).where(Section.book_id == book.id)
+        select(Section.position, Section.chapter, Section.page).where(Section.book_id == book.id)
         .order_by(Section.position).offset((page - 1) * per_page).limit(per_page)).all()
-    return ContentsPage([Entry(r.position, r.chapter) for r in rows], "chapters", page, per_page, total)
+    return ContentsPage([Entry(r.position, r.chapter, page=r.page) for r in rows], "chapters", page, per_page, total)
 
 
 def chapter_count(book_id: int) -> int:

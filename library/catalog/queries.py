@@ -45,10 +45,21 @@ def visible_book(book_id: int) -> Book | None:
     return book if book is not None and book.status == BookStatus.READY else None
 
 
+def section_pages(places: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(book id, position) -> page, for those of `places` that are pages (EPUB picture pages)."""
+    if not places:
+        return {}
+    wanted = set(places)
+    rows = db.session.execute(select(Section.book_id, Section.position, Section.page).where(
+        Section.book_id.in_({book_id for book_id, _ in wanted}), Section.page.is_not(None),
+        Section.position.in_({position for _, position in wanted}))).all()
+    return {(r.book_id, r.position): r.page for r in rows if (r.book_id, r.position) in wanted}
+
+
 def chapter_titles(book_id: int) -> list:
-    """(position, chapter) of a book's sections, without loading their text."""
+    """(position, chapter, page) of a book's sections, without loading their text."""
     return db.session.execute(
-        select(Section.position, Section.chapter)
+        select(Section.position, Section.chapter, Section.page)
         .where(Section.book_id == book_id).order_by(Section.position)
     ).all()
 

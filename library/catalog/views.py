@@ -5,6 +5,7 @@ from flask_login import current_user
 from library.auth.permissions import can_manage_catalog, public
 from library.catalog import bp, queries
 from library.catalog.contents import chapter_count, contents_page
+from library.catalog.labels import is_page, section_label
 from library.catalog.links import cover_url
 from library.extensions import db
 from library.reader.progress import recent_positions
@@ -14,11 +15,15 @@ from library.storage import get_store
 
 @bp.get("/")
 def home():
+    reading = recent_positions(current_user.id)
     return render_template(
         "catalog/home.html",
         shelves=queries.shelves_with_counts(),
         recent=queries.recent_books(),
-        reading=recent_positions(current_user.id),
+        reading=reading,
+        # An EPUB read up to a picture page is at "Trang N", not "Chương N".
+        pages=queries.section_pages([(place.book_id, place.position) for place, book in reading
+                                     if not book.is_pdf]),
     )
 
 
@@ -66,6 +71,8 @@ def librarian_warnings(book) -> list[str]:
 
 
 bp.add_app_template_global(cover_url)
+bp.add_app_template_global(section_label)
+bp.add_app_template_global(is_page, "is_page")
 
 
 @bp.get("/sach/<int:book_id>/anh-bia")

@@ -155,15 +155,16 @@ def _cover(z: SafeZip, candidates: list[Item]) -> tuple[bytes | None, str | None
     return None, None
 
 
-def _chapter_title(root, position: int, nav_title: str | None, picture: bool = False) -> str:
-    """nav/NCX title, else the first h1-h3, else <title> unless a placeholder, else
-    'Chương N' ('Trang N' for a picture page)."""
+def _chapter_title(root, nav_title: str | None) -> str | None:
+    """nav/NCX title, else the first h1-h3, else <title> unless a placeholder, else None:
+    'Chương N' or 'Trang N' is said where shown, in the reader's language
+    (library.catalog.labels)."""
     if nav_title:
         return nav_title
     heading = clean_text(document_title(root)).strip() if root is not None else ""
     if heading and heading.lower() not in _PLACEHOLDERS:
         return heading
-    return f"Trang {position}" if picture else f"Chương {position}"
+    return None
 
 
 @dataclass
@@ -195,8 +196,8 @@ def _picture_page(walk: _Spine, item: Item, position: int) -> ExtractedSection:
             root = parse_document(walk.z.read(fallback.path))
             text = clean_text(document_text(root)).strip()
     title = walk.titles.get(item.path) or (walk.titles.get(fallback.path) if root is not None else None)
-    return ExtractedSection(position=position, text=text, href=item.path,
-                            chapter=_chapter_title(None, position, title, picture=True))
+    return ExtractedSection(position=position, text=text, href=item.path, page=position,
+                            chapter=_chapter_title(None, title))
 
 
 def _sections(walk: _Spine, spine: list[Item], book: ExtractedBook) -> dict:
@@ -227,9 +228,11 @@ def _sections(walk: _Spine, spine: list[Item], book: ExtractedBook) -> dict:
         # The title and the picture first: document_text edits the tree.
         nav_title = walk.titles.get(doc.path) or walk.titles.get(item.path)
         # A picture page's <title> is mostly the book's own: its place names it better.
-        chapter = _chapter_title(None if picture else root, position, nav_title, picture=picture is not None)
+        chapter = _chapter_title(None if picture else root, nav_title)
         text = clean_text(document_text(root)).strip()
-        book.sections.append(ExtractedSection(position=position, text=text, chapter=chapter, href=doc.path))
+        # A picture page is a page: numbered by its place, as the reader and search name it.
+        book.sections.append(ExtractedSection(position=position, text=text, chapter=chapter, href=doc.path,
+                                              page=position if picture else None))
         if picture and doc.path not in walk.covers and _needs_recognition(walk, text, picture):
             book.scanned_pages.append(position)
         positions[doc.path] = position

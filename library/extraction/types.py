@@ -33,8 +33,8 @@ def check_size(count: int, limit: int | None, unit: str) -> None:
 class ExtractedSection:
     position: int              # 1-based: PDF page number, or chapter's place among the spine's chapters
     text: str                  # NFC, cleaned (library.vietnamese.clean_text)
-    page: int | None = None    # PDF only
-    chapter: str | None = None  # EPUB only: the chapter title (nav/NCX, else the first heading)
+    page: int | None = None    # the PDF page; an EPUB's picture page: its position
+    chapter: str | None = None  # EPUB only: the chapter's own title (nav/NCX, else the first heading)
     href: str | None = None    # EPUB only: the chapter's path inside the zip
 
 

@@ -16,7 +16,7 @@ from library.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from library.auth.permissions import (can_issue_activation_code, can_manage_accounts,
                                       can_manage_branch_members, deny_unauthenticated, public)
 from library.extensions import db
-from library.i18n import FlaskForm, lazy_gettext
+from library.i18n import FlaskForm, current_language, lazy_gettext
 from library.i18n import gettext as _
 from library.members import activation, bp, slips
 
@@ -127,7 +127,8 @@ def branch(code: str):
 
 def _download(issued, kind: str, name: str) -> Response:
     mime, writer = FORMATS[kind]
-    response = make_response(writer(issued, activation_url()))
+    # The sheet speaks the language of the person printing it (the CSV keeps machine names).
+    response = make_response(writer(issued, activation_url(), language=current_language()))
     response.headers["Content-Type"] = mime
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     response.headers["Cache-Control"] = "no-store"

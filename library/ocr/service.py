@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from library import indexing, tasks
 from library.catalog.models import Book, Section
@@ -102,6 +102,8 @@ class Progress:
     done: int = 0
     failed: list[dict] = field(default_factory=list)          # [{"page", "reason"}]
     low_confidence: list[dict] = field(default_factory=list)  # [{"page", "confidence"}]
+    # Recognised, but nothing on them could be trusted (a picture): done, not waiting, no text.
+    without_text: list[int] = field(default_factory=list)
     confidence: float | None = None
     seconds_left: int | None = None
 
@@ -110,20 +112,24 @@ class Progress:
                 "pages_failed": len(self.failed), "seconds_left": self.seconds_left,
                 "mean_confidence": None if self.confidence is None else round(self.confidence, 1),
                 "low_confidence_pages": [p["page"] for p in self.low_confidence],
+                "pages_without_text": self.without_text,
                 "failed_pages": self.failed}
 
 
 def progress(book_id: int) -> Progress:
     rows = db.session.execute(
         select(OcrPage.page, OcrPage.status, OcrPage.reason, OcrPage.reason_message, OcrPage.confidence,
-               OcrPage.seconds)
+               OcrPage.seconds, OcrPage.words)
         .where(OcrPage.book_id == book_id).order_by(OcrPage.page)
     ).all()
     if not rows:
         return Progress("none")
     threshold = current_app.config["OCR_LOW_CONFIDENCE"]
-    done = [r for r in rows if r.status == PageStatus.DONE]
-    result = Progress("done", total=len(rows), done=len(done) + sum(r.status == PageStatus.FAILED for r in rows))
+    finished = [r for r in rows if r.status == PageStatus.DONE]
+    result = Progress("done", total=len(rows), done=len(finished) + sum(r.status == PageStatus.FAILED for r in rows))
+    result.without_text = [r.page for r in finished if r.words == 0]
+    # A picture's page says nothing of how well the book's text was read.
+    done = [r for r in finished if r.words != 0]
     result.failed = [{"page": r.page, "reason": r.reason_message or r.reason}  # shown with i18n.message
                      for r in rows if r.status == PageStatus.FAILED]
     result.low_confidence = [{"page": r.page, "confidence": round(r.confidence, 1)} for r in done
@@ -134,7 +140,7 @@ def progress(book_id: int) -> Progress:
     if left:
         task = tasks.status(task_key(book_id))
         result.status = task.status if task is not None and task.status != "done" else "cancelled"
-        timed = [r.seconds for r in done if r.seconds]
+        timed = [r.seconds for r in finished if r.seconds]
         per_page = sum(timed) / len(timed) if timed else None
         if per_page is not None:
             result.seconds_left = int(per_page * left / max(1, current_app.config["OCR_WORKERS"]))
@@ -146,7 +152,8 @@ def low_confidence_books(limit: int = 50) -> list[tuple[Book, list[int]]]:
     threshold = current_app.config["OCR_LOW_CONFIDENCE"]
     rows = db.session.execute(
         select(OcrPage.book_id, OcrPage.page).where(OcrPage.status == PageStatus.DONE,
-                                                    OcrPage.confidence < threshold)
+                                                    OcrPage.confidence < threshold,
+                                                    or_(OcrPage.words.is_(None), OcrPage.words != 0))
         .order_by(OcrPage.book_id, OcrPage.page)
     ).all()
     pages: dict[int, list[int]] = {}

@@ -164,7 +164,9 @@ def _lines(tsv: str) -> list[dict]:
         line["confs"].append(max(0.0, float(row["conf"])))
         box = line["box"]
         line["box"] = [min(box[0], left), min(box[1], top), max(box[2], right), max(box[3], bottom)]
+    # Each word's own confidence too, as bench/ocr_confidence.py measures the cut-offs with.
     return [{"text": " ".join(l["words"]), "conf": sum(l["confs"]) / len(l["confs"]),
+             "confs": [round(c, 1) for c in l["confs"]],
              "words": len(l["words"]), "box": l["box"], "block": l["block"], "par": l["par"]}
             for l in lines.values()]
 

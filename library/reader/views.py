@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from library.catalog import queries
 from library.catalog.models import Book, Section
 from library.extensions import db
+from library.ocr.pages import page_state
 from library.reader import bp, progress
 from library.reader.files import reader_version
 from library.reader.resources import resource_token
@@ -81,4 +82,8 @@ def text(book_id: int):
     opened = _open(book_id, "reader.text")
     if not isinstance(opened, tuple):
         return opened
-    return render_template("reader/text.html", **_common(*opened))
+    context = _common(*opened)
+    section = context["section"]
+    # A page without text says why: still waiting for recognition, or read and found empty.
+    state = None if section.text.strip() else page_state(section.book_id, section.position)
+    return render_template("reader/text.html", recognition=state, **context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from library.catalog.labels import section_label
 from library.catalog.models import PDF, Book, BookStatus, Section
 from library.extensions import db
 from library.vietnamese import fold
@@ -35,11 +36,11 @@ def find_books(query: str, book_id: int | None = None) -> list[dict]:
     chapters: dict[int, list] = {}
     epub_ids = [row.id for row in found if row.media_type != PDF]
     if epub_ids:
-        for bid, position, title in db.session.execute(
-                select(Section.book_id, Section.position, Section.chapter)
+        for bid, position, title, page in db.session.execute(
+                select(Section.book_id, Section.position, Section.chapter, Section.page)
                 .where(Section.book_id.in_(epub_ids)).order_by(Section.book_id, Section.position)):
             chapters.setdefault(bid, []).append(
-                {"position": position, "title": title or f"Chương {position}"})
+                {"position": position, "title": section_label(position, title, page)})
     return [{
         "id": row.id,
         "title": row.title,
@@ -58,11 +59,11 @@ def describe_books(ids) -> dict[int, dict]:
     rows = db.session.execute(
         select(Book.id, Book.title, Book.media_type, Book.page_count).where(Book.id.in_(ids))).all()
     chapters: dict[int, list] = {}
-    for bid, position, title in db.session.execute(
-            select(Section.book_id, Section.position, Section.chapter)
+    for bid, position, title, page in db.session.execute(
+            select(Section.book_id, Section.position, Section.chapter, Section.page)
             .where(Section.book_id.in_([r.id for r in rows if r.media_type != PDF]))
             .order_by(Section.book_id, Section.position)):
-        chapters.setdefault(bid, []).append({"position": position, "title": title or f"Chương {position}"})
+        chapters.setdefault(bid, []).append({"position": position, "title": section_label(position, title, page)})
     return {row.id: {"id": row.id, "title": row.title,
                      "kind": "pdf" if row.media_type == PDF else "epub",
                      "pages": row.page_count if row.media_type == PDF else None,

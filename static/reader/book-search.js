@@ -52,7 +52,9 @@
 
   function label(hit, position) {
     if (data.kind === "pdf") return data.labelPage + " " + (hit && hit.page || position);
-    return (hit && hit.chapter) || (data.labelPage + " " + position);
+    if (hit && hit.chapter) return hit.chapter;
+    if (hit && hit.page) return data.labelPicturePage + " " + hit.page;  // an EPUB's picture page
+    return data.labelPage + " " + position;
   }
 
   function hitUrl(position, query) {

@@ -45,9 +45,12 @@ def epub_server(tmp_path_factory):
     vertical = [Part("ja.xhtml", xhtml("<p>縦書きの文章です。</p>", html_attributes='lang="ja"',
                                        head='<link rel="stylesheet" href="v.css"/>'), title="一"),
                 Part("v.css", "html { -epub-writing-mode: vertical-rl; }", "text/css", spine=False)]
+    untitled = [Part(f"c{n}.xhtml", xhtml(f"<p>Đoạn {n} của chương không tên.</p>", title="untitled"))
+                for n in (1, 2)]
     with app.app_context():
         books = {name: import_file(write_epub_parts(root / f"{name}.epub", parts, title=name)).book_id
-                 for name, parts in [("comic", comic), ("arabic", [Part("ar.xhtml", RTL, title="عربي")]),
+                 for name, parts in [("comic", comic), ("untitled", untitled),
+                                     ("arabic", [Part("ar.xhtml", RTL, title="عربي")]),
                                      ("mixed", mixed), ("vertical", vertical)]}
         create_user("docgia", "member", branch_code="CB-EPUB", password=PASSWORD)
         db.session.commit()
@@ -85,7 +88,7 @@ def test_every_page_of_a_comic_is_reached_and_drawn(page, epub_server):
     book = epub_server.books["comic"]
     page.goto(f"/doc/{book}?p=1")
     for number in (1, 2, 3):
-        expect(page.locator("[data-where]").first).to_have_text(f"Chương {number} / 3")
+        expect(page.locator("[data-where]").first).to_have_text(f"Trang {number} / 3")  # pages, not chapters
         frame = _chapter(page)
         image = frame.locator(".picture-page img")
         expect(image).to_be_visible()
@@ -99,6 +102,32 @@ def test_every_page_of_a_comic_is_reached_and_drawn(page, epub_server):
     toc = page.locator("details.reader-toc li a")
     expect(toc).to_have_count(3)
     expect(toc.nth(1)).to_have_text("Trang 2")
+
+
+@pytest.mark.parametrize("language, page_word, chapter_word", [("vi", "Trang", "Chương"), ("en", "Page", "Chapter")])
+def test_picture_pages_are_pages_and_made_up_labels_speak_the_readers_language(page, epub_server, language,
+                                                                               page_word, chapter_word):
+    page.context.add_cookies([{"name": "lang", "value": language, "url": epub_server.url}])
+    comic = epub_server.books["comic"]
+    page.goto(f"/doc/{comic}?p=2")
+    expect(page.locator("[data-where]").first).to_have_text(f"{page_word} 2 / 3")
+    expect(page.locator("h2.reader-chapter")).to_have_text(f"{page_word} 2")
+    expect(page.locator("a[rel=next]").first).to_have_attribute(
+        "aria-label", {"vi": "Trang sau", "en": "Next"}[language])
+    toc = page.locator("details.reader-toc li a")
+    expect(toc).to_have_text(["Truyện", f"{page_word} 2", f"{page_word} 3"])  # its own title kept
+    page.goto(f"/doc/{comic}/van-ban?p=3")
+    expect(page.locator("[data-where]").first).to_have_text(f"{page_word} 3 / 3")
+    page.goto(f"/sach/{comic}")  # the book's outline: its one entry is a page
+    expect(page.locator("#muc-luc ~ ul.toc li .muted")).to_have_text([f"{page_word} 1"])
+    # Chapters without a title are chapters, named in the reader's language too.
+    untitled = epub_server.books["untitled"]
+    page.goto(f"/doc/{untitled}?p=2")
+    expect(page.locator("[data-where]").first).to_have_text(f"{chapter_word} 2 / 2")
+    expect(page.locator("h2.reader-chapter")).to_have_text(f"{chapter_word} 2")
+    expect(page.locator("details.reader-toc li a")).to_have_text([f"{chapter_word} 1", f"{chapter_word} 2"])
+    page.goto(f"/sach/{untitled}")
+    expect(page.locator("#muc-luc ~ ul.toc li a")).to_have_text([f"{chapter_word} 1", f"{chapter_word} 2"])
 
 
 def test_an_arabic_chapter_runs_right_to_left(page, epub_server):

@@ -232,3 +232,59 @@ def test_the_readers_work_with_the_keyboard(member_page, live_server):
     with page.expect_navigation():
         page.frame_locator("iframe[data-frame]").locator("body").press("ArrowLeft")
     assert re.search(r"[?&]p=1\b", page.url), page.url
+
+
+# Every list page's filter form: (path, a field of its form, a query that sets one filter).
+FILTER_PAGES = (("quantri", "/quan-tri/nguoi-dung", "#q", "q=an"),
+                ("quantri", "/quan-tri/nhat-ky", "#actor", "actor=quantri"),
+                ("quantri", "/quan-tri/chi-bo", "#q", "q=cb"),
+                ("quantri", "/danh-sach-doc", "#branch", "branch=CB01"),
+                ("thuvien", "/thu-vien/sach", ".console-filters input[name=q]", "q=nghi"))
+
+
+def test_list_filters_fold_on_a_phone_and_stay_open_on_a_desktop(new_context, browser, live_server,
+                                                                  walk_data, axe_source):
+    states = {name: signed_in_state(browser, live_server, name) for name in ("quantri", "thuvien")}
+    phones = {name: new_context(viewport=PHONE, storage_state=state, is_mobile=True, has_touch=True).new_page()
+              for name, state in states.items()}
+    desks = {name: new_context(storage_state=state).new_page() for name, state in states.items()}
+    for username, path, field, filtered in FILTER_PAGES:
+        page = phones[username]
+        page.goto(path)
+        fold = page.locator("details.filter-fold")
+        summary = fold.locator("summary")
+        expect(summary).to_be_visible()
+        expect(page.locator(field)).to_be_hidden()  # folded: the list starts within the first screen
+        assert summary.bounding_box()["height"] <= 60
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], path
+        assert not axe_problems(page, axe_source), path
+        summary.focus()
+        page.keyboard.press("Enter")  # the keyboard opens it
+        expect(page.locator(field)).to_be_visible()
+        page.keyboard.press("Enter")
+        expect(page.locator(field)).to_be_hidden()
+        # A filter in use: open, and the summary says how many.
+        page.goto(f"{path}?{filtered}")
+        expect(page.locator(field)).to_be_visible()
+        expect(summary).to_contain_text("1 đang dùng")
+        assert not axe_problems(page, axe_source), f"{path}?{filtered}"
+
+        desk = desks[username]
+        desk.goto(path)
+        expect(desk.locator(field)).to_be_visible()  # no fold on a desktop
+        expect(desk.locator("details.filter-fold summary")).to_be_hidden()
+    # The reading-list report's own filters fold the same way.
+    from sqlalchemy import select
+
+    from library.extensions import db
+    from library.reading_lists.models import ReadingList
+
+    with live_server.app.app_context():
+        list_id = db.session.scalar(select(ReadingList.id).where(
+            ReadingList.title == "Chuyên đề kiểm tra giao diện điện thoại"))
+    report = new_context(viewport=PHONE, storage_state=signed_in_state(browser, live_server, "bithu")).new_page()
+    report.goto(f"/danh-sach-doc/{list_id}")
+    expect(report.locator("details.filter-fold summary")).to_be_visible()
+    expect(report.locator("input[name=overdue]")).to_be_hidden()
+    report.goto(f"/danh-sach-doc/{list_id}?overdue=1")
+    expect(report.locator("input[name=overdue]")).to_be_visible()
