@@ -111,6 +111,15 @@ def test_users_and_index_commands_in_english_with_the_token_alone_on_the_last_li
     codes = runner.invoke(args=["users", "activation-codes", "--out", str(slips), "--url", "https://tusach.example.vn"],
                           env=ENGLISH)
     assert codes.exit_code == 0 and codes.output == f"Issued 1 activation code → {slips}\n", codes.output
+    runner.invoke(args=["users", "create", "cuc", "--role", "member", "--branch", "cb01"])
+    sheet = tmp_path / "codes.xlsx"
+    made = runner.invoke(args=["users", "activation-codes", "--out", str(sheet), "--url", "https://tusach.example.vn"],
+                         env=ENGLISH)
+    assert made.exit_code == 0, made.output
+    from openpyxl import load_workbook
+
+    header = [c.value for c in next(load_workbook(sheet).active.iter_rows())]
+    assert "Username" in header and "Tên đăng nhập" not in header  # the sheet speaks as the lines do
     wrong = runner.invoke(args=["users", "activation-codes", "--out", str(tmp_path / "codes.txt"),
                                 "--url", "https://tusach.example.vn"], env=ENGLISH)
     assert wrong.exit_code == 1 and "The output file must be .csv, .xlsx or .pdf" in wrong.output

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from library import audit
 from library.auth import accounts
-from library.cli_language import N_, _, command, ngettext, option, said
+from library.cli_language import N_, _, command, language, ngettext, option, said
 from library.extensions import db
 from library.members import activation, slips
 
@@ -51,7 +51,7 @@ def activation_codes(branch_code, out, url):
         if branch is None:
             raise click.ClickException(_("Không có chi bộ mã {code}", code=branch_code))
     issued = activation.issue_many(activation.members_without_password(branch), None, branch)
-    data = writer(issued, address)
+    data = writer(issued, address, language=language())  # the operator's, like every line here
     partial = path.with_name(path.name + ".tmp")
     partial.write_bytes(data)
     partial.replace(path)
