@@ -35,6 +35,7 @@ from library.indexing import changes, replica
 from library.catalog.models import Book, BookStatus, IndexStatus, utcnow
 from library.cli_language import _, ngettext, pgettext
 from library.extensions import db
+from library.translatable import N_
 from library.search import get_index
 from library.storage import get_store
 
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 SETTLE = "maintenance.settle"
 
 QUARANTINE = "quarantine"
-FILE_MISSING = "Tệp sách không còn trong kho lưu trữ: hãy thay tệp hoặc khôi phục từ bản sao lưu"
+FILE_MISSING = N_("Tệp sách không còn trong kho lưu trữ: hãy thay tệp hoặc khôi phục từ bản sao lưu")
 DEFAULT_GRACE = 300.0  # seconds: an import stores its file moments before committing its row
 _STORED = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{2,5}")
 _PARTIAL = ".incoming-"
