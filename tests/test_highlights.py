@@ -115,3 +115,21 @@ def test_epub_highlights_name_their_chapter(app, client, tmp_path):
     item = add(client, epub, position=2, prefix="", suffix=".").get_json()
     assert item["found"] and item["chapter"] == "Tiếp"
     assert "## Tiếp" in client.get(f"/api/books/{epub}/highlights.md").get_data(as_text=True)
+
+
+def test_a_highlight_on_an_epub_picture_page_is_placed_on_that_page(app, client, tmp_path):
+    from tests.test_epub_pictures import comic
+
+    epub = imported(app, comic(tmp_path / "truyen.epub"))
+    with app.app_context():  # as if page 3 had been recognised
+        db.session.query(Section).filter_by(book_id=epub, position=3).update({"text": QUOTE + "."})
+        db.session.commit()
+    item = add(client, epub, position=3, prefix="", suffix=".").get_json()
+    assert item["found"] and item["page"] == 3 and item["chapter"] is None
+    assert "## Trang 3" in client.get(f"/api/books/{epub}/highlights.md").get_data(as_text=True)
+    english = client.client.get(f"/api/books/{epub}/highlights.md",
+                                headers={**client.headers, "Accept-Language": "en"})
+    assert "## Page 3" in english.get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"/api/books/{epub}/highlights.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0]["page"] == "3"

@@ -38,6 +38,7 @@ def highlight_json(book, entry: Located) -> dict:
         "found": entry.position is not None,
         "found_position": entry.position,  # where its words are now (another page if they moved)
         "chapter": entry.chapter,
+        "page": entry.page,  # a PDF's page, or an EPUB's picture page
         "exact": item.exact,
         "prefix": item.prefix,
         "suffix": item.suffix,

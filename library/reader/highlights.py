@@ -127,6 +127,7 @@ class Located:
     highlight: Highlight
     position: int | None     # where its words are now; None: "không tìm thấy vị trí"
     chapter: str | None = None
+    page: int | None = None  # set for a page: a PDF's, or an EPUB's picture page
 
 
 def locate(book: Book, items: list[Highlight]) -> list[Located]:
@@ -135,7 +136,8 @@ def locate(book: Book, items: list[Highlight]) -> list[Located]:
     if not items:
         return []
     sections = db.session.execute(
-        select(Section.position, Section.chapter, Section.text).where(Section.book_id == book.id)
+        select(Section.position, Section.chapter, Section.page, Section.text)
+        .where(Section.book_id == book.id)
     ).all()
     by_position = {row.position: row for row in sections}
     squeezed: dict[int, str] = {}
@@ -154,7 +156,8 @@ def locate(book: Book, items: list[Highlight]) -> list[Located]:
         else:
             nearest = sorted(by_position, key=lambda p: (abs(p - item.position), p))
             place = next((p for p in nearest if exact in text_of(p)), None)
-        located.append(Located(item, place, by_position[place].chapter if place else None))
+        found = by_position[place] if place else None
+        located.append(Located(item, place, found.chapter if found else None, found.page if found else None))
     return located
 
 
@@ -184,7 +187,7 @@ def as_csv(book: Book, located: list[Located], labels: dict) -> str:
                      "prefix", "suffix", "created_at"])
     for entry in located:
         item = entry.highlight
-        writer.writerow([book.title, item.position, item.position if book.is_pdf else "",
+        writer.writerow([book.title, item.position, item.position if book.is_pdf else entry.page or "",
                          entry.chapter or "", "yes" if entry.position else "no", item.color,
                          _safe_cell(item.exact), _safe_cell(item.note), _safe_cell(item.prefix),
                          _safe_cell(item.suffix), item.created_at.isoformat() + "Z"])
@@ -202,4 +205,8 @@ def _where(book: Book, entry: Located, labels: dict) -> str:
                f"({labels['lost']})"
     if book.is_pdf:
         return f"{labels['page']} {entry.position}"
-    return entry.chapter or f"{labels['chapter']} {entry.position}"
+    if entry.chapter:
+        return entry.chapter
+    if entry.page is not None:  # an EPUB's picture page
+        return f"{labels['page']} {entry.page}"
+    return f"{labels['chapter']} {entry.position}"

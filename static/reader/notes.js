@@ -84,7 +84,9 @@
   function where(item) {
     if (!item.found) return labels.lost;
     if (data.kind === "pdf") return data.labelPage + " " + item.found_position;
-    return item.chapter || (data.labelPage + " " + item.found_position);
+    if (item.chapter) return item.chapter;
+    if (item.page != null) return data.labelPicturePage + " " + item.page;  // an EPUB's picture page
+    return data.labelPage + " " + item.found_position;
   }
 
   function button(text, action, extra) {
