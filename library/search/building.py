@@ -12,10 +12,11 @@ a writer process's memory no longer grows with the library.
 from __future__ import annotations
 
 import heapq
+from array import array
 import marshal
 import tempfile
 from collections import Counter, defaultdict, deque
-from itertools import groupby, repeat
+from itertools import groupby, islice, repeat
 
 from whoosh import multiproc
 from whoosh.formats import Existence, Frequency
@@ -30,6 +31,7 @@ from library.search.analysis import SyllableAnalyzer, TermCounts, index_terms
 # entries in two dicts. Checked against the resident size of a rebuild's writer processes.
 POSTING_BYTES, TERM_BYTES = 20, 300
 POOL_BYTES = 192 * 1024 * 1024
+RUN_CHUNK = 2000  # terms marshalled together in a run file
 
 
 class TermPool:
@@ -86,9 +88,12 @@ class TermPool:
     def _spill(self) -> None:
         """The pool's postings to a run file (unnamed: gone with the process, whatever happens)."""
         run = tempfile.TemporaryFile(prefix="library-postings-")
-        dump = marshal.dump
-        for fieldname, btext, ids, weights, values in self._memory_runs(derive=False):
-            dump((fieldname, btext, ids, weights, values), run)
+        terms = self._memory_runs(derive=False)
+        # a chunk of terms a time: marshal.load() from a file reads it a few bytes a call
+        while chunk := list(map(_packed, islice(terms, RUN_CHUNK))):
+            blob = marshal.dumps(chunk)
+            run.write(len(blob).to_bytes(8, "little"))
+            run.write(blob)
         run.flush()
         self._spilled.append(run)
         self._clear()
@@ -103,10 +108,10 @@ class TermPool:
             return
         sources = [_read_run(run) for run in self._spilled] + [self._memory_runs(derive=False)]
         for (fieldname, btext), parts in groupby(heapq.merge(*sources, key=_term), _term):
-            parts = list(parts)
-            ids, weights, values = (list(parts[0][n]) for n in (2, 3, 4))
+            first, *rest = parts
+            _, _, ids, weights, values = first  # fresh lists: extended in place below
             ordered = True
-            for part in parts[1:]:
+            for part in rest:
                 ordered = ordered and part[2][0] > ids[-1]
                 ids += part[2]
                 weights += part[3]
@@ -153,14 +158,31 @@ def _term(run) -> tuple[str, bytes]:
     return run[0], run[1]
 
 
+def _packed(term_run):
+    """Docnums and weights as machine words: marshal makes an object of each int it reads."""
+    fieldname, btext, ids, weights, values = term_run
+    try:
+        kind, packed = "I", array("I", weights).tobytes()
+    except TypeError:  # boosted weights are floats
+        kind, packed = "d", array("d", weights).tobytes()
+    return fieldname, btext, array("I", ids).tobytes(), kind, packed, values
+
+
+def _unpacked(term_run):
+    fieldname, btext, ids, kind, weights, values = term_run
+    return fieldname, btext, _words("I", ids), _words(kind, weights), values
+
+
+def _words(kind: str, packed: bytes) -> list:
+    words = array(kind)
+    words.frombytes(packed)
+    return words.tolist()
+
+
 def _read_run(run):
     run.seek(0)
-    load = marshal.load
-    while True:
-        try:
-            yield load(run)
-        except EOFError:
-            return
+    while size := int.from_bytes(run.read(8), "little"):
+        yield from map(_unpacked, marshal.loads(run.read(size)))
 
 
 class TermRuns:
