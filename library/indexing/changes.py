@@ -69,10 +69,17 @@ def after(seq: int, gaps: Iterable[int], limit: int) -> list[IndexChange]:
 
 
 def pruned_through() -> int:
-    """The last change number pruned (0: none); a replica whose cursor is below it missed
-    changes that are gone, and is built again from the database."""
+    """The last change number pruned (0: none)."""
     return db.session.scalar(select(func.coalesce(func.max(IndexChange.seq), 0))
                              .where(IndexChange.kind == PRUNED))
+
+
+def pruned_after(seq: int) -> bool:
+    """Whether changes after `seq` were pruned: a replica at `seq` missed them for good.
+    Asked every second: reads only the changes after `seq` (a range of the primary key)."""
+    return db.session.scalar(select(IndexChange.seq).where(IndexChange.seq > seq,
+                                                           IndexChange.kind == PRUNED)
+                             .limit(1)) is not None
 
 
 def books_changed_after(seq: int, before: datetime | None = None) -> set[int]:

@@ -161,7 +161,7 @@ def follow(blocking: bool = False) -> int:
             log.warning("the change log ends before this index replica's cursor: rebuilding")
             _build_locked()
             return 0
-        if cursor.seq < changes.pruned_through():
+        if changes.pruned_after(cursor.seq):
             # this host was away longer than the log keeps changes: some it never saw are gone
             log.warning("changes this index replica has not applied were pruned: rebuilding")
             _build_locked()
