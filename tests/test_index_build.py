@@ -14,10 +14,13 @@ from tests.test_search_engine import filler
 
 def books() -> list[BookDocument]:
     rng = random.Random(11)
+
+    def text(book_id: int, page: int) -> str:
+        return filler(rng, 1200) + f" Trang {book_id}-{page}, mục {rng.randint(1, 999)}."
+
     return [BookDocument(book_id, f"Tài liệu sinh hoạt số {book_id}", ["Ban Tuyên giáo"],
                          "chi-bo-dien-tu", 2020, "application/pdf", datetime(2024, 1, book_id),
-                         [SectionText(n, filler(rng, 1200) + f" Trang {book_id}-{n}, mục {rng.randint(1, 999)}.",
-                                      page=n) for n in range(1, 16)])
+                         [SectionText(n, text(book_id, n), page=n) for n in range(1, 16)])
             for book_id in range(1, 9)]
 
 
@@ -33,7 +36,8 @@ def build(folder: Path, pool_bytes: int, monkeypatch) -> SearchIndex:
     monkeypatch.setattr(building, "POOL_BYTES", pool_bytes)
     spills = []
     real_spill = building.TermPool._spill
-    monkeypatch.setattr(building.TermPool, "_spill", lambda pool: spills.append(1) or real_spill(pool))
+    monkeypatch.setattr(building.TermPool, "_spill",
+                        lambda pool: spills.append(1) or real_spill(pool))
     index = SearchIndex(str(folder))
     assert index.rebuild(books(), procs=1) == 8
     index.spills = len(spills)

@@ -36,7 +36,8 @@ def host_b(app, books, tmp_path):
 
 
 def _log() -> list[tuple[int, str]]:
-    return [(c.seq, c.kind) for c in db.session.scalars(select(IndexChange).order_by(IndexChange.seq))]
+    changes_kept = db.session.scalars(select(IndexChange).order_by(IndexChange.seq))
+    return [(c.seq, c.kind) for c in changes_kept]
 
 
 def _positions() -> dict[str, int]:
