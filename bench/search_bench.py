@@ -10,6 +10,7 @@ timed in a process of its own, started cold, in the same order of queries: Searc
 cache off, FTS5 and tantivy (phrase queries of the folded words, BM25, top 20, count). The answer
 cache's effect is measured apart: the API once more with the cache on, and the share it served.
 Prints p50/p95 per query class and the ratios to FTS5 and tantivy. Not a timed test.
+`--build-only` stops after the three builds (index build speed, beside FTS5 and tantivy).
 """
 from __future__ import annotations
 
@@ -276,7 +277,8 @@ def build(args, books: list[BookDocument], workdir: Path) -> None:
         built, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
         docs = index.doc_count()
         print(f"whoosh index:  {docs} documents in {built:6.1f} s, {docs / built:6.0f} docs/s "
-              f"(procs={args.procs}; {cpu:.0f} CPU s, {docs / cpu:.0f} docs per CPU s), "
+              f"(procs={args.procs}; {cpu:.0f} CPU s, {docs / cpu:.0f} docs per CPU s, peak "
+              f"resident of an indexing worker {_peak_child_kb() / 1024:.0f} MB), "
               f"{_size(workdir / 'index') / 1e6:.0f} MB", flush=True)
         index.close()
     docs = pages + len(books)
@@ -302,6 +304,8 @@ def main(argv=None) -> None:
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--reuse", action="store_true", help="keep a Whoosh index built before")
     parser.add_argument("--cpu", action="store_true", help="time in CPU seconds of the process")
+    parser.add_argument("--build-only", action="store_true",
+                        help="build the three indexes, print their figures and stop")
     args = parser.parse_args(argv)
     global CLOCK
     CLOCK = time.process_time if args.cpu else time.perf_counter
@@ -321,6 +325,9 @@ def main(argv=None) -> None:
           f"{os.getloadavg()[0]:.1f}", flush=True)
     workdir.mkdir(parents=True, exist_ok=True)
     build(args, books, workdir)
+    if args.build_only:
+        print(f"load average after the builds: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return
     classes = query_classes(books, args.queries)
     (workdir / "queries.json").write_text(json.dumps(classes, ensure_ascii=False), encoding="utf-8")
     del books
@@ -339,6 +346,12 @@ def _cpu_seconds() -> float:
     """CPU time of this process and its finished children (the indexing workers)."""
     usages = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     return sum(usage.ru_utime + usage.ru_stime for usage in usages)
+
+
+def _peak_child_kb() -> int:
+    """The largest finished child's peak (the indexing workers, forked: pages they share
+    with this process count in it once touched)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
 def _peak_resident_kb() -> int:

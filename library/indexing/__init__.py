@@ -3,9 +3,12 @@
 A change to a book is written to the change log (library.indexing.changes) in the database;
 each host's replica follows that log (library.indexing.replica), in the processes that do
 background work, never in a request handler. Under INDEX_INLINE (tests) the log is applied
-at once, in the thread that wrote it.
+at once, in the thread that wrote it. Changes every host has applied are pruned after
+INDEX_LOG_RETENTION_DAYS (library.indexing.pruning), by background maintenance.
 """
 from __future__ import annotations
+
+import os
 
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
@@ -13,7 +16,7 @@ from sqlalchemy import func, select, update
 from library import tasks
 from library.catalog.models import Book, BookStatus, IndexStatus
 from library.extensions import db
-from library.indexing import changes, replica
+from library.indexing import changes, pruning, replica
 from library.indexing.replica import book_document, behind, building
 
 __all__ = ["book_document", "enqueue", "enqueue_removal", "index_book", "index_books", "rebuild",
@@ -95,3 +98,14 @@ def _follow(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions["indexer"] = Indexer(app)
+    app.config.setdefault("INDEX_LOG_RETENTION_DAYS", pruning.DEFAULT_RETENTION_DAYS)
+    days = os.environ.get("LIBRARY_INDEX_LOG_RETENTION_DAYS")
+    if days:
+        app.config["INDEX_LOG_RETENTION_DAYS"] = days
+    try:
+        valid = float(app.config["INDEX_LOG_RETENTION_DAYS"]) > 0
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError("LIBRARY_INDEX_LOG_RETENTION_DAYS must be a number of days above 0, not "
+                         f"{app.config['INDEX_LOG_RETENTION_DAYS']!r}")

@@ -29,7 +29,7 @@ from sqlalchemy.orm import selectinload
 from library import tasks
 from library.catalog.models import Book, BookStatus, IndexStatus, utcnow
 from library.extensions import db
-from library.indexing import changes
+from library.indexing import changes, pruning
 from library.search import BookDocument, SectionText, get_index
 from library.tasks.models import Task, TaskStatus
 from library.translatable import N_
@@ -92,6 +92,10 @@ class Cursor:
                 self.gaps.setdefault(seq, now)
         self.seq = max(self.seq, top)
         self.gaps = {s: t for s, t in self.gaps.items() if now - t < GAP_PATIENCE}
+
+    def applied_through(self) -> int:
+        """Every change up to this number is applied (what the host reports for pruning)."""
+        return min(self.gaps) - 1 if self.gaps else self.seq
 
 
 @contextmanager
@@ -157,7 +161,22 @@ def follow(blocking: bool = False) -> int:
             log.warning("the change log ends before this index replica's cursor: rebuilding")
             _build_locked()
             return 0
-        return _catch_up(cursor)
+        if changes.pruned_after(cursor.seq):
+            # this host was away longer than the log keeps changes: some it never saw are gone
+            log.warning("changes this index replica has not applied were pruned: rebuilding")
+            _build_locked()
+            return 0
+        applied = _catch_up(cursor)
+        _report(cursor)
+        return applied
+
+
+def _report(cursor: Cursor) -> None:
+    try:
+        pruning.report(cursor.applied_through())
+    except Exception:  # the log keeps more for a while; following goes on
+        db.session.rollback()
+        log.warning("recording this replica's position in the change log failed", exc_info=True)
 
 
 def _catch_up(cursor: Cursor) -> int:
@@ -264,10 +283,11 @@ def _build(progress, hold_lock: bool) -> int:
     cursor = Cursor(position)
     cursor.advance([])
     # numbers drawn but not yet committed below the position may still come: watch them
+    # (not those pruned away: the log begins after its PRUNED mark)
     recent = changes.numbers_between(max(0, position - BATCH), position)
     now = time.time()
-    cursor.gaps = {s: now for s in range(max(1, position - BATCH + 1), position + 1)
-                   if s not in recent}
+    start = max(1, position - BATCH + 1, changes.pruned_through() + 1)
+    cursor.gaps = {s: now for s in range(start, position + 1) if s not in recent}
     total = db.session.scalar(select(db.func.count(Book.id)).where(Book.status == BookStatus.READY))
     marker = folder / BUILDING
     folder.mkdir(parents=True, exist_ok=True)
@@ -301,6 +321,7 @@ def _build(progress, hold_lock: bool) -> int:
             adopt()
             cursor.save(folder)
             _catch_up(cursor)
+            _report(cursor)
         if hold_lock:
             level()
         else:

@@ -1,10 +1,11 @@
-"""Keeping an instance whole: the reconciler and backups. It calls the indexer and the
-ingest pipeline; they never call it (their crash checkpoints are library.faults)."""
+"""Keeping an instance whole: the reconciler, backups, pruning the index change log. It calls
+the indexer and the ingest pipeline; they never call it (their crash checkpoints are
+library.faults)."""
 import threading
 
 
 def init_app(app) -> None:
-    from library.maintenance import cli, reconcile
+    from library.maintenance import cli, pruning, reconcile  # noqa: F401 (pruning: its loop)
 
     cli.init_app(app)
     # The book page shows librarians a book whose file went missing (see reconcile).
