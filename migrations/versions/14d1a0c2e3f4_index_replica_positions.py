@@ -5,7 +5,7 @@ replica has applied everything, and when it last said so; changes every host sti
 has applied are pruned after a retention period (library.indexing.pruning).
 
 Revision ID: 14d1a0c2e3f4
-Revises: 19b1a2c3d4e5
+Revises: 16e1a0b2c3d4
 Create Date: 2026-12-03 16:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '14d1a0c2e3f4'
-down_revision = '19b1a2c3d4e5'
+down_revision = '16e1a0b2c3d4'
 branch_labels = None
 depends_on = None
 
