@@ -7,10 +7,10 @@ The codec is pickled into the index's table of contents: keep this import path s
 """
 import pickle
 import zlib
-from math import trunc
 from array import array
 from io import BytesIO
 from itertools import accumulate, compress, groupby
+from math import trunc
 from operator import itemgetter, sub
 
 from whoosh.codec.whoosh3 import (
