@@ -12,8 +12,6 @@ import pytest
 from sqlalchemy import select, text
 
 from library import tasks
-from library.auth.accounts import find_user
-from library.auth.tokens import issue_token
 from library.catalog.models import Book
 from library.demo import write_scanned_pdf
 from library.extensions import db
@@ -22,7 +20,7 @@ from library.jobs.models import FileStatus, IngestJob, IngestJobFile, JobStatus
 from library.ocr.models import OcrPage, PageStatus
 from library.translatable import N_, Message, loaded, stored
 from tests.books import FILLER, pdf_book, scanned_pdf
-from tests.conftest import make_user, signed_in
+from tests.conftest import bearer, make_user, signed_in
 from tests.test_console import CSRF_META
 from tests.test_extraction import CONTAINER, chapter, package, write_zip
 
@@ -32,10 +30,7 @@ EN = {"Accept-Language": "en"}
 @pytest.fixture
 def token(app):
     make_user(app, "thuvien", role="librarian")
-    with app.app_context():
-        raw = issue_token(find_user("thuvien"), "test")
-        db.session.commit()
-    return {"Authorization": f"Bearer {raw}"}
+    return bearer(app, "thuvien")
 
 
 def api_upload(app, token, path, name, headers=None):
