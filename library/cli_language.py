@@ -44,13 +44,19 @@ def language(environ: Mapping[str, str] | None = None) -> str:
 
 
 def _catalog():
-    return _load(str(_folder()), language())
+    return catalog_of(language())
+
+
+def catalog_of(code: str):
+    """The catalog of one language outside any request (the command line, a stored message
+    shown in a given language): the source text itself for Vietnamese or an unknown code."""
+    if code == DEFAULT or code not in LANGUAGES:
+        return NullTranslations()
+    return _load(str(_folder()), code)
 
 
 @functools.lru_cache(maxsize=8)
 def _load(folder: str, code: str):
-    if code == DEFAULT:  # the source text is Vietnamese
-        return NullTranslations()
     return Translations.load(folder, [code], domain="messages")
 
 

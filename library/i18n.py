@@ -28,7 +28,7 @@ import flask_wtf
 import pytz
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from flask import (Blueprint, Flask, current_app, has_app_context, has_request_context, redirect,
                    request, url_for)
 from flask_babel import Babel, LazyString
@@ -125,18 +125,9 @@ def _render(value, catalog, language: str) -> str:
     return catalog.gettext(value) if isinstance(value, str) else str(value)
 
 
-_CATALOGS: dict[str, object] = {}
-
-
 def _catalog_of(language: str):
     """The catalog of one language, outside any request (the command line, a report)."""
-    if language not in _CATALOGS:
-        if language == "vi" or language not in LANGUAGES:
-            _CATALOGS[language] = NullTranslations()
-        else:
-            folder = compiled_catalogs(fallback=Path(tempfile.gettempdir()) / "tu-sach-translations")
-            _CATALOGS[language] = Translations.load(str(folder), [language], domain="messages")
-    return _CATALOGS[language]
+    return cli_language.catalog_of(language)
 
 
 def pgettext(context: str, text: str, **values) -> str:
