@@ -9,8 +9,7 @@ import pickle
 import zlib
 from array import array
 from io import BytesIO
-from itertools import accumulate, compress, groupby
-from math import trunc
+from itertools import compress, groupby
 from operator import itemgetter, sub
 
 from whoosh.codec.whoosh3 import (
@@ -21,6 +20,8 @@ from whoosh.columns import NumericColumn
 from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.matching.wrappers import FilterMatcher
+
+from library.search.blocks import block_docnums, decode_block
 
 _TERM = itemgetter(0, 1)  # (fieldname, term bytes) of a posting from the pool
 
@@ -230,10 +231,10 @@ def term_holders(leaf, field: str, term: str, docnums: list[int]) -> list[int]:
         length = unpack_int(postfile.get(position, _INT_SIZE))[0]
         body = postfile.get(position + _INT_SIZE, abs(length))
         header = BytesIO(body)
-        _count, last, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
+        count, last, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
         if docnums[at] <= last:
             data = body[header.tell():]
-            held = set(accumulate(pickle.loads(zlib.decompress(data) if compression else data)[0]))
+            held = set(block_docnums(zlib.decompress(data) if compression else data, count))
             while at < len(docnums) and docnums[at] <= last:
                 if docnums[at] in held:
                     kept.append(docnums[at])
@@ -286,33 +287,16 @@ def _read_blocks(postfile, position: int, offset: int) -> tuple[array, array]:
         header = BytesIO(body)
         count, _maxid, _maxweight, compression, _minlength, _maxlength = pickle.load(header)
         data = body[header.tell():]
-        block_ids, block_weights = pickle.loads(zlib.decompress(data) if compression else data)[:2]
-        # delta-encoded in each block; array.fromlist(list) is four times faster than
-        # array.extend(iter)
-        decoded = list(accumulate(block_ids, initial=offset))
-        del decoded[0]
-        ids.fromlist(decoded)
-        if block_weights is None or isinstance(block_weights, float):
-            block_weights = (block_weights or 1.0,) * count
-        if floats is None:
-            as_bytes = _whole_bytes(block_weights)
-            if as_bytes is not None:
-                whole += as_bytes
-            else:
+        # array.fromlist(list) is four times faster than array.extend(iter)
+        docnums, weights = decode_block(zlib.decompress(data) if compression else data, count,
+                                        offset)
+        ids.fromlist(docnums)
+        if floats is None and isinstance(weights, bytes):
+            whole += weights
+        else:
+            if floats is None:
                 floats = array("f", array("B", whole))  # values, not bytes read as floats
-        if floats is not None:
-            floats.fromlist(list(block_weights))
+            floats.fromlist(list(weights))
         if length < 0:  # the last block
             return ids, floats if floats is not None else array("B", whole)
         position += _INT_SIZE + abs(length)
-
-
-def _whole_bytes(weights: tuple) -> bytes | None:
-    """The weights a byte each, if they are whole numbers from 0 to 255."""
-    try:
-        # math.trunc is int() for a float, called directly: ~20 ns a weight instead of ~45,
-        # a fifth of decoding a posting list
-        as_bytes = bytes(map(trunc, weights))
-    except ValueError:  # beyond a byte
-        return None
-    return as_bytes if sum(as_bytes) == sum(weights) else None  # no fraction dropped
