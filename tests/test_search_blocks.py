@@ -11,7 +11,7 @@ import pytest
 from whoosh.system import pack_uint
 
 from library.search import BookDocument, SearchIndex, SectionText, blocks
-from library.search.blocks import block_docnums, decode_block
+from library.search.blocks import block_docnums, decode_block, head_length
 from library.search.codec import InliningPostingsWriter
 
 
@@ -61,6 +61,8 @@ def test_a_block_decoded_without_unpickling_is_what_unpickling_gives(ids, weight
     assert isinstance(decoded, bytes) == whole  # a byte each exactly when they fit
     assert (raw in unpickling) == (not whole or len(ids) <= 3)  # sliced, not unpickled
     assert block_docnums(raw, len(ids)) == ids
+    for head in (head_length(len(ids)), 2 * len(ids), 40):  # read in two parts, as inflated
+        assert decode_block(raw[:head], len(ids), 1000, lambda: raw[head:]) == (docnums, decoded)
 
 
 def test_a_block_in_another_layout_is_unpickled():

@@ -8,13 +8,14 @@ string, thrown away at once; with the floats made bytes and the docnums summed, 
 1024-posting block. The doubles of whole numbers from 1 to 255 differ only in their first
 three bytes, so the weights are read by slicing the pickle into byte columns and translating
 them; the deltas, when all are single bytes (a common term's), are a slice of the pickle:
-~25 us (35 with counts from 33 on), and a posting list reads in ~0.065 us a posting instead
-of ~0.107 (zlib included). Anything else (fractions, weights from 256, a layout not as
+~25 us (35 with counts from 33 on), and a posting list reads in ~0.061 us a posting instead
+of ~0.107 (zlib included, the values not inflated: codec._read_blocks). Anything else (fractions, weights from 256, a layout not as
 above) is unpickled as before: the answer is the same either way (tests/test_search_blocks.py).
 """
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from itertools import accumulate
 from math import trunc
 from struct import pack, unpack_from
@@ -50,21 +51,36 @@ def _tables():
 _FIRST_OF, _SECOND_OF, _THIRD_OF, _NUMBER_OF_SECOND, _MORE_OF_THIRD = _tables()
 
 
-def decode_block(raw: bytes, count: int, offset: int) -> tuple[list[int], bytes | tuple]:
+def decode_block(raw: bytes, count: int, offset: int,
+                 rest: Callable[[], bytes] | None = None) -> tuple[list[int], bytes | tuple]:
     """A block's docnums (plus `offset`, ascending) and weights: bytes when they are whole
-    numbers from 0 to 255, else a tuple of floats. `raw`: the block's pickle, decompressed;
-    `count`: its number of postings, from the block's header."""
-    ids_end = raw.find(_IDS_END, len(_START)) if raw.startswith(_START) and count > 3 else -1
-    docnums = _docnums(raw, ids_end, count, offset) if ids_end > 0 else None
-    weights = _weights(raw, ids_end + len(_IDS_END), count) if docnums is not None else None
-    if weights is not None:
-        return docnums, weights
+    numbers from 0 to 255, else a tuple of floats. `raw`: the block's pickle, decompressed,
+    or its beginning and `rest()` the remainder; `count`: its postings, from its header."""
+    found = _sliced(raw, count, offset)
+    if found is None and rest is not None:
+        raw += rest()
+        found = _sliced(raw, count, offset)
+    if found is not None:
+        return found
     ids, weights = pickle.loads(raw)[:2]
     docnums = list(accumulate(ids, initial=offset))
     del docnums[0]
     if weights is None or isinstance(weights, float):
         weights = (weights or 1.0,) * count
     return docnums, _whole_bytes(weights) or weights
+
+
+def _sliced(raw: bytes, count: int, offset: int) -> tuple[list[int], bytes] | None:
+    ids_end = raw.find(_IDS_END, len(_START)) if raw.startswith(_START) and count > 3 else -1
+    docnums = _docnums(raw, ids_end, count, offset) if ids_end > 0 else None
+    weights = _weights(raw, ids_end + len(_IDS_END), count) if docnums is not None else None
+    return None if weights is None else (docnums, weights)
+
+
+def head_length(count: int) -> int:
+    """Enough of a block's pickle for its docnums and weights when its deltas are one byte
+    each but a few (2 and 9 bytes a posting): the values (4 more) come after."""
+    return 11 * count + 64
 
 
 def _docnums(raw: bytes, end: int, count: int, offset: int) -> list[int] | None:
