@@ -8,9 +8,10 @@ string, thrown away at once; with the floats made bytes and the docnums summed, 
 1024-posting block. The doubles of whole numbers from 1 to 255 differ only in their first
 three bytes, so the weights are read by slicing the pickle into byte columns and translating
 them; the deltas, when all are single bytes (a common term's), are a slice of the pickle:
-~25 us (35 with counts from 33 on), and a posting list reads in ~0.061 us a posting instead
-of ~0.107 (zlib included, the values not inflated: codec._read_blocks). Anything else (fractions, weights from 256, a layout not as
-above) is unpickled as before: the answer is the same either way (tests/test_search_blocks.py).
+~25 us (35 with counts from 33 on). With the values left uninflated (codec._read_blocks), a
+posting list reads in ~0.061 us a posting instead of ~0.107, zlib included. Anything else
+(fractions, weights from 256, a layout not as above) is unpickled as before: the answer is
+the same either way (tests/test_search_blocks.py).
 """
 from __future__ import annotations
 
