@@ -102,3 +102,21 @@ def test_a_few_pages_checked_against_a_common_term_block_by_block(tmp_path):
             holding = set(snapshot.postings(field, term).ids)
             assert snapshot._containing(pages, field, term) == pages & holding
     index.close()
+
+
+def test_document_counts_probed_in_the_term_tables_are_whoosh_s(tmp_path):
+    index = SearchIndex(str(tmp_path / "index"))
+    for book_id in (1, 2, 3):
+        index.index_book(book(book_id, 300))
+    index.remove_book(2)  # counts include deleted documents until a merge, as Whoosh's do
+    with index.store.reading() as snapshot:
+        reader = snapshot.reader
+        terms = {(field, text.decode("utf-8") if isinstance(text, bytes) else text)
+                 for field in ("exact", "folded", "pairs") for leaf, _, _ in snapshot._leaves
+                 for text in leaf.lexicon(field)}
+        missing = {("exact", "cuả"), ("folded", "khong co"), ("pairs", "dan vi"), ("exact", "")}
+        for field, text in sorted(terms | missing):
+            assert snapshot.frequency(field, text) == reader.doc_frequency(field, text)
+        assert snapshot.frequency("exact", "của") == 3 * 300  # the removed book's pages too
+        assert snapshot.common_forms("cua") == ["của"]
+    index.close()

@@ -6,6 +6,7 @@ looks for a length column on disk for every posting of a field that keeps no len
 The codec is pickled into the index's table of contents: keep this import path stable.
 """
 import pickle
+import struct
 import zlib
 from array import array
 from functools import partial
@@ -18,13 +19,17 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter, W3TermsReader, _lenfield,
 )
 from whoosh.columns import NumericColumn
-from whoosh.system import _INT_SIZE, unpack_int
+from whoosh.system import _FLOAT_SIZE, _INT_SIZE, unpack_int, unpack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.matching.wrappers import FilterMatcher
 
 from library.search.blocks import block_docnums, decode_block, head_length
 
 _TERM = itemgetter(0, 1)  # (fieldname, term bytes) of a posting from the pool
+# Whoosh's hash files (whoosh.filedb.filetables): a slot (the key's hash, the item's position)
+# and an item's key and value lengths
+_SLOT, _LENGTHS = struct.Struct("!Iq"), struct.Struct("!ii")
+_SLOTS_READ = 4  # slots read at once: a probe rarely passes more
 
 
 class InliningPostingsWriter(W3PostingsWriter):
@@ -214,6 +219,49 @@ def term_postings(leaf, field: str, term: str, offset: int = 0) -> tuple[array, 
     start, _length = info.extent()
     ids, weights = _read_blocks(terms._postfile, start + len(WHOOSH3_HEADER_MAGIC), offset)
     return _live(ids, weights, leaf.deleted_docs_set if leaf.has_deletions() else None, offset)
+
+
+def doc_frequency(leaves, field: str, term: bytes) -> int:
+    """How many documents of these segments hold a term, as Whoosh's reader counts it, from
+    each segment's hash table of terms probed directly: ~5 us a term over two segments where
+    Whoosh's layers (a generator, a read of each slot, of the key's lengths, of the key, of
+    the count) took ~12. Ranking an unaccented query asks it of every accented spelling of
+    each syllable (~20 a syllable, most in no segment)."""
+    total, hashes = 0, {}
+    for leaf in leaves:
+        terms = getattr(leaf, "_terms", None)
+        if not isinstance(terms, W3TermsReader):
+            total += leaf.doc_frequency(field, term.decode("utf-8"))
+            continue
+        table = terms._tindex
+        key = terms._keycoder(field, term)
+        keyhash = hashes.get(table.hashfn)
+        if keyhash is None:  # the same for every segment hashing alike
+            keyhash = hashes[table.hashfn] = table.hashfn(key)
+        total += _probe(table, key, keyhash)
+    return total
+
+
+def _probe(table, key: bytes, keyhash: int) -> int:
+    """The document count of a key in one Whoosh hash file (0: absent), its slots read a few
+    at once from where the key's hash points, wrapping round, up to an empty one."""
+    start, slots = table.tables[keyhash & 255]
+    at, probed, get = (keyhash >> 8) % slots if slots else 0, 0, table.dbfile.get
+    while probed < slots:
+        many = min(_SLOTS_READ, slots - at, slots - probed)
+        for slot_hash, item in _SLOT.iter_unpack(get(start + at * _SLOT.size, many * _SLOT.size)):
+            if not item:
+                return 0
+            if slot_hash == keyhash:
+                # the key's and value's lengths, the key, then the term info: its flags byte,
+                # its weight (a float), its document count
+                head = get(item, _LENGTHS.size + len(key) + 1 + _FLOAT_SIZE + _INT_SIZE)
+                stored = head[_LENGTHS.size:]
+                if _LENGTHS.unpack_from(head)[0] == len(key) and stored.startswith(key):
+                    return unpack_uint(head[-_INT_SIZE:])[0]
+        probed += many
+        at = (at + many) % slots
+    return 0
 
 
 def term_holders(leaf, field: str, term: str, docnums: list[int]) -> list[int]:

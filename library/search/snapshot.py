@@ -14,7 +14,8 @@ from whoosh.scoring import BM25F, bm25
 from whoosh.util.numeric import byte_to_length
 
 from library.search.analysis import pair, phrase_needle
-from library.search.codec import term_postings
+from library.search.codec import doc_frequency, term_postings
+from library.search.layout import TEXT_FIELDS
 from library.search.matching import Matching
 from library.search.books import BookInfo, BookRuns, read_books  # noqa: F401  (BookInfo: as before)
 from library.search.postings import Postings, PostingsCache
@@ -44,6 +45,7 @@ class Snapshot(Matching):
         self._postings = postings
         self._leaves = [(leaf, offset, offset + leaf.doc_count_all())
                         for leaf, offset in self.reader.leaf_readers()]
+        self._leaf_readers = [leaf for leaf, _, _ in self._leaves]
         segments = tuple(leaf.segment().segment_id() for leaf, _, _ in self._leaves
                          if getattr(leaf, "segment", lambda: None)() is not None)
         self._postings_key = (self.generation, segments)
@@ -194,7 +196,11 @@ class Snapshot(Matching):
         if found is None:
             if len(self._frequencies) > FREQUENCIES_KEPT:
                 self._frequencies = {}
-            found = self._frequencies[key] = self.reader.doc_frequency(field, term)
+            if field in TEXT_FIELDS:
+                found = doc_frequency(self._leaf_readers, field, term.encode("utf-8"))
+            else:
+                found = self.reader.doc_frequency(field, term)
+            self._frequencies[key] = found
         return found
 
     def scorer(self, field: str, term: str):
