@@ -49,7 +49,7 @@ class Behind:
     host: str
     position: int
     seen_at: datetime
-    held: int  # changes kept for it alone
+    held: int  # changes old enough to go, kept because it has not applied them
 
 
 @dataclass
@@ -110,10 +110,9 @@ def prune(keep: timedelta | None = None) -> Pruned:
         # the last one stays as the mark of where the log begins (and keeps its number taken)
         db.session.execute(update(IndexChange).where(IndexChange.seq == last)
                            .values(kind=PRUNED).execution_options(synchronize_session=False))
-    outcome.forgotten = list(db.session.scalars(select(IndexReplica.host).where(~following)))
-    if outcome.forgotten:
-        db.session.execute(delete(IndexReplica).where(IndexReplica.host.in_(outcome.forgotten))
-                           .execution_options(synchronize_session=False))
+    outcome.forgotten = sorted(db.session.scalars(
+        delete(IndexReplica).where(~following).returning(IndexReplica.host)
+        .execution_options(synchronize_session=False)))
     db.session.commit()
     if outcome.dropped or outcome.forgotten:
         log.info("index change log: %d changes up to %d pruned, %d silent hosts forgotten",
