@@ -208,11 +208,13 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
     ext = "epub" if extracted.media_type == EPUB else "pdf"
     stored = store.save_file(job.path, ext)
     faults.checkpoint(faults.AFTER_STORE)
-    cover = tail = None
-    try:
+    cover = None
+    with store.commit_or_discard(db.session, stored) as saved:
         if extracted.cover:
             cover = store.save_bytes(extracted.cover, extracted.cover_ext or "jpg", "covers")
+            saved.append(cover)
         tail = _save_tail(store, extracted)
+        saved.append(tail)
         warnings = list(extracted.warnings)
         title, authors, publisher, description = limits.clamp(
             metadata.title or extracted.title or _title_from_filename(job.filename),
@@ -248,14 +250,8 @@ def _store_book(job: ImportJob, sha256: str, size: int, extracted, shelf: Shelf)
         db.session.flush()
         index_changes.record([book.id])  # every host's index follows, from this commit on
         ocr.plan(book, extracted.scanned_pages)
-        db.session.commit()
-        faults.checkpoint(faults.AFTER_COMMIT)
-        return book
-    except BaseException:
-        db.session.rollback()
-        for saved in (stored, cover, tail):
-            store.delete(saved.name if saved else None)
-        raise
+    faults.checkpoint(faults.AFTER_COMMIT)
+    return book
 
 
 def _save_tail(store, extracted):
@@ -296,41 +292,34 @@ def replace_book_file(book_id: int, path: str | Path, original_filename: str | N
         stored = store.save_file(path, "epub" if extracted.media_type == EPUB else "pdf")
     except OSError:
         return ImportResult(FAILED, filename, reason=N_("Không lưu được tệp"))
-    cover = tail = None
     try:
-        if extracted.cover:
-            cover = store.save_bytes(extracted.cover, extracted.cover_ext or "jpg", "covers")
-            old_files.append(book.cover_name)
-            book.cover_name = cover.name
-        tail = _save_tail(store, extracted)
-        book.reader_tail_name = tail.name if tail else None
-        book.media_type, book.sha256, book.size = extracted.media_type, sha256, size
-        book.original_filename, book.stored_name = filename, stored.name
-        book.page_count, book.searchable = extracted.page_count, extracted.searchable
-        book.toc = [vars(entry) for entry in extracted.toc]
-        book.warnings = extracted.warnings
-        book.index_status = IndexStatus.PENDING
-        book.sections = []
-        db.session.flush()  # the old sections go before the new take their positions
-        book.sections = [
-            Section(position=s.position, page=s.page, chapter=s.chapter, href=s.href, text=s.text)
-            for s in extracted.sections
-        ]
-        index_changes.record([book.id])
-        book.ocr_layer_name = None
-        ocr.forget(book)
-        ocr.plan(book, extracted.scanned_pages)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        for saved in (stored, cover, tail):
-            store.delete(saved.name if saved else None)
+        with store.commit_or_discard(db.session, stored) as saved:
+            if extracted.cover:
+                cover = store.save_bytes(extracted.cover, extracted.cover_ext or "jpg", "covers")
+                saved.append(cover)
+                old_files.append(book.cover_name)
+                book.cover_name = cover.name
+            tail = _save_tail(store, extracted)
+            saved.append(tail)
+            book.reader_tail_name = tail.name if tail else None
+            book.media_type, book.sha256, book.size = extracted.media_type, sha256, size
+            book.original_filename, book.stored_name = filename, stored.name
+            book.page_count, book.searchable = extracted.page_count, extracted.searchable
+            book.toc = [vars(entry) for entry in extracted.toc]
+            book.warnings = extracted.warnings
+            book.index_status = IndexStatus.PENDING
+            book.sections = []
+            db.session.flush()  # the old sections go before the new take their positions
+            book.sections = [
+                Section(position=s.position, page=s.page, chapter=s.chapter, href=s.href, text=s.text)
+                for s in extracted.sections
+            ]
+            index_changes.record([book.id])
+            book.ocr_layer_name = None
+            ocr.forget(book)
+            ocr.plan(book, extracted.scanned_pages)
+    except IntegrityError:  # the same file imported meanwhile: rolled back and deleted above
         return _duplicate(ImportJob(Path(path), original_filename=filename), find_by_sha256(sha256))
-    except BaseException:
-        db.session.rollback()
-        for saved in (stored, cover, tail):
-            store.delete(saved.name if saved else None)
-        raise
     for name in old_files:
         store.delete(name)
     return ImportResult(IMPORTED, filename, book.id, book.title, warnings=list(book.warnings))

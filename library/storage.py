@@ -5,9 +5,10 @@ import os
 import re
 import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 from library.translatable import N_
 
 CHUNK = 1024 * 1024
@@ -86,6 +87,24 @@ class BookStore:
     def delete(self, name: str | None) -> None:
         if name:
             self.path(name).unlink(missing_ok=True)
+
+    @contextmanager
+    def commit_or_discard(self, session, *saved: StoredFile | str | None) -> Iterator[list]:
+        """Commit `session` when the block ends; if the block or the commit fails, roll back,
+        delete the files saved for it and let the error go on: a row that never reached the
+        database leaves no file behind, and a committed one keeps its files.
+
+        `saved` are the files already written for this commit (None is skipped); append to the
+        list the block receives any file it writes itself."""
+        files = list(saved)
+        try:
+            yield files
+            session.commit()
+        except BaseException:
+            session.rollback()
+            for file in files:
+                self.delete(file.name if isinstance(file, StoredFile) else file)
+            raise
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -109,7 +109,7 @@ def test_a_host_away_longer_than_the_retention_builds_its_replica_again(app, boo
                            .values(seen_at=utcnow() - MONTH))
         db.session.commit()
 
-        assert pruning.prune() > 0
+        assert pruning.prune().dropped > 0
         top = changes.latest()
         assert _log() == [(top, changes.PRUNED)], "host b is not waited for"
         assert "host-b" not in _positions(), "and is forgotten"
@@ -130,13 +130,13 @@ def test_changes_stay_for_the_retention_and_until_a_host_has_said_how_far_it_got
         db.session.execute(update(IndexReplica).values(position=0))
         db.session.commit()
         _age_log()
-        assert pruning.prune() == 0 and _log() == kept, "no host has applied them yet"
+        assert pruning.prune().dropped == 0 and _log() == kept, "no host has applied them yet"
 
         db.session.execute(update(IndexReplica).values(position=changes.latest()))
         db.session.commit()
         _age_log(timedelta(days=2))
-        assert pruning.prune() == 0 and _log() == kept, "younger than the 7 days kept"
-        assert pruning.prune(timedelta(days=1)) == len(kept) - 1
+        assert pruning.prune().dropped == 0 and _log() == kept, "younger than the 7 days kept"
+        assert pruning.prune(timedelta(days=1)).dropped == len(kept) - 1
         assert _log() == [(kept[-1][0], changes.PRUNED)]
 
         db.session.execute(IndexReplica.__table__.delete())
@@ -145,7 +145,7 @@ def test_changes_stay_for_the_retention_and_until_a_host_has_said_how_far_it_got
         db.session.execute(IndexReplica.__table__.delete())
         db.session.commit()
         _age_log()
-        assert pruning.prune() == 0, "nobody has said how far it got: nothing goes"
+        assert pruning.prune() == pruning.Pruned(reported=False), "nobody has said how far it got: nothing goes"
 
 
 def test_the_background_runner_prunes_the_log(app, books):
@@ -165,3 +165,60 @@ def test_the_retention_is_configured_in_days_and_a_bad_value_is_refused(app, mon
     monkeypatch.setenv("LIBRARY_INDEX_LOG_RETENTION_DAYS", "một tuần")
     with pytest.raises(ValueError, match="LIBRARY_INDEX_LOG_RETENTION_DAYS"):
         another_app(app)
+
+
+def test_index_prune_by_hand_says_what_went_and_which_host_holds_the_rest(app, books, host_b, runner):
+    with app.app_context():
+        before = changes.latest()
+        _retitle(books[0], "Nghị quyết hội nghị lần thứ năm")
+        _age_log()
+        kept = _log()
+
+    said = runner.invoke(args=["index", "prune"])
+    assert said.exit_code == 0, said.output
+    with app.app_context():
+        dropped = len(kept) - len(_log())
+        assert dropped > 0 and _log()[0] == (before, changes.PRUNED)
+    assert f"Đã xoá {dropped} thay đổi khỏi nhật ký của chỉ mục." in said.output
+    assert (f"Máy chủ host-b mới áp dụng đến thay đổi số {before} (báo lúc "
+            in said.output and "1 thay đổi đủ cũ để xoá được giữ lại cho nó." in said.output)
+
+    with host_b.app_context():
+        replica.follow(blocking=True)
+    said = runner.invoke(args=["index", "prune"], env={"LANG": "en_US.UTF-8"})
+    assert said.exit_code == 0, said.output
+    assert "Removed 1 change from the index's change log." in said.output
+    assert "host-b" not in said.output
+    assert "Changes newer than 7 days are kept (LIBRARY_INDEX_LOG_RETENTION_DAYS)." in said.output
+
+
+def test_after_a_restore_a_gone_host_holds_the_log_back_a_grace_period_and_a_live_one_stays_waited_for(
+        app, books, host_b, runner, tmp_path, monkeypatch):
+    """The backup holds the replica rows of its day: this host, host b (which shares the
+    database and goes on running), and a host that has since been taken down."""
+    with app.app_context():
+        here = tasks.host_id()
+        db.session.add(IndexReplica(host="gone-host", position=1, seen_at=utcnow()))
+        db.session.commit()
+    assert runner.invoke(args=["backup", str(tmp_path / "backup")]).exit_code == 0
+    with app.app_context():
+        _retitle(books[0], "Nghị quyết hội nghị lần thứ năm")  # after the backup: lost by the restore
+    restored = runner.invoke(args=["restore", str(tmp_path / "backup"), "--force", "--no-index"])
+    assert restored.exit_code == 0, restored.output
+
+    with app.app_context():
+        top = changes.latest()
+        assert set(_positions()) == {here, "host-b", "gone-host"}
+        _age_log()
+        assert pruning.prune().behind[0].host == "gone-host", "waited for a while after the restore"
+    with host_b.app_context():
+        host_b.extensions["index_replica_reported"].clear()  # ten minutes on, for its follower
+        replica.follow(blocking=True)
+
+    later = utcnow() + pruning.RESTORE_GRACE + timedelta(minutes=1)
+    monkeypatch.setattr(pruning, "utcnow", lambda: later)
+    with app.app_context():
+        outcome = pruning.prune()
+        assert outcome.forgotten == ["gone-host"], "no longer holds the log back"
+        assert _positions() == {here: top, "host-b": top}, "host b is still waited for"
+        assert _log() == [(top, changes.PRUNED)]

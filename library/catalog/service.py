@@ -87,13 +87,8 @@ def edit_book(book: Book, *, title: str, authors: str, year: int | None, publish
         changes["cover"] = [bool(old_cover), True]
     if not changes:
         return changes
-    audit.record("book.edit", "book", book.id, book.title, changes=changes)
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        store.delete(saved.name if saved else None)
-        raise
+    with store.commit_or_discard(db.session, saved):
+        audit.record("book.edit", "book", book.id, book.title, changes=changes)
     store.delete(old_cover)
     indexing.enqueue(book.id)
     return changes

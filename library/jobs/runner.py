@@ -68,8 +68,7 @@ def create_job(uploads: Iterable[Upload], *, shelf: Shelf | None, source: str, u
     store = get_store()
     job = IngestJob(source=source, shelf_id=shelf.id if shelf else None,
                     created_by_id=getattr(user, "id", None), status=JobStatus.QUEUED)
-    staged: list[str] = []
-    try:
+    with store.commit_or_discard(db.session) as staged:
         for position, upload in enumerate(uploads, start=1):
             name = clean_text(Path(upload.filename or "").name) or f"tep-{position}"
             row = IngestJobFile(position=position, original_filename=name[:500],
@@ -83,12 +82,6 @@ def create_job(uploads: Iterable[Upload], *, shelf: Shelf | None, source: str, u
                 staged.append(row.staged_name)
             job.files.append(row)
         db.session.add(job)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        for name in staged:
-            store.delete(name)
-        raise
     return job
 
 

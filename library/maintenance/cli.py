@@ -1,5 +1,6 @@
-"""`index check [--repair]`, `backup DIR`, `restore DIR [--force]`: one-liners over the services."""
+"""`index check [--repair]`, `index prune`, `backup DIR`, `restore DIR [--force]`: one-liners over the services."""
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 
 from library import indexing
 from library.catalog.models import Book
+from library.indexing import pruning
 from library.cli import index_cli
 from library.cli_language import N_, _, command, ngettext, option, said
 from library.database import upgrade_schema
@@ -52,6 +54,34 @@ def _summary() -> str:
     return _("{books} sách trong cơ sở dữ liệu, {indexed} sách trong chỉ mục.", books=books, indexed=indexed)
 
 
+@index_cli.command("prune", help=N_(
+    "Xoá khỏi nhật ký thay đổi của chỉ mục những thay đổi mọi máy chủ đã áp dụng và cũ hơn thời "
+    "gian lưu giữ (LIBRARY_INDEX_LOG_RETENTION_DAYS); cho biết máy chủ nào đang giữ lại phần còn lại."))
+@option("--days", type=click.FloatRange(min=0, min_open=True),
+        help=N_("Giữ số ngày này thay vì thời gian lưu giữ đã cấu hình (ít nhất 30 phút vẫn được giữ)."))
+def prune_index_log(days):
+    """Prune the index change log now, as the background runner does every hour."""
+    outcome = pruning.prune(timedelta(days=days) if days else None)
+    click.echo(ngettext("Đã xoá {num} thay đổi khỏi nhật ký của chỉ mục.",
+                        "Đã xoá {num} thay đổi khỏi nhật ký của chỉ mục.", outcome.dropped))
+    if not outcome.reported:
+        click.echo(_("Chưa máy chủ nào báo đã áp dụng nhật ký đến đâu: mọi thay đổi được giữ lại."))
+    if outcome.forgotten:
+        click.echo(ngettext("Thôi chờ {num} máy chủ im lặng lâu hơn thời gian lưu giữ: {hosts}.",
+                            "Thôi chờ {num} máy chủ im lặng lâu hơn thời gian lưu giữ: {hosts}.",
+                            len(outcome.forgotten), hosts=", ".join(outcome.forgotten)))
+    for host in outcome.behind:
+        click.echo(ngettext(
+            "Máy chủ {host} mới áp dụng đến thay đổi số {position} (báo lúc {seen} UTC): "
+            "{num} thay đổi đủ cũ để xoá được giữ lại cho nó.",
+            "Máy chủ {host} mới áp dụng đến thay đổi số {position} (báo lúc {seen} UTC): "
+            "{num} thay đổi đủ cũ để xoá được giữ lại cho nó.",
+            host.held, host=host.host, position=host.position, seen=f"{host.seen_at:%Y-%m-%d %H:%M}"))
+    if outcome.reported and not outcome.behind:
+        click.echo(_("Các thay đổi mới hơn {days} ngày được giữ lại (LIBRARY_INDEX_LOG_RETENTION_DAYS).",
+                     days=f"{days if days else pruning.retention().total_seconds() / 86400:g}"))
+
+
 @command("backup", help=N_("Sao lưu cơ sở dữ liệu, tệp sách và ảnh bìa vào DIRECTORY (kèm mã kiểm tra)."))
 @click.argument("directory", type=click.Path(file_okay=False))
 @with_appcontext
@@ -84,6 +114,7 @@ def restore_command(directory, force, no_index):
     except backups.BackupError as exc:
         raise click.ClickException(said(exc.message)) from exc
     upgrade_schema(current_app)  # a backup of an older schema is brought up to date
+    pruning.after_restore()  # the backup's hosts hold the change log back a grace period, no more
     click.echo(_("Đã khôi phục {books} sách, {files} tệp từ {directory}",
                  books=outcome.books, files=outcome.files, directory=directory))
     if no_index:

@@ -305,12 +305,7 @@ def refresh_layer(book: Book) -> None:
         update_bytes = build_layer(store.path(book.stored_name), tail if tail and tail.is_file() else None,
                                    layers, memory_mb=current_app.config["OCR_MEMORY_MB"])
     saved = store.save_bytes(update_bytes, "pdf", READER) if update_bytes else None
-    book.ocr_layer_name = saved.name if saved else None
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        store.delete(saved.name if saved else None)
-        raise
+    with store.commit_or_discard(db.session, saved):
+        book.ocr_layer_name = saved.name if saved else None
     if old and old != book.ocr_layer_name:
         store.delete(old)
