@@ -1,8 +1,11 @@
-"""Snippets fold a page only as far as they search it: the same window and the same <mark>s as
-folding the whole page, wherever the match lies and whatever letters the page holds."""
+"""Snippets fold a page only as far as they search it, at C speed and in lower case: the same
+window and the same <mark>s as folding the whole page by str.translate and matching ignoring
+case, wherever the match lies and whatever letters the page holds."""
+import re
+
 import pytest
 
-from library.search import snippets
+from library.search import folding, snippets
 from library.search.query import parse
 from library.search.snippets import Finder
 
@@ -19,9 +22,12 @@ PAGES = [
     "đảng viên ngay đầu trang " + FILLER,
     FILLER + "không có từ nào cần tìm ở đây cả",
     FILLER.replace(".", " ") + " kết thúc bằng đảng viên",
+    FILLER + "ĐẢNG VIÊN’S đảng\u00a0viên ĐảNg ViÊn İ ı ſ K Å ½ ß Ⅳ",
+    FILLER + "😀 Đảng viên ngoài mặt phẳng cơ bản, ≠ ; ` và Đảng viên",
+    FILLER + "Δ Đảng viên Ελληνικά Đảng — viên đảng viên",
 ]
 QUERIES = ["dang vien", "đảng viên", "mua xuan", "da nang", "Đà Nẵng", "dang", "vien dang",
-           "hoc tap dang vien", "chi bo"]
+           "hoc tap dang vien", "chi bo", "DANG VIEN", "ελληνικά", "s k i"]
 
 
 def snippets_folding(monkeypatch, first: int) -> list[str]:
@@ -36,10 +42,55 @@ def snippets_folding(monkeypatch, first: int) -> list[str]:
     return shown
 
 
-@pytest.mark.parametrize("first", [1, 7, 400])
+def snippets_as_before(monkeypatch) -> list[str]:
+    """Every page folded whole by str.translate, every pattern matched ignoring case."""
+    def ignoring_case(self, pattern):
+        self.lowered, self.pattern = False, re.compile(pattern, re.IGNORECASE)
+    monkeypatch.setattr(snippets._OnFolded, "__init__", ignoring_case)
+    shown = snippets_folding(monkeypatch, 10 ** 9)
+    monkeypatch.undo()
+    return shown
+
+
+@pytest.mark.parametrize("first", [1, 7, 400, 10 ** 9])
 def test_folding_as_far_as_searched_shows_what_folding_the_whole_page_shows(monkeypatch, first):
-    whole = snippets_folding(monkeypatch, 10 ** 9)
-    assert snippets_folding(monkeypatch, first) == whole
+    before = snippets_as_before(monkeypatch)
+    assert snippets_folding(monkeypatch, first) == before
+
+
+def test_pages_fold_as_str_translate_folds_them_but_for_stand_ins():
+    for page in PAGES:
+        folded, translated = folding.fold_text(page), page.translate(folding.FOLDED_LOWER)
+        assert len(folded) == len(page)
+        for mine, theirs in zip(folded, translated):
+            assert mine == theirs or (mine == "'" and not re.match(r"[\w.]", theirs))
+    assert folding.fold_text("Đảng ’viên’ ĐẢNG") == "dang 'vien' dang"
+
+
+def test_every_character_of_a_vietnamese_page_s_blocks_folds_as_str_translate_or_stands_in():
+    """Characters that are not word characters nor "." may stand for each other: a folded
+    pattern cannot tell them apart. No character any case-sensitive literal matches does."""
+    for high in (0x00, 0x01, 0x02, 0x1E, 0x20, 0x21, 0x03):
+        for low in range(256):
+            char = chr(high << 8 | low)
+            if 0xD800 <= ord(char) < 0xE000:
+                continue
+            folded = folding.fold_text("ab" + char + "cd")
+            theirs = char.translate(folding.FOLDED_LOWER)
+            assert folded[:2] == "ab" and folded[-2:] == "cd" and len(folded) == 5
+            assert folded[2] == theirs or (folded[2] == "'" and not re.match(r"[\w.]", theirs))
+
+
+def test_lowercase_patterns_find_what_patterns_ignoring_case_found_in_all_of_unicode():
+    """Each character folded as before (FOLDED_LETTERS) and matched ignoring case, and folded in
+    lower case (FOLDED_LOWER) and matched case-sensitively: the same for every letter and
+    digit a folded pattern holds, its separator and its end."""
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    before, lowered = every.translate(folding.FOLDED_LETTERS), every.translate(folding.FOLDED_LOWER)
+    assert len(before) == len(lowered) == len(every)
+    for pattern in [*"abcdefghijklmnopqrstuvwxyz0123456789", r"[^\w.]", r"[^\W_]", r"\."]:
+        ignoring = [m.start() for m in re.finditer(pattern, before, re.IGNORECASE)]
+        assert [m.start() for m in re.finditer(pattern, lowered)] == ignoring, pattern
 
 
 def test_a_match_far_into_the_page_is_found_and_marked():

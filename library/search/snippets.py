@@ -8,6 +8,7 @@ from functools import cached_property
 from html import escape
 
 from library.search.analysis import BREAKS
+from library.search.folding import FOLDED_LETTERS, VARIANTS as _VARIANTS, fold_text
 from library.search.query import UserQuery, needs_phrase_check
 from library.vietnamese import fold
 
@@ -15,27 +16,9 @@ SNIPPET_CHARS = 200
 _MAX_MARKS = 40
 
 
-def _letter_variants() -> dict[str, str]:
-    """Every lowercase Latin letter that folds to a given ASCII letter, 'd' -> 'dđ'."""
-    variants: dict[str, str] = {}
-    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
-        char = chr(code)
-        base = fold(char)
-        if char == char.lower() and len(base) == 1 and base.isascii() and base.isalpha():
-            variants[base] = variants.get(base, base) + char
-    return variants
-
-
-_VARIANTS = _letter_variants()
-# Each of those letters, either case, as the ASCII letter it folds to: a text folded so keeps
-# its length (a match's span is the same in both), and a folded pattern is plain ASCII. A
-# character class of Vietnamese vowels costs Python's regex compiler ~0.2 ms (a table over
-# all of Unicode's first 65,536 characters): a 4-syllable query's patterns took ~10 ms.
-# Sentence punctuation becomes a full stop there: the separator of syllables is then short.
-_FOLDED_LETTERS = str.maketrans({
-    **{v: base for base, variants in _VARIANTS.items()
-       for letter in variants for v in {letter, letter.upper()} if len(v) == 1},
-    **dict.fromkeys(BREAKS, ".")})
+# The page folded letter for letter (library.search.folding): folded patterns are then plain
+# ASCII. A character class of Vietnamese vowels costs Python's regex compiler ~0.2 ms (a table
+# over all of Unicode's first 65,536 characters): a 4-syllable query's patterns took ~10 ms.
 _FOLDED_SEPARATOR = r"[^\w.]+"
 _FOLDED = threading.local()  # this thread's last text folded (_Folded): searched many times
 
@@ -71,14 +54,14 @@ def _syllable(syllable: str, exact: bool) -> str:
 
 
 def _folded_phrase(syllables: list[str]) -> str:
-    """As _phrase(syllables, False), for a text folded by _FOLDED_LETTERS."""
+    """As _phrase(syllables, False), for a text folded by fold_text."""
     return _FOLDED_SEPARATOR.join(re.escape(fold(s)) for s in syllables) + r"(?![^\W_])"
 
 
 class _Folded:
-    """A text folded by _FOLDED_LETTERS from its start, only as far as searched: a snippet
+    """A text folded (fold_text) from its start, only as far as searched: a snippet
     needs its first match and the window around it, and folding a whole 2,000-character page
-    cost ~60 us, a third of its snippet.
+    by str.translate cost ~60 us, a third of its snippet.
 
     The folded part ends at the text's end or just before a sentence break: no folded pattern
     takes a "." (neither its syllables nor its separator), and the word-end look-ahead fails
@@ -107,7 +90,7 @@ class _Folded:
         text = self.text
         cut = _BREAK_CHAR.search(text, wanted) if wanted < len(text) else None
         cut = cut.start() if cut is not None else len(text)
-        self.folded += text[len(self.folded):cut].translate(_FOLDED_LETTERS)
+        self.folded += fold_text(text[len(self.folded):cut])
 
 
 _BREAK_CHAR = re.compile("[" + re.escape(BREAKS) + "]")  # what folds to ".", and only that
@@ -120,13 +103,22 @@ def _folded(text: str) -> _Folded:
 
 
 class _OnFolded:
-    """A pattern of folded syllables searched in the text folded (spans are the same)."""
+    """A pattern of folded syllables searched in the text folded (spans are the same).
+
+    A pattern of ASCII syllables (a Vietnamese query's, folded) is matched case-sensitively
+    in the text folded as far as searched in lower case (fold_text); another, ignoring case
+    in the whole text folded as before, its letters beyond ASCII kept (FOLDED_LETTERS).
+    """
 
     def __init__(self, pattern: str):
-        self.pattern = _compile(pattern)
+        self.lowered = pattern.isascii()
+        self.pattern = re.compile(pattern) if self.lowered else _compile(pattern)
 
     def search(self, text: str, start: int = 0, end: int | None = None):
-        return _folded(text).search(self.pattern, start, len(text) if end is None else end)
+        end = len(text) if end is None else end
+        if self.lowered:
+            return _folded(text).search(self.pattern, start, end)
+        return self.pattern.search(text.translate(FOLDED_LETTERS), start, end)
 
 
 def _phrase(syllables: list[str], exact: bool) -> str:
