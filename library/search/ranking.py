@@ -42,6 +42,8 @@ class Match:
     # (across a comma or a full stop, or far from each other): those rank first. None when
     # every matching page is of one kind.
     adjacent: set[int] | None = None
+    # each term's posting list and BM25, looked up once for the several scorings of a search
+    term_scores: dict = field(default_factory=dict)
 
     @cached_property
     def docset(self) -> set[int]:
@@ -137,6 +139,14 @@ class Pool:
     def without(self, more: set[int]) -> Pool:
         return Pool(self.allowed, self.excluded | more)
 
+    def split(self, part: set[int]) -> tuple[Pool, Pool]:
+        """The pool's documents in `part`, and the others: the size of the others by a
+        subtraction, not by intersecting their sets (~0.3 ms for 10,000 pages)."""
+        inside = Pool(self.allowed & part, self.excluded)
+        outside = self.without(part)
+        outside.size = len(self) - len(inside)
+        return inside, outside
+
 
 def in_books(snapshot: Snapshot, docnums: list[int], books: set[int]) -> list[int]:
     return snapshot.in_books(docnums, books)
@@ -147,7 +157,7 @@ def _by_adjacency(found: Match, pool: Pool) -> list[Pool]:
     apart; the pool whole when the query makes no such difference."""
     if found.adjacent is None:
         return [pool]
-    return [Pool(pool.allowed & found.adjacent, pool.excluded), pool.without(found.adjacent)]
+    return list(pool.split(found.adjacent))
 
 
 def rank(snapshot: Snapshot, found: Match, limit: int, pool: Pool) -> list[Ranked]:
@@ -167,7 +177,8 @@ def _rank(snapshot: Snapshot, found: Match, limit: int, pool: Pool) -> list[Rank
         return _best(snapshot, found, pool, limit, DIRECT_SCORING)
     ranked = _best(snapshot, found, Pool(exact), limit, DIRECT_SCORING)
     if len(ranked) < limit:
-        ranked += _best(snapshot, found, pool.without(exact), limit - len(ranked), DIRECT_SCORING)
+        ranked += _best(snapshot, found, pool.split(exact)[1], limit - len(ranked),
+                        DIRECT_SCORING)
     return ranked
 
 
@@ -229,19 +240,23 @@ def score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
     if not docnums:
         return []
     plan = found.plan
-    every = [_TermScore(snapshot, t) for t in plan.terms]
-    exact = [_TermScore(snapshot, t) for t in plan.exact_terms]
+    terms = found.term_scores
+    for term in {*plan.terms, *plan.exact_terms} - terms.keys():
+        terms[term] = _TermScore(snapshot, term)
+    every = [terms[t] for t in plan.terms]
+    exact = [terms[t] for t in plan.exact_terms]
     lengths = {name: list(map(snapshot.field_lengths(name).__getitem__, docnums))
                for name in {t.field for t in every + exact}}
-    scores = {id(t): t.scores(docnums, lengths[t.field]) for t in every + exact}
+    # (weights, scores) of each term over the documents
+    scores = {t.term: t.scores(docnums, lengths[t.field]) for t in every + exact}
     # summed in the order of the terms, as one sum() a document did: the same floats
-    totals = list(map(sum, zip(*(scores[id(t)] for t in every)))) or [0] * len(docnums)
+    totals = list(map(sum, zip(*(scores[t.term][1] for t in every)))) or [0] * len(docnums)
     tiers = [1] * len(docnums)
     if exact:
-        held = list(map(all, zip(*(t.weights for t in exact))))
+        held = list(map(all, zip(*(scores[t.term][0] for t in exact))))
         if any(held):
             scored = [t for t in every if t.term not in plan.implied] + exact
-            narrowed = map(sum, zip(*(scores[id(t)] for t in scored)))
+            narrowed = map(sum, zip(*(scores[t.term][1] for t in scored)))
             for i, (is_exact, total) in enumerate(zip(held, narrowed)):
                 if is_exact:
                     tiers[i], totals[i] = 0, total
@@ -261,26 +276,24 @@ class _TermScore:
         self.postings = snapshot.postings(*term)
         # an exact form typed but found nowhere has no statistics to score with
         self.scorer = snapshot.scorer(*term) if snapshot.frequency(*term) else None
-        self.weights: list = []
 
-    def scores(self, docnums: list[int], lengths: list) -> list[float]:
-        """The term's score in each document (0.0 where it is not); its frequency in each is
-        left in `weights`."""
+    def scores(self, docnums: list[int], lengths: list) -> tuple[list, list[float]]:
+        """The term's frequency in each document, and its score there (0.0 where it is not)."""
         ids, weights = self.postings.ids, self.postings.weights
         last = len(ids)
         found = [at if at < last and ids[at] == docnum else -1
                  for at, docnum in zip(map(bisect_left, repeat(ids), docnums), docnums)]
-        self.weights = [weights[at] if at >= 0 else 0 for at in found]
+        weights = [weights[at] if at >= 0 else 0 for at in found]
         if self.scorer is None:
-            return [0.0] * len(docnums)
+            return weights, [0.0] * len(docnums)
         bm25 = _bm25_terms(self.scorer)
         if bm25 is None:  # another weighting model than the schema's: its own function
             score = self.scorer
-            return [score(w, fl) if w else 0.0 for w, fl in zip(self.weights, lengths)]
+            return weights, [score(w, fl) if w else 0.0 for w, fl in zip(weights, lengths)]
         idf, average, b, k1 = bm25
         # whoosh.scoring.bm25, operation for operation: the same float for the same inputs
-        return [idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * fl / average))) if w else 0.0
-                for w, fl in zip(self.weights, lengths)]
+        return weights, [idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * fl / average)))
+                         if w else 0.0 for w, fl in zip(weights, lengths)]
 
 
 def _bm25_terms(scorer) -> tuple[float, float, float, float] | None:
