@@ -108,3 +108,13 @@ def test_words_apart_across_punctuation_are_marked_one_by_one():
 def test_pages_with_other_scripts_and_ligatures_keep_their_offsets():
     html = Finder(parse("dang vien")).snippet(PAGES[4])
     assert "한국어 문장 <mark>đảng viên</mark> 한국어 và ﬁnal ﬂow <mark>ĐẢNG VIÊN</mark>" in html
+
+
+def test_a_snippet_is_one_line_whatever_its_spaces():
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert {c for c in spaces if re.fullmatch(r"\s", c)} == set(spaces)
+    text = "  Các" + "".join(f" đảng{s}{s}viên{s}" for s in spaces) + "\n cuối \t"
+    html = Finder(parse("dang vien")).highlight(text)
+    squeezed = re.sub(r"\s+", " ", snippets._render(text, 0, len(text), [], squeeze=False))
+    assert html.replace("<mark>", "").replace("</mark>", "") == squeezed.strip()
+    assert "  " not in html and "\n" not in html and html.startswith("Các <mark>đảng")
