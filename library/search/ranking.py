@@ -6,10 +6,12 @@ query's terms for at most a few hundred pages, picked by the rarest term's frequ
 """
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from itertools import filterfalse, islice, repeat
+from operator import eq, mul
 
 from library.search import query as uq
 from library.search.snapshot import Snapshot, _bm25 as snapshot_bm25
@@ -276,14 +278,18 @@ class _TermScore:
         self.postings = snapshot.postings(*term)
         # an exact form typed but found nowhere has no statistics to score with
         self.scorer = snapshot.scorer(*term) if snapshot.frequency(*term) else None
+        # the lists with one posting more, of no document and no weight: where a document
+        # would be inserted is then always a posting to compare it with (C loops, no test)
+        ids, weights = self.postings.ids, self.postings.weights
+        self._ids = ids + array(ids.typecode, [_NO_DOCUMENT])
+        self._weights = weights + array(weights.typecode, [0])
 
     def scores(self, docnums: list[int], lengths: list) -> tuple[list, list[float]]:
-        """The term's frequency in each document, and its score there (0.0 where it is not)."""
-        ids, weights = self.postings.ids, self.postings.weights
-        last = len(ids)
-        found = [at if at < last and ids[at] == docnum else -1
-                 for at, docnum in zip(map(bisect_left, repeat(ids), docnums), docnums)]
-        weights = [weights[at] if at >= 0 else 0 for at in found]
+        """The term's frequency in each document (0 where it is not: False times its
+        neighbour's), and its score there (0.0 where it is not)."""
+        at = list(map(bisect_left, repeat(self.postings.ids), docnums))
+        held = map(eq, map(self._ids.__getitem__, at), docnums)
+        weights = list(map(mul, map(self._weights.__getitem__, at), held))
         if self.scorer is None:
             return weights, [0.0] * len(docnums)
         bm25 = _bm25_terms(self.scorer)
@@ -294,6 +300,9 @@ class _TermScore:
         # whoosh.scoring.bm25, operation for operation: the same float for the same inputs
         return weights, [idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * fl / average)))
                          if w else 0.0 for w, fl in zip(weights, lengths)]
+
+
+_NO_DOCUMENT = 2 ** 32 - 1  # above every docnum of an index ('I' postings)
 
 
 def _bm25_terms(scorer) -> tuple[float, float, float, float] | None:
