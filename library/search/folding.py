@@ -43,11 +43,10 @@ FOLDED_LOWER = {**FOLDED_LETTERS, **{ord(c): c.lower() for c in "ABCDEFGHIJKLMNO
                 ord("\u0130"): "i", ord("\u0131"): "i", ord("\u017f"): "s", ord("\u212a"): "k"}
 
 # What a folded pattern can tell apart is narrower than the text: its syllables are word
-# characters, its separator any run of characters neither word
-# characters nor ".", its end a character not a letter or digit. So a character other than
-# a word character or "." may stand for another: "'" stands for those beyond Latin-1 ("’",
-# "‘", spaces and marks of general punctuation). Every other character of the fast path is
-# the one str.translate gives.
+# characters, its separator any run of characters neither word characters nor ".", its end
+# a character not a letter or digit. So a character neither a word character nor "." may
+# stand for another: "'" stands for those beyond Latin-1 ("’", "‘", spaces and marks of
+# general punctuation). Every other character of the fast path is the one str.translate gives.
 _STAND_IN = "'"
 _UNKNOWN = 0  # in a block's table: a character the fast path cannot fold (NUL among them)
 _WORD = re.compile(r"[\w.]")
