@@ -8,6 +8,7 @@ from functools import cached_property
 from html import escape
 
 from library.search.analysis import BREAKS
+from library.search.folding import FOLDED_LETTERS, VARIANTS as _VARIANTS, fold_text
 from library.search.query import UserQuery, needs_phrase_check
 from library.vietnamese import fold
 
@@ -15,29 +16,11 @@ SNIPPET_CHARS = 200
 _MAX_MARKS = 40
 
 
-def _letter_variants() -> dict[str, str]:
-    """Every lowercase Latin letter that folds to a given ASCII letter, 'd' -> 'dđ'."""
-    variants: dict[str, str] = {}
-    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
-        char = chr(code)
-        base = fold(char)
-        if char == char.lower() and len(base) == 1 and base.isascii() and base.isalpha():
-            variants[base] = variants.get(base, base) + char
-    return variants
-
-
-_VARIANTS = _letter_variants()
-# Each of those letters, either case, as the ASCII letter it folds to: a text folded so keeps
-# its length (a match's span is the same in both), and a folded pattern is plain ASCII. A
-# character class of Vietnamese vowels costs Python's regex compiler ~0.2 ms (a table over
-# all of Unicode's first 65,536 characters): a 4-syllable query's patterns took ~10 ms.
-# Sentence punctuation becomes a full stop there: the separator of syllables is then short.
-_FOLDED_LETTERS = str.maketrans({
-    **{v: base for base, variants in _VARIANTS.items()
-       for letter in variants for v in {letter, letter.upper()} if len(v) == 1},
-    **dict.fromkeys(BREAKS, ".")})
+# The page folded letter for letter (library.search.folding): folded patterns are then plain
+# ASCII. A character class of Vietnamese vowels costs Python's regex compiler ~0.2 ms (a table
+# over all of Unicode's first 65,536 characters): a 4-syllable query's patterns took ~10 ms.
 _FOLDED_SEPARATOR = r"[^\w.]+"
-_FOLDED = threading.local()  # this thread's last text folded: a page is searched many times
+_FOLDED = threading.local()  # this thread's last text folded (_Folded): searched many times
 
 
 def _separator() -> str:
@@ -71,24 +54,73 @@ def _syllable(syllable: str, exact: bool) -> str:
 
 
 def _folded_phrase(syllables: list[str]) -> str:
-    """As _phrase(syllables, False), for a text folded by _FOLDED_LETTERS."""
+    """As _phrase(syllables, False), for a text folded by fold_text."""
     return _FOLDED_SEPARATOR.join(re.escape(fold(s)) for s in syllables) + r"(?![^\W_])"
 
 
-def _folded(text: str) -> str:
+class _Folded:
+    """A text folded (fold_text) from its start, only as far as searched: a snippet needs
+    its first match and the window around it, not the rest of a long chapter.
+
+    The folded part ends at the text's end or just before a sentence break: no folded pattern
+    takes a "." (neither its syllables nor its separator), and the word-end look-ahead fails
+    on none, so a match found in the folded part is the match the whole folded text holds,
+    and where the part has none, no match starts in it.
+    """
+
+    # characters folded at first; each further step folds as many again. Snippets of 200
+    # queries: ~57 us each from 400, ~52 from 1,000 or the whole page (2,000 characters):
+    # a call costs as much as folding a few hundred; longer texts are folded as far as needed
+    FIRST = 1000
+
+    def __init__(self, text: str):
+        self.text, self.folded = text, ""
+
+    def search(self, pattern: re.Pattern, start: int, end: int):
+        end = min(end, len(self.text))
+        while True:
+            done = len(self.folded)
+            if done >= end:
+                return pattern.search(self.folded, start, end)
+            found = pattern.search(self.folded, start, done) if start < done else None
+            if found is not None:
+                return found
+            start = max(start, done)
+            self._fold_beyond(max(done * 2, self.FIRST, start + 1))
+
+    def _fold_beyond(self, wanted: int) -> None:
+        text = self.text
+        cut = _BREAK_CHAR.search(text, wanted) if wanted < len(text) else None
+        cut = cut.start() if cut is not None else len(text)
+        self.folded += fold_text(text[len(self.folded):cut])
+
+
+_BREAK_CHAR = re.compile("[" + re.escape(BREAKS) + "]")  # what folds to ".", and only that
+
+
+def _folded(text: str) -> _Folded:
     if getattr(_FOLDED, "text", None) is not text:
-        _FOLDED.text, _FOLDED.folded = text, text.translate(_FOLDED_LETTERS)
+        _FOLDED.text, _FOLDED.folded = text, _Folded(text)
     return _FOLDED.folded
 
 
 class _OnFolded:
-    """A pattern of folded syllables searched in the text folded (spans are the same)."""
+    """A pattern of folded syllables searched in the text folded (spans are the same).
+
+    A pattern of ASCII syllables (a Vietnamese query's, folded) is matched case-sensitively
+    in the text folded as far as searched in lower case (fold_text); another, ignoring case
+    in the whole text folded as before, its letters beyond ASCII kept (FOLDED_LETTERS).
+    """
 
     def __init__(self, pattern: str):
-        self.pattern = _compile(pattern)
+        self.lowered = pattern.isascii()
+        self.pattern = re.compile(pattern) if self.lowered else _compile(pattern)
 
     def search(self, text: str, start: int = 0, end: int | None = None):
-        return self.pattern.search(_folded(text), start, len(text) if end is None else end)
+        end = len(text) if end is None else end
+        if self.lowered:
+            return _folded(text).search(self.pattern, start, end)
+        return self.pattern.search(text.translate(FOLDED_LETTERS), start, end)
 
 
 def _phrase(syllables: list[str], exact: bool) -> str:
@@ -197,9 +229,6 @@ def _window(text: str, first: int, last: int, width: int) -> tuple[int, int]:
     return start, end
 
 
-_SPACES = re.compile(r"\s+")
-
-
 def _render(text: str, start: int, end: int, spans: list[tuple[int, int]],
             squeeze: bool = True) -> str:
     pieces, at = [], start
@@ -211,5 +240,7 @@ def _render(text: str, start: int, end: int, spans: list[tuple[int, int]],
         at = b
     pieces.append(escape(text[at:end]))
     body = "".join(pieces)
-    body = _SPACES.sub(" ", body).strip() if squeeze else body
+    # one line: str.split() cuts at the runs of what a regex's \s matches (str.isspace), in
+    # C, ~2 us where re.sub(r"\s+", " ") made a replacement a run (~28 us a snippet)
+    body = " ".join(body.split()) if squeeze else body
     return ("… " if start > 0 else "") + body + (" …" if end < len(text) else "")
