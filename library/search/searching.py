@@ -27,7 +27,8 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     found = match(snapshot, user_query)
     page, per_page = max(1, min(int(page), MAX_PAGE)), max(1, min(int(per_page), 100))
     books, book_of = snapshot.books, snapshot.book_of
-    matching = snapshot.books_of(found.docnums) & books.keys()
+    pages_per_book = snapshot.book_counts(found.docnums)
+    matching = set(pages_per_book) & books.keys()
     unresolved, share = set(), 1.0
     if found.unchecked:
         matching, unresolved, share = _books_holding(snapshot, found, matching)
@@ -50,7 +51,9 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     pool = pool.without(title_docs)
     for ranked in rank(snapshot, found, max(TOP_SCORED, needed * 5), pool):
         best_pages[book_of[ranked[0]]].append(ranked)
-    sections = snapshot.sections(allowed, found.docset)
+    # every matching page allowed: its books' pages are counted already
+    sections = snapshot.sections(allowed, found.docset,
+                                 pages_per_book if allowed is found.docnums else None)
     sections.subtract(map(book_of.__getitem__, title_docs))
 
     def relevance(book: int):

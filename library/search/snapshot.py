@@ -121,12 +121,14 @@ class Snapshot(Matching):
             self.memo["later_pieces"] = later
         return self.memo["later_pieces"]
 
-    def sections(self, docnums: list[int], docset: set[int]) -> Counter:
+    def sections(self, docnums: list[int], docset: set[int],
+                 counts: Counter | None = None) -> Counter:
         """How many pages or chapters of each book these documents are.
 
-        docnums: the pages of some books among docset, the documents that matched.
+        docnums: the pages of some books among docset, the documents that matched; counts:
+        book_counts(docnums) if the caller has it already (not changed here).
         """
-        books = self.book_counts(docnums)
+        books = Counter(counts) if counts is not None else self.book_counts(docnums)
         pieces, alone = self._pieces(docset, books)
         if pieces:
             books.subtract(map(self.book_of.__getitem__, pieces))
@@ -310,7 +312,7 @@ class Snapshot(Matching):
         key = (self._postings_key, field, term, "by frequency")
         found = self._postings.get(key)
         if found is None and first is not None:
-            head = self.postings(field, term).by_frequency(first)
+            head = self._head_by_frequency(key, field, term, first)
             if len(head) == self.postings(field, term).count:
                 return iter(head)
 
@@ -318,6 +320,16 @@ class Snapshot(Matching):
                 yield islice(self._by_frequency(key, field, term), len(head), None)
             return chain(head, chain.from_iterable(rest()))
         return iter(found if found is not None else self._by_frequency(key, field, term))
+
+    def _head_by_frequency(self, key: tuple, field: str, term: str, first: int) -> array:
+        """The head of a term's order by frequency, kept: ranking asks the same head of a
+        common term search after search (~0.5 ms to make for one on 15,000 pages)."""
+        key = (*key, first)
+        found = self._postings.get(key)
+        if found is None:
+            found = self.postings(field, term).by_frequency(first)
+            self._postings.put(key, found, found.itemsize * len(found))
+        return found
 
     def _by_frequency(self, key: tuple, field: str, term: str) -> array:
         found = self._postings.get(key)
