@@ -226,6 +226,15 @@ def test_filters_and_facets(index):
     assert {f.value: f.count for f in results.facets.year} == {"2021": 1}
     assert [b.book_id for b in index.search("dang vien", year=2021).books] == [1, 3]
     assert [b.book_id for b in index.search("dang vien", author="hồ chí minh").books] == [4]
+    # no filter: every matching book counted in each facet, nothing selected
+    whole = index.search("dang vien").facets
+    assert {f.value: (f.count, f.selected) for f in whole.shelf} == {
+        "chi-bo-dien-tu": (1, False), "bao-ve-nen-tang-tu-tuong": (1, False),
+        "hoc-tap-lam-theo-bac": (2, False)}
+    assert not any(f.selected for f in whole.year + whole.author)
+    by_author = index.search("dang vien", author="hồ chí minh").facets
+    assert [f.value for f in by_author.author if f.selected] == ["Hồ Chí Minh"]
+    assert sum(f.count for f in by_author.shelf) == 1  # the other facets: that author's book
     newest = index.search("dang vien", sort="newest")
     assert [b.book_id for b in newest.books] == [4, 3, 2, 1]
     assert {h.shelf for h in index.search_hits("dang vien", shelf="chi-bo-dien-tu").hits} == {"chi-bo-dien-tu"}

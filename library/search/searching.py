@@ -34,7 +34,8 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
         matching, unresolved, share = _books_holding(snapshot, found, matching)
     wanted = _BookFilter(shelf, year, author)
     facets = _facets([books[b] for b in matching], wanted)
-    allowed_books = {b for b in matching if wanted.accepts(books[b])}
+    allowed_books = ({b for b in matching if wanted.accepts(books[b])} if wanted.active
+                     else {b for b in matching})
     # books not told apart within the budget: counted at the share of those that were
     guessed = round(share * sum(1 for b in unresolved if wanted.accepts(books[b])))
     allowed, pool = found.docnums, Pool(found.docset)
@@ -159,6 +160,7 @@ class _BookFilter:
         self.shelf = shelf or None
         self.year = int(year) if str(year or "").strip().isdigit() else None
         self.author = author_key(author) if author else None
+        self.active = not (self.shelf is None and self.year is None and self.author is None)
 
     def accepts(self, info: BookInfo, ignore: str = "") -> bool:
         return ((ignore == "shelf" or self.shelf is None or info.shelf == self.shelf)
@@ -168,15 +170,20 @@ class _BookFilter:
 
 
 def _facets(books: list[BookInfo], wanted: _BookFilter) -> Facets:
-    shelves = Counter(b.shelf for b in books if b.shelf and wanted.accepts(b, "shelf"))
-    years = Counter(b.year for b in books if b.year and wanted.accepts(b, "year"))
-    authors = Counter(a for b in books if wanted.accepts(b, "author")
-                      for a in dict.fromkeys(b.authors))
+    if not wanted.active:  # no filter: every book counts in every facet (~0.1 ms saved)
+        shelves = Counter(b.shelf for b in books if b.shelf)
+        years = Counter(b.year for b in books if b.year)
+        authors = Counter(a for b in books for a in dict.fromkeys(b.authors))
+    else:
+        shelves = Counter(b.shelf for b in books if b.shelf and wanted.accepts(b, "shelf"))
+        years = Counter(b.year for b in books if b.year and wanted.accepts(b, "year"))
+        authors = Counter(a for b in books if wanted.accepts(b, "author")
+                          for a in dict.fromkeys(b.authors))
     return Facets(
         shelf=[FacetValue(s, n, s == wanted.shelf) for s, n in shelves.most_common()],
         year=[FacetValue(str(y), n, y == wanted.year)
               for y, n in sorted(years.items(), reverse=True)],
-        author=[FacetValue(a, n, author_key(a) == wanted.author)
+        author=[FacetValue(a, n, wanted.author is not None and author_key(a) == wanted.author)
                 for a, n in sorted(authors.items(), key=lambda i: (-i[1], i[0]))[:30]],
     )
 
