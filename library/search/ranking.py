@@ -249,8 +249,10 @@ def score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
     exact = [terms[t] for t in plan.exact_terms]
     lengths = {name: list(map(snapshot.field_lengths(name).__getitem__, docnums))
                for name in {t.field for t in every + exact}}
-    # (weights, scores) of each term over the documents
-    scores = {t.term: t.scores(docnums, lengths[t.field]) for t in every + exact}
+    # (weights, scores) of each term over the documents; each document's length norm made
+    # once for all the terms of a field
+    norms: dict = {}
+    scores = {t.term: t.scores(docnums, lengths[t.field], norms) for t in every + exact}
     # summed in the order of the terms, as one sum() a document did: the same floats
     totals = list(map(sum, zip(*(scores[t.term][1] for t in every)))) or [0] * len(docnums)
     tiers = [1] * len(docnums)
@@ -284,9 +286,12 @@ class _TermScore:
         self._ids = ids + array(ids.typecode, [_NO_DOCUMENT])
         self._weights = weights + array(weights.typecode, [0])
 
-    def scores(self, docnums: list[int], lengths: list) -> tuple[list, list[float]]:
+    def scores(self, docnums: list[int], lengths: list, norms: dict) -> tuple[list, list[float]]:
         """The term's frequency in each document (0 where it is not: False times its
-        neighbour's), and its score there (0.0 where it is not)."""
+        neighbour's), and its score there (0.0 where it is not).
+
+        norms: BM25's length norm of each document, by field and parameters, shared by the
+        terms of a scoring (half the time of the comprehension below when made for each)."""
         at = list(map(bisect_left, repeat(self.postings.ids), docnums))
         held = map(eq, map(self._ids.__getitem__, at), docnums)
         weights = list(map(mul, map(self._weights.__getitem__, at), held))
@@ -298,8 +303,13 @@ class _TermScore:
             return weights, [score(w, fl) if w else 0.0 for w, fl in zip(weights, lengths)]
         idf, average, b, k1 = bm25
         # whoosh.scoring.bm25, operation for operation: the same float for the same inputs
-        return weights, [idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * fl / average)))
-                         if w else 0.0 for w, fl in zip(weights, lengths)]
+        key = (self.field, average, b, k1)
+        norm = norms.get(key)
+        if norm is None:
+            norm = norms[key] = [k1 * ((1 - b) + b * fl / average) for fl in lengths]
+        k1_1 = k1 + 1
+        return weights, [idf * ((w * k1_1) / (w + n)) if w else 0.0
+                         for w, n in zip(weights, norm)]
 
 
 _NO_DOCUMENT = 2 ** 32 - 1  # above every docnum of an index ('I' postings)
