@@ -69,3 +69,8 @@ def test_scores_are_whoosh_bm25_summed_over_the_terms(index, text):
         assert len(ranked) == len(found.docnums) > 2
         assert {d: (tier, total) for d, tier, total in ranked} == expected
         assert len({total for _, _, total in ranked}) > 1  # the lengths tell pages apart
+        # best first, tier by tier; pages scoring alike in the order given
+        assert [d for d, _, _ in ranked] == sorted(
+            found.docnums, key=lambda d: (expected[d][0], -expected[d][1]))
+        if len(ranked) > 9:  # nine lengths of page: there are such ties
+            assert len({total for _, _, total in ranked}) < len(ranked)

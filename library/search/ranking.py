@@ -11,7 +11,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from itertools import filterfalse, islice, repeat
-from operator import eq, mul
+from operator import eq, itemgetter, mul
 
 from library.search import query as uq
 from library.search.snapshot import Snapshot, _bm25 as snapshot_bm25
@@ -268,7 +268,11 @@ def score(snapshot: Snapshot, found: Match, docnums) -> list[Ranked]:
     if adjacent is not None:
         tiers = [tier if docnum in adjacent else tier + APART
                  for docnum, tier in zip(docnums, tiers)]
-    return sorted(zip(docnums, tiers, totals), key=lambda r: (r[1], -r[2]))
+    # by tier, then by score, highest first: two stable sorts by C keys, as one by
+    # (tier, -score) would order them (a Python key a document took three times as long)
+    ranked = sorted(zip(docnums, tiers, totals), key=itemgetter(2), reverse=True)
+    ranked.sort(key=itemgetter(1))
+    return ranked
 
 
 class _TermScore:
