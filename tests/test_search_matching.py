@@ -1,7 +1,6 @@
 """Pages holding several common words, found from their document maps, are the pages Whoosh
 itself finds, whether few of them hold all the words or most do; and the scores ranking gives
 them are Whoosh's BM25, term by term, to the last bit."""
-from array import array
 from datetime import datetime
 
 import pytest
@@ -9,7 +8,6 @@ from whoosh import query as wq
 
 from library.search import BookDocument, SearchIndex, SectionText
 from library.search import query as uq
-from library.search.postings import Postings
 from library.search.ranking import match, score
 
 
@@ -76,12 +74,3 @@ def test_scores_are_whoosh_bm25_summed_over_the_terms(index, text):
             found.docnums, key=lambda d: (expected[d][0], -expected[d][1]))
         if len(ranked) > 9:  # nine lengths of page: there are such ties
             assert len({total for _, _, total in ranked}) < len(ranked)
-
-
-@pytest.mark.parametrize("weights", [array("B", [3, 1, 200, 7]), array("f", [2.0, 0.5, 300.0, 1.0])])
-def test_weights_of_many_documents_are_each_ones_weight(weights):
-    postings = Postings(array("I", [4, 9, 10, 600]), weights)
-    documents = [0, 4, 5, 9, 10, 11, 599, 600, 601, 10_000]  # before, among, after the list
-    assert postings.weights_of(documents) == [postings.weight(d) for d in documents] == [
-        0, weights[0], 0, weights[1], weights[2], 0, 0, weights[3], 0, 0]
-    assert Postings(array("I"), array("B")).weights_of([0, 3]) == [0, 0]

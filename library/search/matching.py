@@ -120,7 +120,7 @@ class Matching:
     def _keep(found: set[int], postings: Postings) -> set[int]:
         """Those of found (a set of our own) in a posting list: C loops, no set of the list."""
         if len(found) * 16 < postings.count:  # few: a bisection each
-            return set(compress(found, postings.weights_of(found)))
+            return set(filter(postings.weight, found))
         found.intersection_update(postings.ids)
         return found
 

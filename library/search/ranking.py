@@ -221,10 +221,8 @@ def _best(snapshot: Snapshot, found: Match, pool: Pool, limit: int, direct: int)
     if len(pool) <= WEIGHED and len(pool) * 2 < snapshot.frequency(*rarest):
         # a few pages (one book's) of a common term: weighed one by one (a bisection each),
         # not found along the term's whole order by frequency (sorted for the occasion)
-        docnums = pool.docnums()
-        weights = snapshot.postings(*rarest).weights_of(docnums)
-        by_frequency = map(docnums.__getitem__,  # a stable sort: ties in index order
-                           sorted(range(len(docnums)), key=weights.__getitem__, reverse=True))
+        weight = snapshot.postings(*rarest).weight
+        by_frequency = iter(sorted(pool.docnums(), key=weight, reverse=True))  # stable
     else:
         by_frequency = pool.keep(snapshot.by_frequency(*rarest, first=keep * 2))
     if found.unchecked:  # those failing the phrase check make room for the next ones
