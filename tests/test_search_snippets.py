@@ -118,3 +118,72 @@ def test_a_snippet_is_one_line_whatever_its_spaces():
     squeezed = re.sub(r"\s+", " ", snippets._render(text, 0, len(text), [], squeeze=False))
     assert html.replace("<mark>", "").replace("</mark>", "") == squeezed.strip()
     assert "  " not in html and "\n" not in html and html.startswith("Các <mark>đảng")
+
+
+# Exact (accented) phrases are found by their folded form, then compared with the spellings
+# typed: the same matches as the accented pattern compiled ignoring case, which they replace.
+
+EXACT_PAGES = [
+    FILLER + "Nền hoà bình và hòa bình; HOÀ BÌNH, Hòa\nBình lâu dài, hoa binh, hóa bình.",
+    FILLER + "chỉ có hoa binh và HOA BINH ở đây, hoa-binh",
+    FILLER + "Thuỷ lợi, thủy lợi, THUỶ LỢI; quý khách, QUÝ KHÁCH, quí khách",
+    FILLER + "ĐẠO ĐỨC và đạo đức, dao duc, Đạo\nđức, đạo, đức; Đạo Đức",
+    FILLER + "hòa bình thế giới, hòa bình thể giới, hoà bình thế\ngiới, hòa bình. thế giới",
+    FILLER + "ſinh viên İ ı hòa bınh hoà bình kết",
+    "hoà bình ở đầu trang " + FILLER,
+    FILLER + "khoẻ mạnh, khỏe mạnh, KHOẺ MẠNH, khoe manh",
+]
+EXACT_QUERIES = ["hòa bình", "hoà bình", "HÒA BÌNH", '"hòa bình"', '"Hoà Bình"', "đạo đức",
+                 '"đạo đức"', '"ĐẠO ĐỨC" hòa', "thủy lợi", '"thuỷ lợi"', "quý khách",
+                 '"hòa bình thế giới"', '"hòa bình thế" giới', '"hòa bình" hoa', "khỏe mạnh",
+                 '"khoẻ mạnh"', "sinh viên", '"sinh viên"', "hoa binh", '"hoa binh"']
+
+
+def exact_answers(finder: Finder) -> list:
+    shown = []
+    for page in EXACT_PAGES:
+        shown += [finder.snippet(page), finder.highlight(page), finder.contains(page),
+                  finder.holds_phrases(page)]
+    return shown
+
+
+@pytest.mark.parametrize("query", EXACT_QUERIES)
+def test_exact_phrases_found_by_their_folded_form_match_as_the_accented_pattern(
+        monkeypatch, query):
+    finder = Finder(parse(query))
+    assert isinstance(finder.phrases, (snippets._Runs, snippets._OnFolded))
+    assert all(isinstance(p, snippets._Runs) for p in finder.preferred + finder.checks)
+    shown = exact_answers(finder)
+    monkeypatch.setattr(snippets._Runs, "usable", staticmethod(lambda runs: False))
+    assert shown == exact_answers(Finder(parse(query)))
+
+
+def test_an_exact_query_centres_on_either_tone_placement_and_marks_only_quoted_spellings():
+    page = FILLER + "chỉ hoa binh ở đây. " + FILLER + "Nền HOÀ\nBÌNH lâu dài, hoa binh"
+    snippet = Finder(parse("hòa bình")).snippet(page)
+    assert "<mark>HOÀ BÌNH</mark>" in snippet and "<mark>hoa binh</mark>" in snippet
+    quoted = Finder(parse('"hòa bình"')).snippet(page)
+    assert "<mark>HOÀ BÌNH</mark>" in quoted and "<mark>hoa binh</mark>" not in quoted
+
+
+def test_a_quoted_accented_phrase_falls_back_to_its_pairs_then_to_other_words():
+    finder = Finder(parse('"hòa bình thế" hoa'))
+    page = "hòa bình thể giới và hoa binh"
+    assert finder.highlight(page) == ("<mark>hòa bình</mark> thể giới và <mark>hoa</mark> binh")
+    assert not Finder(parse('"hòa bình thế giới"')).holds_phrases(page)
+    assert Finder(parse('"hòa bình thế giới"')).holds_phrases("Hoà Bình\nThế giới")
+
+
+def test_a_page_with_only_the_folded_form_gets_a_snippet_of_the_folded_form():
+    page = FILLER + "chỉ có hoa binh ở đây"
+    assert "<mark>hoa binh</mark>" in Finder(parse("hòa bình")).snippet(page)
+    assert not Finder(parse('"hòa bình"')).contains(page)
+    # the quoted phrase is not there: its words are marked, not the phrase
+    assert Finder(parse('"hòa bình"')).highlight("chỉ có hoa binh") == (
+        "chỉ có <mark>hoa</mark> <mark>binh</mark>")
+
+
+def test_odd_letters_are_compared_as_the_regex_engine_ignoring_case_compares_them():
+    assert Finder(parse('"sinh viên"')).contains("ſinh viên")
+    assert Finder(parse('"hòa bình"')).contains("HÒA BıNH") is bool(
+        re.fullmatch("hòa bình", "HÒA BıNH", re.IGNORECASE))
