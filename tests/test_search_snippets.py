@@ -187,3 +187,18 @@ def test_odd_letters_are_compared_as_the_regex_engine_ignoring_case_compares_the
     assert Finder(parse('"sinh viên"')).contains("ſinh viên")
     assert Finder(parse('"hòa bình"')).contains("HÒA BıNH") is bool(
         re.fullmatch("hòa bình", "HÒA BıNH", re.IGNORECASE))
+
+
+def test_letters_compared_by_lower_case_are_those_the_regex_engine_matches_ignoring_case():
+    """_Spelled compares a syllable by str.lower() unless a letter is odd: for every pair of
+    letters folding to the same ASCII letter, neither odd, the regex engine agrees."""
+    groups: dict[str, set[str]] = {}
+    for code, folded in folding.FOLDED_LOWER.items():
+        if isinstance(folded, str) and folded.isascii() and folded.isalpha():
+            groups.setdefault(folded, {folded, folded.upper()}).add(chr(code))
+    for letters in groups.values():
+        plain = [c for c in letters if c not in snippets._ODD_CASES]
+        for typed in plain:
+            pattern = re.compile(re.escape(typed), re.IGNORECASE)
+            for c in plain:
+                assert (pattern.fullmatch(c) is not None) == (c.lower() == typed.lower()), (typed, c)
