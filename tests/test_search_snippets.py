@@ -81,6 +81,18 @@ def test_every_character_of_a_vietnamese_page_s_blocks_folds_as_str_translate_or
             assert folded[2] == theirs or (folded[2] == "'" and not re.match(r"[\w.]", theirs))
 
 
+def test_pages_of_the_common_characters_fold_as_pages_of_any_other():
+    """The charmap of a Vietnamese page's usual characters folds as the blocks do; a page with
+    one character beyond it (NUL among them) is folded by the blocks, whole."""
+    common = folding._COMMON
+    page = "".join(common[(i * 7) % 256] for i in range(1, 2000)).replace("\0", "")
+    assert folding.fold_text(page) == folding._fold_blocks(page)
+    for other in ["\0", "ı", "한", "😀", "\u2028", "Ǆ"]:
+        mixed = page[:900] + other + page[900:]
+        assert folding.fold_text(mixed) == folding._fold_blocks(mixed)
+    assert folding.fold_text("Hoà Bình, ĐẠO ĐỨC—“Thuỷ” ’") == "hoa binh. dao duc..thuy. '"
+
+
 def test_lowercase_patterns_find_what_patterns_ignoring_case_found_in_all_of_unicode():
     """Each character folded as before (FOLDED_LETTERS) and matched ignoring case, and folded in
     lower case (FOLDED_LOWER) and matched case-sensitively: the same for every letter and
