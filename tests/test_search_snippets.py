@@ -166,7 +166,7 @@ def test_exact_phrases_found_by_their_folded_form_match_as_the_accented_pattern(
     assert isinstance(finder.phrases, (snippets._Runs, snippets._OnFolded))
     assert all(isinstance(p, snippets._Runs) for p in finder.preferred + finder.checks)
     shown = exact_answers(finder)
-    monkeypatch.setattr(snippets._Runs, "usable", staticmethod(lambda runs: False))
+    monkeypatch.setattr(snippets._Runs, "usable", staticmethod(lambda runs, spelled: False))
     assert shown == exact_answers(Finder(parse(query)))
 
 

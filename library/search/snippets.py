@@ -164,17 +164,17 @@ class _Runs:
     to ASCII letters of their own length (usable): else _phrase is compiled as before.
     """
 
-    def __init__(self, runs: list[tuple[list[str], bool]]):
+    def __init__(self, runs: list[tuple[list[str], bool]], spelled: dict[str, _Spelled]):
         self.runs = list(dict.fromkeys((tuple(s), exact) for s, exact in runs))
-        self.spelled = [[_Spelled(s) for s in run] if exact else None for run, exact in self.runs]
+        self.spelled = [[spelled[s] for s in run] if exact else None for run, exact in self.runs]
         self.tails: dict[int, tuple[re.Pattern, list[int]]] = {}
         pattern, self.groups = self._alternation(0)
         self.folded = _OnFolded(pattern.pattern)
 
     @staticmethod
-    def usable(runs) -> bool:
-        return all(fold(s).isascii() and len(fold(s)) == len(t)
-                   for run, exact in runs for s in run for t in (_spellings(s) if exact else [s]))
+    def usable(runs, spelled: dict[str, _Spelled]) -> bool:
+        return all(fold(s).isascii() and len(fold(s)) == len(t) for run, exact in runs
+                   for s in run for t in (spelled[s].spellings if exact else [s]))
 
     def _alternation(self, first: int) -> tuple[re.Pattern, list[int]]:
         """The runs from `first` on, each a group of its syllables' groups; each one's group."""
@@ -220,10 +220,15 @@ class _Runs:
             for g, s in enumerate(spelled, start=groups[i] + 1))
 
 
-def _exact(runs: list[tuple[list[str], bool]]):
-    """A pattern for the runs (syllables, exact), as _phrase's alternation would match."""
-    if _Runs.usable(runs):
-        return _Runs(runs)
+def _exact(runs: list[tuple[list[str], bool]], spelled: dict[str, _Spelled]):
+    """A pattern for the runs (syllables, exact), as _phrase's alternation would match;
+    `spelled`: the search's syllables spelled so far (each spelled once, ~4 us)."""
+    for run, exact in runs:
+        for syllable in run if exact else ():
+            if syllable not in spelled:
+                spelled[syllable] = _Spelled(syllable)
+    if _Runs.usable(runs, spelled):
+        return _Runs(runs, spelled)
     return _compile("|".join(dict.fromkeys(_phrase(*run) for run in runs)))
 
 
@@ -264,7 +269,8 @@ class Finder:
         self.exact = user_query.accented
         self.clauses = user_query.required
         # Checked on every candidate page: quoted phrases that index terms cannot prove.
-        self.checks = [_exact([(c.syllables, self.exact)])
+        self.spelled: dict[str, _Spelled] = {}
+        self.checks = [_exact([(c.syllables, self.exact)], self.spelled)
                        for c in self.clauses if needs_phrase_check(c)]
 
     # Compiled on first use: a search without snippets needs none of them.
@@ -272,7 +278,7 @@ class Finder:
     @cached_property
     def preferred(self) -> list[re.Pattern]:
         """Snippets centre on the exact form first (what the user typed), then any folded form."""
-        return [_exact([(c.syllables, True)]) for c in self.clauses
+        return [_exact([(c.syllables, True)], self.spelled) for c in self.clauses
                 if self.exact and len(c.syllables) > 1]
 
     @cached_property
@@ -284,7 +290,7 @@ class Finder:
         runs.sort(key=lambda run: -len(run[0]))  # the longest wins where several start
         if not any(exact for _, exact in runs):
             return _OnFolded("|".join(dict.fromkeys(_folded_phrase(run) for run, _ in runs)))
-        return _exact(runs)
+        return _exact(runs, self.spelled)
 
     @cached_property
     def words(self) -> _OnFolded:
