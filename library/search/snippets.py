@@ -8,7 +8,9 @@ from functools import cached_property
 from html import escape
 
 from library.search.analysis import BREAKS
-from library.search.folding import FOLDED_LETTERS, VARIANTS as _VARIANTS, fold_text
+from library.search.folding import (
+    FOLDED_LETTERS, FOLDED_LOWER, VARIANTS as _VARIANTS, fold_text,
+)
 from library.search.query import UserQuery, needs_phrase_check
 from library.vietnamese import fold
 
@@ -68,10 +70,11 @@ class _Folded:
     and where the part has none, no match starts in it.
     """
 
-    # characters folded at first; each further step folds as many again. Snippets of 200
-    # queries: ~57 us each from 400, ~52 from 1,000 or the whole page (2,000 characters):
-    # a call costs as much as folding a few hundred; longer texts are folded as far as needed
-    FIRST = 1000
+    # characters folded at first; each further step folds as many again. With folding at
+    # ~3 ns a character (fold_text's charmap), a call costs as much as folding a thousand:
+    # the snippets of the bench's books pages (~2,000 characters) took ~8% less from 4,000
+    # than from 1,000. Longer texts (a chapter) are folded as far as needed
+    FIRST = 4000
 
     def __init__(self, text: str):
         self.text, self.folded = text, ""
@@ -87,6 +90,10 @@ class _Folded:
                 return found
             start = max(start, done)
             self._fold_beyond(max(done * 2, self.FIRST, start + 1))
+
+    def match(self, pattern: re.Pattern, at: int, end: int):
+        """The pattern at `at`, a place within the part folded (a match found there)."""
+        return pattern.match(self.folded, at, min(end, len(self.folded)))
 
     def _fold_beyond(self, wanted: int) -> None:
         text = self.text
@@ -121,6 +128,109 @@ class _OnFolded:
         if self.lowered:
             return _folded(text).search(self.pattern, start, end)
         return self.pattern.search(text.translate(FOLDED_LETTERS), start, end)
+
+
+# Letters whose lower case str.lower() and the regex engine's ignoring of case may tell
+# apart ("ı", "ſ", "İ", the Kelvin sign...): a syllable holding one is compared by a regex.
+_ODD_CASES = frozenset(
+    c for c in map(chr, [*FOLDED_LOWER, *range(0x80)])
+    if len(c.lower()) != 1 or c.upper().lower() != c.lower() or c.lower().upper() != c.upper())
+
+
+class _Spelled:
+    """Whether a syllable of the text, found by its folded form, is one the user typed:
+    as the regex `(?:hòa|hoà)` ignoring case says, compiled only for the odd letters."""
+
+    def __init__(self, syllable: str):
+        self.spellings = _spellings(syllable)
+        self.lowered = {s.lower() for s in self.spellings}
+        self.plain = _ODD_CASES.isdisjoint("".join(self.spellings))
+
+    def accepts(self, text: str) -> bool:
+        if text in self.spellings:
+            return True
+        if self.plain and _ODD_CASES.isdisjoint(text):
+            return text.lower() in self.lowered
+        return _compile(_syllable(self.spellings[0], True)).fullmatch(text) is not None
+
+
+class _Runs:
+    """Runs of syllables, longest first, some exact (as typed), as one alternation.
+
+    An accented pattern compiled ignoring case costs ~0.35 ms (its separator's character
+    class): instead each run is found in the text folded (_OnFolded) and an exact run's
+    syllables are then compared with the spellings typed. Where an exact run fails at a
+    place, the runs after it are tried there, as the regex engine tries an alternation, so
+    the matches are those of the exact pattern (_phrase). Only for runs whose syllables fold
+    to ASCII letters of their own length (usable): else _phrase is compiled as before.
+    """
+
+    def __init__(self, runs: list[tuple[list[str], bool]], spelled: dict[str, _Spelled]):
+        self.runs = list(dict.fromkeys((tuple(s), exact) for s, exact in runs))
+        self.spelled = [[spelled[s] for s in run] if exact else None for run, exact in self.runs]
+        self.tails: dict[int, tuple[re.Pattern, list[int]]] = {}
+        pattern, self.groups = self._alternation(0)
+        self.folded = _OnFolded(pattern.pattern)
+
+    @staticmethod
+    def usable(runs, spelled: dict[str, _Spelled]) -> bool:
+        return all(fold(s).isascii() and len(fold(s)) == len(t) for run, exact in runs
+                   for s in run for t in (spelled[s].spellings if exact else [s]))
+
+    def _alternation(self, first: int) -> tuple[re.Pattern, list[int]]:
+        """The runs from `first` on, each a group of its syllables' groups; each one's group."""
+        parts, groups, at = [], [], 1
+        for run, _exact in self.runs[first:]:
+            parts.append("(" + _FOLDED_SEPARATOR.join(f"({re.escape(fold(s))})" for s in run)
+                         + r")(?![^\W_])")
+            groups.append(at)
+            at += len(run) + 1
+        return re.compile("|".join(parts)), groups
+
+    def search(self, text: str, start: int = 0, end: int | None = None):
+        end = len(text) if end is None else end
+        while True:
+            found = self.folded.search(text, start, end)
+            if found is None or self._accepts(text, found, self.groups, 0):
+                return found
+            # the runs after the one that failed, at the same place
+            at, found = found.start(), self._later(text, found, end)
+            if found is not None:
+                return found
+            start = at + 1
+
+    def _later(self, text: str, found, end: int):
+        groups, first = self.groups, 0
+        while True:
+            ran = next(i for i, g in enumerate(groups) if found.start(g) >= 0) + first
+            first = ran + 1
+            if first == len(self.runs):
+                return None
+            if first not in self.tails:
+                self.tails[first] = self._alternation(first)
+            pattern, groups = self.tails[first]
+            found = _folded(text).match(pattern, found.start(), end)
+            if found is None or self._accepts(text, found, groups, first):
+                return found
+
+    def _accepts(self, text: str, found, groups: list[int], first: int) -> bool:
+        i = next(i for i, g in enumerate(groups) if found.start(g) >= 0)
+        spelled = self.spelled[first + i]
+        return spelled is None or all(
+            s.accepts(text[found.start(g):found.end(g)])
+            for g, s in enumerate(spelled, start=groups[i] + 1))
+
+
+def _exact(runs: list[tuple[list[str], bool]], spelled: dict[str, _Spelled]):
+    """A pattern for the runs (syllables, exact), as _phrase's alternation would match;
+    `spelled`: the search's syllables spelled so far (each spelled once, ~4 us)."""
+    for run, exact in runs:
+        for syllable in run if exact else ():
+            if syllable not in spelled:
+                spelled[syllable] = _Spelled(syllable)
+    if _Runs.usable(runs, spelled):
+        return _Runs(runs, spelled)
+    return _compile("|".join(dict.fromkeys(_phrase(*run) for run in runs)))
 
 
 def _phrase(syllables: list[str], exact: bool) -> str:
@@ -160,7 +270,8 @@ class Finder:
         self.exact = user_query.accented
         self.clauses = user_query.required
         # Checked on every candidate page: quoted phrases that index terms cannot prove.
-        self.checks = [_compile(_phrase(c.syllables, self.exact))
+        self.spelled: dict[str, _Spelled] = {}
+        self.checks = [_exact([(c.syllables, self.exact)], self.spelled)
                        for c in self.clauses if needs_phrase_check(c)]
 
     # Compiled on first use: a search without snippets needs none of them.
@@ -168,7 +279,7 @@ class Finder:
     @cached_property
     def preferred(self) -> list[re.Pattern]:
         """Snippets centre on the exact form first (what the user typed), then any folded form."""
-        return [_compile(_phrase(c.syllables, True)) for c in self.clauses
+        return [_exact([(c.syllables, True)], self.spelled) for c in self.clauses
                 if self.exact and len(c.syllables) > 1]
 
     @cached_property
@@ -180,7 +291,7 @@ class Finder:
         runs.sort(key=lambda run: -len(run[0]))  # the longest wins where several start
         if not any(exact for _, exact in runs):
             return _OnFolded("|".join(dict.fromkeys(_folded_phrase(run) for run, _ in runs)))
-        return _compile("|".join(dict.fromkeys(_phrase(*run) for run in runs)))
+        return _exact(runs, self.spelled)
 
     @cached_property
     def words(self) -> _OnFolded:
