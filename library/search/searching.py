@@ -35,7 +35,7 @@ def search_books(snapshot: Snapshot, user_query: uq.UserQuery, *, shelf=None, ye
     wanted = _BookFilter(shelf, year, author)
     facets = _facets([books[b] for b in matching], wanted)
     allowed_books = ({b for b in matching if wanted.accepts(books[b])} if wanted.active
-                     else {b for b in matching})
+                     else set(matching))
     # books not told apart within the budget: counted at the share of those that were
     guessed = round(share * sum(1 for b in unresolved if wanted.accepts(books[b])))
     allowed, pool = found.docnums, Pool(found.docset)
@@ -170,15 +170,13 @@ class _BookFilter:
 
 
 def _facets(books: list[BookInfo], wanted: _BookFilter) -> Facets:
-    if not wanted.active:  # no filter: every book counts in every facet (~0.1 ms saved)
-        shelves = Counter(b.shelf for b in books if b.shelf)
-        years = Counter(b.year for b in books if b.year)
-        authors = Counter(a for b in books for a in dict.fromkeys(b.authors))
-    else:
-        shelves = Counter(b.shelf for b in books if b.shelf and wanted.accepts(b, "shelf"))
-        years = Counter(b.year for b in books if b.year and wanted.accepts(b, "year"))
-        authors = Counter(a for b in books if wanted.accepts(b, "author")
-                          for a in dict.fromkeys(b.authors))
+    def counted(facet: str) -> list[BookInfo]:
+        # no filter: every book counts in every facet, untested (~0.1 ms a search)
+        return books if not wanted.active else [b for b in books if wanted.accepts(b, facet)]
+
+    shelves = Counter(b.shelf for b in counted("shelf") if b.shelf)
+    years = Counter(b.year for b in counted("year") if b.year)
+    authors = Counter(a for b in counted("author") for a in dict.fromkeys(b.authors))
     return Facets(
         shelf=[FacetValue(s, n, s == wanted.shelf) for s, n in shelves.most_common()],
         year=[FacetValue(str(y), n, y == wanted.year)
